@@ -1,0 +1,227 @@
+"""The one exception hierarchy of cloudinary-presets.
+
+Every error the library raises derives from :class:`PresetsError`, so the CLI needs one
+``except`` and maps ``exit_code`` to the process exit status. Messages are written for
+people: what is wrong, where, and how to fix it. No message ever contains a secret; the
+HTTP errors carry Cloudinary's message and request id, never headers or credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+#: Exit statuses shared by every command (documented in the README).
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_REFUSED = 3
+EXIT_USAGE = 64
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: a file and a 1-based line and column (0 when unknown)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a definition: an error, or a warning (a policy lint)."""
+
+    message: str
+    location: Location | None = None
+    path: str = ""
+    severity: str = "error"
+    code: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def render(self) -> str:
+        """``file:line:col: severity: path: message``, the form editors and CI understand."""
+        where = f"{self.location}: " if self.location else ""
+        what = f"{self.path}: " if self.path else ""
+        code = f" [{self.code}]" if self.code else ""
+        return f"{where}{self.severity}: {what}{self.message}{code}"
+
+    def to_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "severity": self.severity,
+            "code": self.code or None,
+            "file": loc.file if loc else None,
+            "line": loc.line if loc else None,
+            "column": loc.column if loc else None,
+            "path": self.path or None,
+            "message": self.message,
+        }
+
+
+class PresetsError(Exception):
+    """Base of every error cloudinary-presets raises on purpose."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n  hint: {self.hint}"
+        return self.message
+
+
+class UsageError(PresetsError):
+    """The command was called wrongly (bad option values, malformed CLOUDINARY_URL...)."""
+
+    exit_code = EXIT_USAGE
+
+
+class CredentialsError(UsageError):
+    """Credentials are missing or malformed. The message shows them redacted, never raw."""
+
+
+class DefinitionError(PresetsError):
+    """Preset definitions or project configuration are invalid; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem], message: str = "") -> None:
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.is_error]
+        summary = message or f"{len(errors)} problem(s) in the definitions"
+        body = "\n".join(p.render() for p in errors)
+        super().__init__(f"{summary}\n{body}" if body else summary)
+
+
+class TargetError(PresetsError):
+    """The target product environment cannot be chosen or reached as configured."""
+
+
+# --------------------------------------------------------------------------- remote API
+
+
+class ApiError(PresetsError):
+    """Cloudinary answered with an error, or could not be talked to."""
+
+    status: int | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        method: str = "",
+        path: str = "",
+        hint: str = "",
+    ) -> None:
+        self.cloudinary_message = message
+        if status is not None:
+            self.status = status
+        self.request_id = request_id
+        self.method = method
+        self.path = path
+        parts = []
+        if method or path:
+            parts.append(f"{method} {path}".strip())
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        prefix = f"{' '.join(parts)}: " if parts else ""
+        suffix = f" (request id {request_id})" if request_id else ""
+        super().__init__(f"{prefix}{message}{suffix}", hint=hint)
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class AuthenticationError(ApiError):
+    status = 401
+
+
+class NotAllowed(ApiError):
+    status = 403
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class AlreadyExists(ApiError):
+    status = 409
+
+
+class RateLimited(ApiError):
+    """The hourly Admin API quota (420) or a burst limit (429) was hit."""
+
+    status = 420
+
+    def __init__(self, message: str, *, reset_at: datetime | None = None, **kw: object) -> None:
+        self.reset_at = reset_at
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+
+
+class ServerError(ApiError):
+    status = 500
+
+
+class NetworkError(ApiError):
+    """No usable HTTP response: connection refused or reset, timeout, TLS failure."""
+
+
+class BadResponse(ApiError):
+    """A response that is not what Cloudinary documents (not JSON, wrong shape, redirect)."""
+
+
+class UploadRejected(PresetsError):
+    """An upload completed but moderation rejected the asset."""
+
+
+# --------------------------------------------------------------------------- plan and apply
+
+
+class PlanError(PresetsError):
+    """The plan cannot be built as asked (a protected preset would be deleted, ...)."""
+
+
+class RefusedError(PresetsError):
+    """A safety check refused to proceed; nothing was written. ``--force`` may override."""
+
+    exit_code = EXIT_REFUSED
+
+
+class StalePlanError(RefusedError):
+    """The saved plan no longer matches the remote or the definitions."""
+
+
+class LockHeldError(RefusedError):
+    """Another apply holds the lock of this checkout."""
+
+
+@dataclass
+class ApplyOutcome:
+    """What happened to each change of an apply (filled in as the apply goes)."""
+
+    done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    not_attempted: list[str] = field(default_factory=list)
+
+
+class ApplyFailed(PresetsError):
+    """Some writes failed; ``outcome`` says what was done, what failed and what was not tried."""
+
+    def __init__(self, message: str, outcome: ApplyOutcome) -> None:
+        self.outcome = outcome
+        super().__init__(message, hint="run `presets plan` to see exactly the remaining work")
