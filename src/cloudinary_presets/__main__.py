@@ -1,0 +1,5 @@
+"""``python -m cloudinary_presets`` runs the ``presets`` command line."""
+
+from cloudinary_presets.cli import main
+
+raise SystemExit(main())

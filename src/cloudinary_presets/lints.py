@@ -1,0 +1,122 @@
+"""Policy lints: valid presets that are probably a mistake, with the reason it matters.
+
+Each lint has a stable id, is a warning by default (``presets validate --strict`` makes
+warnings errors), and can be silenced per preset with ``ignore_lints: [<id>]``. The
+rules follow Cloudinary's own guidance for unsigned presets: anyone who knows an
+unsigned preset's name (it ships in front-end code) can upload with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cloudinary_presets.model import Preset, is_private_host
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A lint hit: which lint, where in the preset (dotted path), and why it matters."""
+
+    lint_id: str
+    path: tuple[str, ...]
+    message: str
+
+
+Hits = Iterator[tuple[tuple[str, ...], str]]
+Check = Callable[[Preset], Hits]
+_CHECKS: dict[str, Check] = {}
+
+
+def _check(lint_id: str) -> Callable[[Check], Check]:
+    """Register a check under its lint id; the check yields ``(path, message)`` pairs."""
+
+    def register(func: Check) -> Check:
+        _CHECKS[lint_id] = func
+        return func
+
+    return register
+
+
+@_check("unsigned-without-allowed-formats")
+def _unsigned_without_allowed_formats(p: Preset) -> Hits:
+    if p.unsigned and not p.settings.allowed_formats:
+        yield (
+            ("unsigned",),
+            "unsigned preset accepts any file type: anyone who knows its name can upload "
+            "executables or huge videos; set settings.allowed_formats",
+        )
+
+
+@_check("unsigned-without-moderation")
+def _unsigned_without_moderation(p: Preset) -> Hits:
+    if p.unsigned and p.settings.moderation is None:
+        yield (
+            ("unsigned",),
+            "unsigned preset has no moderation: anonymous uploads are published unreviewed; "
+            "set settings.moderation (e.g. aws_rek, or manual)",
+        )
+
+
+@_check("unsigned-overwrite")
+def _unsigned_overwrite(p: Preset) -> Hits:
+    if p.unsigned and p.settings.overwrite:
+        yield (
+            ("settings", "overwrite"),
+            "overwrite: true on an unsigned preset invites anonymous replacement of assets "
+            "(Cloudinary forces it off for unsigned uploads, so it only hides intent)",
+        )
+
+
+@_check("unsigned-allows-public-id")
+def _unsigned_public_id(p: Preset) -> Hits:
+    if p.unsigned and not p.disallow_public_id:
+        yield (
+            ("disallow_public_id",),
+            "unsigned preset lets uploaders choose public IDs (squatting, collisions); set "
+            "disallow_public_id: true",
+        )
+
+
+@_check("insecure-url")
+def _insecure_urls(p: Preset) -> Hits:
+    for key in ("notification_url", "eager_notification_url", "callback"):
+        url = getattr(p.settings, key)
+        if url is None:
+            continue
+        if urlsplit(url).scheme == "http":
+            yield (
+                ("settings", key),
+                f"{key} uses plain http: upload details travel unencrypted; use https",
+            )
+        elif is_private_host(url):
+            yield (
+                ("settings", key),
+                f"{key} points at a private or loopback address that Cloudinary cannot reach",
+            )
+
+
+@_check("uploads-run-code")
+def _code(p: Preset) -> Hits:
+    for key in ("eval", "on_success"):
+        if getattr(p.settings, key) is not None:
+            yield (
+                ("settings", key),
+                f"{key} runs JavaScript on Cloudinary for every upload; review it like code "
+                "(it is redacted in plans)",
+            )
+
+
+LINT_IDS: frozenset[str] = frozenset(_CHECKS)
+
+
+def lint(preset: Preset) -> list[Finding]:
+    """Every finding for ``preset`` that its ``ignore_lints`` does not silence."""
+    silenced = set(preset.ignore_lints)
+    return [
+        Finding(lint_id, path, message)
+        for lint_id, check in _CHECKS.items()
+        if lint_id not in silenced
+        for path, message in check(preset)
+    ]

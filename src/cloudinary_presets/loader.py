@@ -1,0 +1,255 @@
+"""Read a tree of preset files into validated presets, reporting every problem at once.
+
+One preset per file, ``presets/**/*.yaml`` (and ``.yml``). Every file is read, parsed
+strictly, validated, and linted; problems from all files are collected so one run shows
+them all. Names must be unique across the tree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
+from cloudinary_presets.lints import lint
+from cloudinary_presets.model import PRESET_LEVEL_KEYS, SETTING_KEYS, Preset
+from cloudinary_presets.moderation_rules import CATEGORIES
+from cloudinary_presets.strict_yaml import Document, decode, parse
+from cloudinary_presets.validation import dotted, problems_from
+
+SUFFIXES = (".yaml", ".yml")
+
+#: advice for keys written at the wrong level (the most common mistake)
+MISPLACED_KEY_HINTS: dict[str, str] = {
+    **{f":{k}": f"`{k}` is an upload parameter: put it under `settings:`" for k in SETTING_KEYS},
+    **{
+        f"settings:{k}": f"`{k}` is a top-level key of the preset, not a setting"
+        for k in (*PRESET_LEVEL_KEYS, "name", "protect", "description")
+    },
+}
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A validated preset and where it came from (for locating later findings)."""
+
+    preset: Preset
+    document: Document
+
+    @property
+    def name(self) -> str:
+        return self.preset.name
+
+    @property
+    def file(self) -> str:
+        return self.document.file
+
+    def location(self, path: tuple[str | int, ...] = (), *, key: bool = False) -> Location:
+        return self.document.location(path, key=key)
+
+
+@dataclass
+class PresetSet:
+    """The validated definitions of a tree, by name, plus the warnings found."""
+
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    def __iter__(self) -> Iterator[Definition]:
+        return iter(self.definitions[name] for name in sorted(self.definitions))
+
+    def __len__(self) -> int:
+        return len(self.definitions)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.definitions
+
+    def __getitem__(self, name: str) -> Definition:
+        return self.definitions[name]
+
+    @property
+    def presets(self) -> list[Preset]:
+        return [d.preset for d in self]
+
+
+@dataclass
+class Report:
+    """Everything ``presets validate`` says: the problems, and what validated."""
+
+    presets: PresetSet
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+def display_path(path: Path) -> str:
+    """A path as users typed it: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def find_files(root: Path) -> list[Path]:
+    """Every preset file under ``root`` (or ``root`` itself), sorted, skipping dot-paths."""
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise UsageError(
+            f"no such file or directory: {display_path(root)}",
+            hint="run from the repository root, or pass the presets folder as PATH",
+        )
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        files.extend(
+            Path(dirpath, name)
+            for name in filenames
+            if name.endswith(SUFFIXES) and not name.startswith(".")
+        )
+    return sorted(files)
+
+
+def read_document(path: Path) -> Document:
+    """Read and parse one file; raises DefinitionError with a located problem."""
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DefinitionError(
+            [Problem(f"cannot read the file: {reason}", Location(shown))]
+        ) from None
+    return parse(decode(data, shown), shown)
+
+
+def validate_document(
+    doc: Document, context: Mapping[str, Any]
+) -> tuple[Preset | None, list[Problem]]:
+    """Validate one parsed file as a preset; returns the preset or the problems."""
+    if not isinstance(doc.data, dict):
+        what = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
+        message = (
+            f"the file is {what}; a preset file is a mapping with at least `name:` "
+            "(see schemas/preset.schema.json)"
+        )
+        return None, [Problem(message, doc.location(()))]
+    try:
+        return Preset.model_validate(doc.data, context=dict(context)), []
+    except ValidationError as exc:
+        return None, problems_from(exc, doc, Preset, hints=MISPLACED_KEY_HINTS)
+
+
+def lint_problems(definition: Definition, *, strict: bool) -> list[Problem]:
+    severity = "error" if strict else "warning"
+    return [
+        Problem(
+            f.message,
+            definition.location(f.path, key=f.path[-1] in ("unsigned", "disallow_public_id")),
+            dotted(f.path),
+            severity,
+            f.lint_id,
+        )
+        for f in lint(definition.preset)
+    ]
+
+
+def duplicate_problems(
+    definitions: Iterable[Definition],
+) -> tuple[dict[str, Definition], list[Problem]]:
+    """Keep the first definition of each name; report every duplicate at both places."""
+    by_name: dict[str, Definition] = {}
+    problems = []
+    for definition in definitions:
+        first = by_name.get(definition.name)
+        if first is None:
+            by_name[definition.name] = definition
+            continue
+        here = definition.location(("name",))
+        there = first.location(("name",))
+        problems.append(
+            Problem(
+                f"duplicate preset name {definition.name!r}: also defined at {there}", here, "name"
+            )
+        )
+        problems.append(
+            Problem(
+                f"duplicate preset name {definition.name!r}: also defined at {here}", there, "name"
+            )
+        )
+    return by_name, problems
+
+
+def validation_context(extra_categories: Iterable[str] = ()) -> dict[str, Any]:
+    return {"categories": CATEGORIES | frozenset(extra_categories)}
+
+
+def check_documents(
+    documents: Iterable[Document],
+    *,
+    extra_categories: Iterable[str] = (),
+    strict: bool = False,
+    errors: Iterable[Problem] = (),
+    files: int = 0,
+) -> Report:
+    """Validate parsed documents (already resolved for an environment) into a report."""
+    context = validation_context(extra_categories)
+    problems = list(errors)
+    valid = []
+    for doc in documents:
+        preset, found = validate_document(doc, context)
+        problems.extend(found)
+        if preset is not None:
+            valid.append(Definition(preset, doc))
+    by_name, duplicates = duplicate_problems(valid)
+    problems.extend(duplicates)
+    for definition in by_name.values():
+        problems.extend(lint_problems(definition, strict=strict))
+    presets = PresetSet(by_name, [p for p in problems if not p.is_error], files)
+    return Report(presets, problems)
+
+
+def read_documents(root: Path) -> tuple[list[Document], list[Problem], int]:
+    """Parse every file under ``root``: the documents, the parse problems, the file count."""
+    documents, problems = [], []
+    paths = find_files(root)
+    for path in paths:
+        try:
+            documents.append(read_document(path))
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+    return documents, problems, len(paths)
+
+
+def validate_tree(
+    root: Path, *, extra_categories: Iterable[str] = (), strict: bool = False
+) -> Report:
+    """Read, parse, validate and lint every preset file under ``root``."""
+    documents, problems, files = read_documents(root)
+    return check_documents(
+        documents, extra_categories=extra_categories, strict=strict, errors=problems, files=files
+    )
+
+
+def load_presets(
+    path: str | Path = "presets", *, extra_categories: Iterable[str] = (), strict: bool = False
+) -> PresetSet:
+    """Load and validate the definitions under ``path``; raise one error carrying every problem."""
+    report = validate_tree(Path(path), extra_categories=extra_categories, strict=strict)
+    if report.errors:
+        raise DefinitionError(
+            report.problems, f"{len(report.errors)} problem(s) in {display_path(Path(path))}"
+        )
+    return report.presets

@@ -1,0 +1,287 @@
+"""Moderation as a model, not a string.
+
+Cloudinary takes moderation as a packed string, ``aws_rek:explicit_nudity:0.7|manual``.
+Reordered categories or ``0.70`` versus ``0.7`` make that string a perpetual-diff trap,
+and a misspelt category silently disables moderation for it. Here a moderation setting
+is a chain of :class:`Moderator` values, parsed from YAML (structured or the raw wire
+string) or from Cloudinary's echo, validated, and written back in one canonical form.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from cloudinary_presets.moderation_rules import CATEGORIES
+from cloudinary_presets.transformations import suggest
+
+#: moderators that take no argument
+SIMPLE_KINDS = ("manual", "webpurify", "perception_point")
+#: moderators with per-category Rekognition thresholds
+REKOGNITION_KINDS = ("aws_rek", "aws_rek_video")
+#: every moderator kind this tool models, in documentation order
+KINDS = (
+    "manual",
+    "webpurify",
+    "aws_rek",
+    "aws_rek_video",
+    "perception_point",
+    "google_video_moderation",
+    "duplicate",
+)
+#: likelihood levels for Google video moderation (unverified against Cloudinary's docs)
+GOOGLE_LEVELS = ("very_unlikely", "unlikely", "possible", "likely", "very_likely")
+IGNORE = "ignore"
+
+
+class ModerationError(ValueError):
+    def __init__(self, message: str, subpath: tuple[int | str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.subpath = subpath
+
+
+def format_threshold(value: float | None) -> str:
+    """``None`` -> ``ignore``; numbers in their shortest exact form (``0.7``, ``1.0``)."""
+    return IGNORE if value is None else repr(float(value))
+
+
+@dataclass(frozen=True)
+class Moderator:
+    """One moderator of a chain.
+
+    ``thresholds`` (Rekognition kinds): category -> threshold, ``None`` for ``ignore``,
+    kept sorted by category. ``argument``: the duplicate threshold or the Google level.
+    """
+
+    kind: str
+    thresholds: tuple[tuple[str, float | None], ...] = ()
+    argument: float | str | None = None
+
+    def wire(self) -> str:
+        parts = [self.kind]
+        for category, threshold in self.thresholds:
+            parts += [category, format_threshold(threshold)]
+        if self.argument is not None:
+            arg = self.argument
+            parts.append(repr(float(arg)) if isinstance(arg, float) else str(arg))
+        return ":".join(parts)
+
+    def to_yaml(self) -> object:
+        """The structured YAML form (what ``presets import`` writes)."""
+        if self.kind in REKOGNITION_KINDS and self.thresholds:
+            return {self.kind: {c: (IGNORE if t is None else t) for c, t in self.thresholds}}
+        if self.argument is not None:
+            return {self.kind: self.argument}
+        return self.kind
+
+    @property
+    def threshold_map(self) -> dict[str, float | None]:
+        return dict(self.thresholds)
+
+
+@dataclass(frozen=True)
+class Moderation:
+    """A chain of moderators, run in order by Cloudinary; ``manual`` can only be last."""
+
+    chain: tuple[Moderator, ...]
+
+    def __str__(self) -> str:
+        return "|".join(m.wire() for m in self.chain)
+
+    def __repr__(self) -> str:
+        return f"Moderation({str(self)!r})"
+
+    def to_yaml(self) -> object:
+        items = [m.to_yaml() for m in self.chain]
+        return items[0] if len(items) == 1 else items
+
+    def get(self, kind: str) -> Moderator | None:
+        return next((m for m in self.chain if m.kind == kind), None)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _threshold(
+    value: object, where: str, subpath: tuple[int | str, ...], *, text: bool
+) -> float | None:
+    if value == IGNORE:
+        return None
+    number: float | None = None
+    if text and isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    if number is None or not math.isfinite(number):
+        raise ModerationError(
+            f"{where}: threshold must be a number with 0 < t <= 1, or `ignore`, got {value!r}",
+            subpath,
+        )
+    if not 0 < number <= 1:
+        raise ModerationError(
+            f"{where}: threshold must be > 0 and <= 1, got {_show(value)}", subpath
+        )
+    return number
+
+
+def _show(value: object) -> str:
+    return value if isinstance(value, str) else repr(value)
+
+
+def _check_category(
+    category: str, kind: str, known: frozenset[str] | None, subpath: tuple[int | str, ...]
+) -> None:
+    if known is not None and category not in known:
+        raise ModerationError(
+            f"unknown {kind} category `{category}`{suggest(category, sorted(known))}; a "
+            "misspelt category is silently not moderated (declare newer names in "
+            "`moderation.extra_categories` of cloudinary-presets.yaml)",
+            subpath,
+        )
+
+
+def _rekognition(
+    kind: str,
+    pairs: Iterable[tuple[str, object]],
+    known: frozenset[str] | None,
+    base: tuple[int | str, ...],
+    *,
+    text: bool,
+) -> Moderator:
+    thresholds: dict[str, float | None] = {}
+    for category, value in pairs:
+        sub = (*base, kind, category)
+        if not isinstance(category, str) or not category:
+            raise ModerationError(f"{kind}: category names must be strings", sub)
+        _check_category(category, kind, known, sub)
+        if category in thresholds:
+            raise ModerationError(f"{kind}: category `{category}` is given twice", sub)
+        thresholds[category] = _threshold(value, f"{kind}.{category}", sub, text=text)
+    return Moderator(kind, tuple(sorted(thresholds.items())))
+
+
+def _duplicate(value: object, sub: tuple[int | str, ...], *, text: bool) -> Moderator:
+    number: float | None = None
+    if text and isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    if number is None or not math.isfinite(number) or not 0 <= number <= 1:
+        raise ModerationError(
+            f"duplicate: threshold must be a number from 0 to 1 (0 only indexes the image), "
+            f"got {_show(value)}",
+            sub,
+        )
+    return Moderator("duplicate", argument=number)
+
+
+def _google(value: object, sub: tuple[int | str, ...]) -> Moderator:
+    if value not in GOOGLE_LEVELS:
+        raise ModerationError(
+            f"google_video_moderation: likelihood must be one of {', '.join(GOOGLE_LEVELS)}, "
+            f"got {_show(value)}",
+            sub,
+        )
+    return Moderator("google_video_moderation", argument=str(value))
+
+
+def _unknown_kind(kind: object, sub: tuple[int | str, ...]) -> ModerationError:
+    hint = suggest(kind, KINDS) if isinstance(kind, str) else ""
+    return ModerationError(
+        f"unknown moderator {_show(kind)}{hint}; expected one of {', '.join(KINDS)}", sub
+    )
+
+
+def parse_wire_moderator(
+    text: str, known: frozenset[str] | None, sub: tuple[int | str, ...]
+) -> Moderator:
+    """``aws_rek:explicit_nudity:0.7:suggestive:ignore``, ``duplicate:0.8``, ``manual``."""
+    kind, *args = text.strip().split(":")
+    if kind in SIMPLE_KINDS and not args:
+        return Moderator(kind)
+    if kind in REKOGNITION_KINDS:
+        if len(args) % 2:
+            raise ModerationError(f"{kind}: expected category:threshold pairs in {text!r}", sub)
+        return _rekognition(kind, zip(args[::2], args[1::2]), known, sub, text=True)
+    if kind == "duplicate" and len(args) == 1:
+        return _duplicate(args[0], sub, text=True)
+    if kind == "google_video_moderation":
+        return Moderator(kind) if not args else _google(":".join(args), sub)
+    if kind in KINDS:
+        raise ModerationError(f"{kind}: unexpected arguments in {text!r}", sub)
+    raise _unknown_kind(kind, sub)
+
+
+def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str, ...]) -> Moderator:
+    if isinstance(item, str):
+        if item in KINDS and item not in ("duplicate",):
+            return Moderator(item)
+        if ":" in item:
+            return parse_wire_moderator(item, known, sub)
+        if item == "duplicate":
+            raise ModerationError("duplicate needs a threshold: `duplicate: 0.8`", sub)
+        raise _unknown_kind(item, sub)
+    if isinstance(item, Mapping):
+        if len(item) != 1:
+            raise ModerationError(
+                "each moderator is a name, or a map with exactly one name as its key", sub
+            )
+        ((kind, value),) = item.items()
+        key_sub = (*sub, kind)
+        if kind in REKOGNITION_KINDS:
+            if value is None:
+                return Moderator(kind)
+            if not isinstance(value, Mapping):
+                raise ModerationError(f"{kind}: expected a map of category: threshold", key_sub)
+            return _rekognition(kind, value.items(), known, sub, text=False)
+        if kind == "duplicate":
+            return _duplicate(value, key_sub, text=False)
+        if kind == "google_video_moderation":
+            return _google(value, key_sub)
+        if kind in SIMPLE_KINDS:
+            raise ModerationError(f"{kind} takes no settings; write just `{kind}`", key_sub)
+        raise _unknown_kind(kind, key_sub)
+    raise ModerationError(
+        f"expected a moderator name, a map or a list, got {type(item).__name__}", sub
+    )
+
+
+def parse_moderation(value: object, known: frozenset[str] | None = CATEGORIES) -> Moderation:
+    """Any accepted YAML or wire shape -> a validated :class:`Moderation`.
+
+    ``known`` is the set of accepted Rekognition categories; ``None`` accepts any name
+    (used when decoding what Cloudinary already stores).
+    """
+    items: list[tuple[object, tuple[int | str, ...]]]
+    if isinstance(value, str) and "|" in value:
+        items = [(part, ()) for part in value.split("|")]
+        wire = True
+    elif isinstance(value, list):
+        if not value:
+            raise ModerationError("moderation chain is empty; remove the key instead")
+        items = [(item, (i,)) for i, item in enumerate(value)]
+        wire = False
+    else:
+        items = [(value, ())]
+        wire = False
+    chain = []
+    for item, sub in items:
+        if wire and isinstance(item, str) and not item.strip():
+            raise ModerationError(f"empty moderator in {value!r} (check the '|')")
+        chain.append(_from_item(item, known, sub))
+    kinds = [m.kind for m in chain]
+    for index, moderator in enumerate(chain):
+        sub = () if wire or (len(chain) == 1 and not isinstance(value, list)) else (index,)
+        if moderator.kind == "manual" and index != len(chain) - 1:
+            raise ModerationError("`manual` can only be the last moderator of a chain", sub)
+        if kinds.count(moderator.kind) > 1:
+            raise ModerationError(f"moderator `{moderator.kind}` appears twice in the chain", sub)
+    return Moderation(tuple(chain))

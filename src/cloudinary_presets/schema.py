@@ -1,0 +1,122 @@
+"""JSON Schemas generated from the models, committed under ``schemas/``, checked for drift.
+
+Editors (yaml-language-server, via the modeline at the top of each preset file) use
+them for completion and tooltips; CI can validate with any JSON Schema tool. The
+models stay the source of truth: ``presets schema`` writes the files and
+``presets schema --check`` (and a test) fails when they are out of date.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+SCHEMA_VERSION = "1"
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _walk(node: Any, visit: Callable[[dict[str, Any]], None]) -> None:
+    if isinstance(node, dict):
+        visit(node)
+        for value in list(node.values()):
+            _walk(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, visit)
+
+
+def _finish(schema: dict[str, Any], *, kind: str, description: str) -> dict[str, Any]:
+    defs: dict[str, Any] = schema.setdefault("$defs", {})
+
+    def hoist(node: dict[str, Any]) -> None:
+        defs.update(node.pop("x-defs", {}))
+
+    def tidy(node: dict[str, Any]) -> None:
+        if "x-ref" in node:  # pydantic resolves "$ref" itself; custom types use this marker
+            node["$ref"] = f"#/$defs/{node.pop('x-ref')}"
+        node.pop("x-wire", None)
+        if isinstance(node.get("title"), str) and "properties" not in node:
+            node.pop("title")
+        if isinstance(node.get("description"), str):
+            node["markdownDescription"] = node["description"]
+
+    _walk(schema, hoist)
+    _walk(schema, tidy)
+    for definition in defs.values():
+        definition.pop("title", None)
+    header = {
+        "$schema": DRAFT,
+        "$id": f"urn:cloudinary-presets:schema:{kind}:{SCHEMA_VERSION}",
+        "version": SCHEMA_VERSION,
+        "description": description,
+    }
+    schema.pop("title", None)
+    schema.pop("description", None)
+    schema.pop("markdownDescription", None)
+    return {**header, **schema}
+
+
+def model_schema(model: type[BaseModel], *, kind: str, description: str) -> dict[str, Any]:
+    raw = model.model_json_schema(by_alias=True, mode="validation", ref_template="#/$defs/{model}")
+    return _finish(raw, kind=kind, description=description)
+
+
+def preset_schema() -> dict[str, Any]:
+    from cloudinary_presets.model import Preset
+
+    return model_schema(
+        Preset,
+        kind="preset",
+        description="One Cloudinary upload preset managed by cloudinary-presets "
+        "(presets/**/*.yaml).",
+    )
+
+
+def config_schema() -> dict[str, Any]:
+    from cloudinary_presets.config import ProjectConfig
+
+    return model_schema(
+        ProjectConfig,
+        kind="config",
+        description="Project configuration of cloudinary-presets (cloudinary-presets.yaml).",
+    )
+
+
+#: file name under ``schemas/`` -> builder
+SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "preset.schema.json": preset_schema,
+    "config.schema.json": config_schema,
+}
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    """Write every schema file; returns the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, build in SCHEMAS.items():
+        path = directory / name
+        path.write_text(render(build()), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_schemas(directory: Path) -> list[Path]:
+    """The schema files that are missing or differ from what the models generate."""
+    stale = []
+    for name, build in SCHEMAS.items():
+        path = directory / name
+        try:
+            current = path.read_text(encoding="utf-8")
+        except OSError:
+            current = None
+        if current != render(build()):
+            stale.append(path)
+    return stale

@@ -1,0 +1,299 @@
+"""A strict YAML reader that keeps the location of every key and value.
+
+PyYAML's ``safe_load`` accepts duplicate keys (the last one wins), expands aliases
+(billion laughs), turns ``no`` into ``False`` and ``0755`` into 493, builds dates, and
+loses every line number. Preset files are reviewed configuration, so this reader walks
+PyYAML's event stream (libyaml when present) and builds plain data itself:
+
+* YAML 1.2 core scalars only: ``true``/``false``, ``null``/``~``, decimal ints without a
+  leading zero, decimal floats; everything else (``yes``, ``off``, ``0755``, ``1:30``,
+  ``2024-01-01``) stays a string for the schema to judge;
+* anchors, aliases, merge keys and every tag outside the core schema are refused;
+* keys must be strings and unique; one document per file; bounded size and depth;
+* every problem is reported at ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from cloudinary_presets.errors import DefinitionError, Location, Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 12
+
+Path = tuple[str | int, ...]
+
+_Loader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_SPECIAL_FLOAT = {
+    ".inf": math.inf, ".Inf": math.inf, ".INF": math.inf,
+    "+.inf": math.inf, "+.Inf": math.inf, "+.INF": math.inf,
+    "-.inf": -math.inf, "-.Inf": -math.inf, "-.INF": -math.inf,
+    ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
+}  # fmt: skip
+_CORE_TAGS = {
+    "tag:yaml.org,2002:str": str,
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:bool": bool,
+    "tag:yaml.org,2002:null": type(None),
+}
+_CONTAINER_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+# C0 and C1 controls except tab/newline/carriage return, plus the Unicode line separators
+# that PyYAML treats as line breaks (which would shift every reported line number).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int
+    column: int
+
+
+@dataclass
+class Document:
+    """Parsed data plus the mark of every value (``marks``) and mapping key (``key_marks``)."""
+
+    file: str
+    data: Any
+    marks: dict[Path, Mark] = field(default_factory=dict)
+    key_marks: dict[Path, Mark] = field(default_factory=dict)
+
+    def location(self, path: Path, *, key: bool = False) -> Location:
+        """The location of ``path``, or of its nearest recorded ancestor."""
+        table = self.key_marks if key else self.marks
+        probe = tuple(path)
+        while probe:
+            mark = table.get(probe) or self.marks.get(probe)
+            if mark:
+                return Location(self.file, mark.line, mark.column)
+            probe = probe[:-1]
+        mark = self.marks.get(())
+        return Location(self.file, mark.line if mark else 1, mark.column if mark else 1)
+
+
+class _Fail(Exception):
+    def __init__(self, message: str, mark: Mark | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+def _mark(event_mark: Any) -> Mark:
+    return Mark(event_mark.line + 1, event_mark.column + 1)
+
+
+def _fail(file: str, message: str, line: int = 0, column: int = 0) -> DefinitionError:
+    problem = Problem(message, Location(file, line, column))
+    return DefinitionError([problem], f"{file} is not valid YAML for a preset")
+
+
+def decode(data: bytes, file: str) -> str:
+    """Bytes to text: strict UTF-8 (BOM allowed), size-capped, with located errors."""
+    if len(data) > MAX_BYTES:
+        raise _fail(file, f"file is {len(data)} bytes; the limit is {MAX_BYTES} (1 MiB)")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(file, "file is UTF-16 encoded; save it as UTF-8", 1, 1)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        byte = data[exc.start]
+        raise _fail(
+            file, f"invalid UTF-8 byte 0x{byte:02X}; save the file as UTF-8", line, column
+        ) from None
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise _fail(
+            file,
+            f"control character U+{ord(bad.group()):04X} is not allowed; remove it",
+            line,
+            column,
+        )
+    tab = _TAB_INDENT.search(text)
+    if tab:
+        line = text.count("\n", 0, tab.start()) + 1
+        column = tab.end() - tab.start()
+        raise _fail(file, "tab character used for indentation; indent with spaces", line, column)
+    return text
+
+
+def _scalar(event: Any, mark: Mark) -> Any:
+    value: str = event.value
+    tag = event.tag
+    if tag is not None and tag != "!":
+        kind = _CORE_TAGS.get(tag)
+        if kind is None:
+            raise _Fail(f"tag {tag} is not allowed; only plain YAML values are", mark)
+        resolved = _resolve_plain(value)
+        if kind is str:
+            return value
+        if isinstance(resolved, kind) and not (kind is int and isinstance(resolved, bool)):
+            return resolved
+        if kind is float and isinstance(resolved, int) and not isinstance(resolved, bool):
+            return float(resolved)
+        raise _Fail(f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}", mark)
+    if not event.style and event.implicit[0]:  # plain style: None (Python) or "" (libyaml)
+        return _resolve_plain(value)
+    return value
+
+
+def _resolve_plain(value: str) -> Any:
+    if value in _NULL:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value) and any(ch.isdigit() for ch in value):
+        return float(value)
+    special = _SPECIAL_FLOAT.get(value)
+    if special is not None:
+        return special
+    return value
+
+
+def _refuse_anchor(event: Any, mark: Mark) -> None:
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None:
+        raise _Fail(f"anchors (&{anchor}) are not allowed; write the value out in full", mark)
+
+
+def _container_tag(event: Any, mark: Mark) -> None:
+    tag = event.tag
+    if tag is not None and tag != "!" and tag not in _CONTAINER_TAGS:
+        raise _Fail(f"tag {tag} is not allowed; only plain YAML values are", mark)
+
+
+def parse(text: str, file: str) -> Document:
+    """Parse one YAML document with the rules in the module docstring."""
+    doc = Document(file, None)
+    try:
+        _build(text, doc)
+    except _Fail as exc:
+        mark = exc.mark
+        raise _fail(
+            file, exc.message, mark.line if mark else 0, mark.column if mark else 0
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = _yaml_message(exc, text)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        raise _fail(file, message, line, column) from None
+    except yaml.YAMLError as exc:
+        raise _fail(file, f"cannot parse YAML: {exc}") from None
+    except RecursionError:
+        raise _fail(file, f"nesting is too deep (the limit is {MAX_DEPTH} levels)") from None
+    return doc
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    problem = (exc.problem or "syntax error").strip()
+    mark = exc.problem_mark
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        return "tab character not allowed here; use spaces, or quote the value"
+    if exc.context:
+        return f"{exc.context.strip()}: {problem}"
+    return problem
+
+
+def _build(text: str, doc: Document) -> None:
+    loader = _Loader(text)
+    # Each frame: [container, path, pending_key, key_mark, seen_keys]
+    stack: list[list[Any]] = []
+    documents = 0
+    root_set = False
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            etype = type(event)
+            if etype is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Fail(
+                        "expected a single YAML document; found a second one (remove `---`)",
+                        _mark(event.start_mark),
+                    )
+                continue
+            if etype in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
+                continue
+            mark = _mark(event.start_mark)
+            if etype is yaml.AliasEvent:
+                raise _Fail(
+                    f"aliases (*{event.anchor}) are not allowed; write the value out in full", mark
+                )
+            if etype in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                stack.pop()
+                continue
+            _refuse_anchor(event, mark)
+            parent = stack[-1] if stack else None
+            # A mapping key: must be a plain string scalar.
+            if parent is not None and isinstance(parent[0], dict) and parent[2] is None:
+                if etype is not yaml.ScalarEvent:
+                    raise _Fail("keys must be plain strings, not mappings or lists", mark)
+                key = _scalar(event, mark)
+                if not isinstance(key, str):
+                    raise _Fail(f"keys must be strings; quote it: '{event.value}'", mark)
+                if key == "<<" and not event.style:
+                    raise _Fail("merge keys (<<) are not allowed; write the keys out", mark)
+                first = parent[4].get(key)
+                if first is not None:
+                    raise _Fail(f"duplicate key '{key}' (first defined at line {first.line})", mark)
+                parent[4][key] = mark
+                parent[2] = key
+                doc.key_marks[(*parent[1], key)] = mark
+                continue
+            # A value: a scalar, or the start of a mapping or a sequence.
+            if parent is None:
+                path: Path = ()
+            elif isinstance(parent[0], dict):
+                path = (*parent[1], parent[2])
+            else:
+                path = (*parent[1], len(parent[0]))
+            doc.marks[path] = mark
+            if etype is yaml.ScalarEvent:
+                value: Any = _scalar(event, mark)
+            elif etype is yaml.MappingStartEvent:
+                _container_tag(event, mark)
+                value = {}
+            elif etype is yaml.SequenceStartEvent:
+                _container_tag(event, mark)
+                value = []
+            else:  # pragma: no cover - PyYAML emits no other events
+                raise _Fail(f"unexpected YAML construct {etype.__name__}", mark)
+            if parent is None:
+                doc.data = value
+                root_set = True
+            elif isinstance(parent[0], dict):
+                parent[0][parent[2]] = value
+                parent[2] = None
+            else:
+                parent[0].append(value)
+            if etype is not yaml.ScalarEvent:
+                if len(stack) >= MAX_DEPTH:
+                    raise _Fail(f"nesting is too deep (the limit is {MAX_DEPTH} levels)", mark)
+                stack.append([value, path, None, None, {}])
+    finally:
+        loader.dispose()
+    if not root_set:
+        doc.data = None

@@ -1,0 +1,141 @@
+"""Turn pydantic validation errors into located, human problems.
+
+pydantic reports ``loc`` tuples and generic messages ("Extra inputs are not permitted").
+Users need ``presets/ugc.yaml:12:7: settings.moderaton: unknown key (did you mean
+`moderation`?)``. This module maps each error to the document mark of its path and
+rewrites the message; custom types put a finer ``subpath`` in the error context.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from cloudinary_presets.errors import Problem
+from cloudinary_presets.strict_yaml import Document, Path
+from cloudinary_presets.transformations import suggest
+
+_TYPE_NAMES = {
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "list_type": "a list",
+    "dict_type": "a map",
+    "model_type": "a map",
+    "model_attributes_type": "a map",
+    "finite_number": "a finite number",
+}
+
+
+def dotted(path: Path) -> str:
+    """``("settings", "moderation", 0, "aws_rek")`` -> ``settings.moderation[0].aws_rek``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:57] + "..."
+        return f"the string {text!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a map"
+    return type(value).__name__
+
+
+def _model_at(model: type[BaseModel], loc: Path) -> type[BaseModel] | None:
+    """The model class that owns the keys at ``loc`` (to suggest the right key names)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = next(
+            (f for n, f in current.model_fields.items() if part in (n, f.alias)),
+            None,
+        )
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        for inner in get_args(arg):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return annotation
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _unknown_key(root: type[BaseModel], loc: Path, key: str, hints: dict[str, str]) -> str:
+    owner = _model_at(root, loc)
+    names = _field_names(owner) if owner else []
+    hint = hints.get(f"{dotted(loc)}:{key}") or hints.get(f"*:{key}", "")
+    if hint:
+        return f"unknown key `{key}`: {hint}"
+    return f"unknown key `{key}`{suggest(key, names)}"
+
+
+def problems_from(
+    exc: ValidationError,
+    doc: Document,
+    root: type[BaseModel],
+    *,
+    prefix: Path = (),
+    hints: dict[str, str] | None = None,
+) -> list[Problem]:
+    """One located problem per pydantic error; ``hints`` adds advice for misplaced keys."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc: Path = tuple(p for p in err["loc"] if p != "[key]")
+        ctx = err.get("ctx") or {}
+        kind = err["type"]
+        is_key = kind == "extra_forbidden" or "[key]" in err["loc"]
+        if kind == "extra_forbidden":
+            message = _unknown_key(root, loc[:-1], str(loc[-1]), hints or {})
+        elif kind == "missing":
+            message = f"missing required key `{loc[-1]}`"
+            loc = loc[:-1]
+            is_key = False
+        elif kind == "preset":
+            message = str(ctx.get("message", err["msg"]))
+            loc = (*loc, *ctx.get("subpath", ()))
+        elif kind in _TYPE_NAMES:
+            message = f"expected {_TYPE_NAMES[kind]}, got {_describe(err.get('input'))}"
+            if kind == "string_type" and isinstance(err.get("input"), (int, float)):
+                message += "; quote it to keep it as written"
+        elif kind == "literal_error":
+            expected = str(ctx.get("expected", ""))
+            got = err.get("input")
+            choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
+            hint = suggest(got, choices) if isinstance(got, str) else ""
+            message = f"must be one of {expected}, got {_describe(got)}{hint}"
+        elif kind == "string_pattern_mismatch":
+            message = f"{_describe(err.get('input'))} does not match {ctx.get('pattern')}"
+        else:
+            message = err["msg"][0].lower() + err["msg"][1:]
+        full = (*prefix, *loc)
+        problems.append(Problem(message, doc.location(full, key=is_key), dotted(loc)))
+    return problems
