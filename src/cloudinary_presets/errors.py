@@ -9,7 +9,7 @@ HTTP errors carry Cloudinary's message and request id, never headers or credenti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 #: Exit statuses shared by every command (documented in the README).
@@ -210,18 +210,19 @@ class LockHeldError(RefusedError):
     """Another apply holds the lock of this checkout."""
 
 
-@dataclass
-class ApplyOutcome:
-    """What happened to each change of an apply (filled in as the apply goes)."""
-
-    done: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    not_attempted: list[str] = field(default_factory=list)
-
-
 class ApplyFailed(PresetsError):
-    """Some writes failed; ``outcome`` says what was done, what failed and what was not tried."""
+    """Some writes failed or were not verified; ``report`` says what was done and what not."""
 
-    def __init__(self, message: str, outcome: ApplyOutcome) -> None:
-        self.outcome = outcome
+    def __init__(self, message: str, report: object) -> None:
+        self.report = report
+        super().__init__(message, hint="run `presets plan` to see exactly the remaining work")
+
+
+class ApplyInterrupted(PresetsError):
+    """The apply was interrupted (Ctrl-C); in-flight writes finished and were recorded."""
+
+    exit_code = 130
+
+    def __init__(self, message: str, report: object) -> None:
+        self.report = report
         super().__init__(message, hint="run `presets plan` to see exactly the remaining work")

@@ -935,7 +935,7 @@ class Preset(StrictModel):
     settings: Settings = Field(
         default_factory=Settings, description="Cloudinary upload parameters applied by the preset."
     )
-    extra_settings: dict[Annotated[str, Field(pattern=_EXTRA_KEY.pattern)], ExtraValue] = Field(
+    extra_settings: dict[str, ExtraValue] = Field(
         default_factory=dict,
         description="Raw wire values for Cloudinary parameters this tool does not model yet; sent as given.",
     )
@@ -945,7 +945,9 @@ class Preset(StrictModel):
     def _extra_not_modelled(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         if _context(info).get("remote"):
             return value
-        for key, item in value.items():
+        for key in value:
+            if not _EXTRA_KEY.match(key):
+                raise _error(f"{key!r} is not an upload parameter name (a-z, 0-9, _)", (key,))
             if key in SETTING_KEYS:
                 raise _error(
                     f"`{key}` is modelled: write it under settings (settings.{key})", (key,)

@@ -60,6 +60,7 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]
 class Mark:
     line: int
     column: int
+    file: str | None = None  # set when a value was merged in from another file
 
 
 @dataclass
@@ -78,7 +79,7 @@ class Document:
         while probe:
             mark = table.get(probe) or self.marks.get(probe)
             if mark:
-                return Location(self.file, mark.line, mark.column)
+                return Location(mark.file or self.file, mark.line, mark.column)
             probe = probe[:-1]
         mark = self.marks.get(())
         return Location(self.file, mark.line if mark else 1, mark.column if mark else 1)
@@ -143,7 +144,7 @@ def _scalar(event: Any, mark: Mark) -> Any:
         kind = _CORE_TAGS.get(tag)
         if kind is None:
             raise _Fail(f"tag {tag} is not allowed; only plain YAML values are", mark)
-        resolved = _resolve_plain(value)
+        resolved = resolve_plain(value)
         if kind is str:
             return value
         if isinstance(resolved, kind) and not (kind is int and isinstance(resolved, bool)):
@@ -152,11 +153,11 @@ def _scalar(event: Any, mark: Mark) -> Any:
             return float(resolved)
         raise _Fail(f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}", mark)
     if not event.style and event.implicit[0]:  # plain style: None (Python) or "" (libyaml)
-        return _resolve_plain(value)
+        return resolve_plain(value)
     return value
 
 
-def _resolve_plain(value: str) -> Any:
+def resolve_plain(value: str) -> Any:
     if value in _NULL:
         return None
     if value in _TRUE:

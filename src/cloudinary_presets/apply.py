@@ -1,0 +1,207 @@
+"""Carry out a plan: creates and updates, then deletes; bounded, quota-aware, verified.
+
+There is no rollback (like Terraform and octoDNS): the remote is the state, so after a
+failure the next plan shows exactly the remaining work. Every outcome is recorded as it
+happens; the report says what was done, what failed (with Cloudinary's message) and
+what was not attempted. After the writes, one list pass re-reads the remote and
+compares what Cloudinary stored with what was sent: an add-on that is not enabled
+silently drops ``moderation``, for example, and that must be said, not discovered as a
+perpetual diff.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from cloudinary_presets.diff import FieldChange, preset_changes
+from cloudinary_presets.errors import ApplyFailed, ApplyInterrupted, PresetsError
+from cloudinary_presets.model import Preset
+from cloudinary_presets.plan import CREATE, DELETE, UPDATE, Change, Plan
+from cloudinary_presets.remote import RemotePresets
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress of one change: ``start``, ``done`` or ``failed`` (with Cloudinary's message)."""
+
+    kind: str
+    change: Change
+    message: str = ""
+
+
+@dataclass
+class ApplyReport:
+    done: list[Change] = field(default_factory=list)
+    failed: list[tuple[Change, str]] = field(default_factory=list)
+    not_attempted: list[Change] = field(default_factory=list)
+    reconciled: list[str] = field(default_factory=list)
+    mismatches: dict[str, list[FieldChange]] = field(default_factory=dict)
+    interrupted: bool = False
+    seconds: float = 0.0
+    calls: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.not_attempted and not self.mismatches
+
+    def summary(self) -> str:
+        total = len(self.done) + len(self.failed) + len(self.not_attempted)
+        text = f"applied {len(self.done)}/{total} change(s) in {self.seconds:.1f}s ({self.calls} Admin API calls)"
+        if self.failed:
+            text += f"; {len(self.failed)} failed"
+        if self.not_attempted:
+            text += f"; {len(self.not_attempted)} not attempted"
+        return text
+
+
+def parallelism_for(requested: int, remaining: int | None) -> int:
+    """Slow down as the hourly quota runs low, so a big apply does not hit the wall at full speed."""
+    if remaining is None:
+        return requested
+    if remaining < 25:
+        return 1
+    if remaining < 100:
+        return min(requested, 2)
+    return requested
+
+
+def _write(remote: RemotePresets, change: Change, desired: Mapping[str, Preset]) -> bool:
+    if change.action == CREATE:
+        return remote.create(change.remote_name, desired[change.remote_name])
+    if change.action == UPDATE:
+        remote.update(change.remote_name, desired[change.remote_name])
+        return False
+    remote.delete(change.remote_name)
+    return False
+
+
+def _run_phase(
+    changes: Sequence[Change],
+    remote: RemotePresets,
+    desired: Mapping[str, Preset],
+    report: ApplyReport,
+    *,
+    parallelism: int,
+    continue_on_error: bool,
+    on_event: Callable[[Event], None],
+    stop: threading.Event,
+) -> None:
+    queue = list(changes)
+    running: dict[Future[bool], Change] = {}
+    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool:
+        try:
+            while queue or running:
+                limit = parallelism_for(parallelism, remote.transport.quota.remaining)
+                while queue and len(running) < limit and not stop.is_set():
+                    change = queue.pop(0)
+                    on_event(Event("start", change))
+                    running[pool.submit(_write, remote, change, desired)] = change
+                if not running:
+                    break
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    change = running.pop(future)
+                    error = future.exception()
+                    if error is None:
+                        report.done.append(change)
+                        if future.result():
+                            report.reconciled.append(change.remote_name)
+                        on_event(Event("done", change))
+                        continue
+                    message = str(error) if isinstance(error, PresetsError) else repr(error)
+                    report.failed.append((change, message))
+                    on_event(Event("failed", change, message))
+                    if not continue_on_error:
+                        stop.set()
+        except KeyboardInterrupt:
+            stop.set()
+            report.interrupted = True
+            for future, change in running.items():  # let in-flight writes finish and record them
+                try:
+                    future.result()
+                    report.done.append(change)
+                except Exception as error:  # noqa: BLE001 - recorded, not raised
+                    report.failed.append((change, str(error)))
+            running.clear()
+        report.not_attempted.extend(queue)
+
+
+def verify(plan_writes: Sequence[Change], remote: RemotePresets, desired: Mapping[str, Preset], ignore: Sequence[str]) -> dict[str, list[FieldChange]]:
+    """Re-read the remote once and report, per preset, what Cloudinary stored differently."""
+    snapshot = remote.snapshot(ignore)
+    mismatches: dict[str, list[FieldChange]] = {}
+    for change in plan_writes:
+        current = snapshot.presets.get(change.remote_name)
+        if change.action == DELETE:
+            if current is not None:
+                mismatches[change.remote_name] = [FieldChange("(preset)", "present", None, "still exists after delete")]
+            continue
+        wanted = desired[change.remote_name]
+        if current is None:
+            mismatches[change.remote_name] = [FieldChange("(preset)", None, "missing", "not found after write")]
+            continue
+        differences = preset_changes(current.preset, wanted)
+        if differences:
+            mismatches[change.remote_name] = differences
+    return mismatches
+
+
+def apply_plan(
+    plan: Plan,
+    desired: Mapping[str, Preset],
+    remote: RemotePresets,
+    *,
+    parallelism: int = 4,
+    continue_on_error: bool = False,
+    ignore: Sequence[str] = (),
+    on_event: Callable[[Event], None] = lambda event: None,
+) -> ApplyReport:
+    """Apply the plan's writes; raise ApplyFailed (carrying the report) if anything went wrong.
+
+    ``desired`` maps remote names to the presets to write (the plan holds only redacted
+    values and fingerprints, so the definitions themselves are always the source).
+    """
+    started = time.monotonic()
+    calls_before = remote.transport.calls.total
+    report = ApplyReport()
+    stop = threading.Event()
+    writes = plan.writes
+    first = [c for c in writes if c.action in (CREATE, UPDATE)]
+    deletes = [c for c in writes if c.action == DELETE]
+    options = {"parallelism": parallelism, "continue_on_error": continue_on_error, "on_event": on_event, "stop": stop}
+    _run_phase(first, remote, desired, report, **options)  # type: ignore[arg-type]
+    if report.failed and not continue_on_error or report.interrupted:
+        report.not_attempted.extend(deletes)
+    else:
+        _run_phase(deletes, remote, desired, report, **options)  # type: ignore[arg-type]
+    if report.done and not report.interrupted:
+        report.mismatches = verify(report.done, remote, desired, ignore)
+    report.seconds = time.monotonic() - started
+    report.calls = remote.transport.calls.total - calls_before
+    if report.interrupted:
+        raise ApplyInterrupted("interrupted: " + _failure_message(report), report)
+    if not report.ok:
+        raise ApplyFailed(_failure_message(report), report)
+    return report
+
+
+def _failure_message(report: ApplyReport) -> str:
+    lines = [report.summary()]
+    for change, message in report.failed:
+        lines.append(f"  failed: {change.action} {change.remote_name}: {message}")
+    for change in report.not_attempted:
+        lines.append(f"  not attempted: {change.action} {change.remote_name}")
+    for name, fields in report.mismatches.items():
+        lines.append(f"  {name}: Cloudinary stored something other than what was sent:")
+        for f in fields:
+            lines.append(f"    {f.path}: sent {f.after!r}, stored {f.before!r}" + (f" ({f.note})" if f.note else ""))
+    if report.mismatches:
+        lines.append(
+            "  (a setting that needs an add-on the environment has not enabled, such as "
+            "moderation, is dropped silently by Cloudinary)"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,414 @@
+"""Typed presets <-> Cloudinary's wire forms, and the canonical form used to compare them.
+
+Cloudinary takes settings as strings (``tags: "a,b"``, ``context: "k=v|k2=v2"``,
+transformations as strings, booleans as ``"1"``/``"0"``) and echoes them in two shapes:
+the list endpoint returns those raw strings, the get-one endpoint returns parsed values
+(arrays, objects, transformation step objects with long names). :func:`encode` writes
+the request body the official SDK would send; :func:`decode` reads either response
+shape into the same :class:`~cloudinary_presets.model.Preset`; :func:`canonical` gives
+the JSON-able form in which equal presets are equal however they were written or echoed
+(tag order, ``0.7`` vs ``0.70``, parameter order inside a transformation component,
+``true`` vs ``"1"``, empty vs absent). Settings the model does not know, or cannot
+read, are kept in ``extra_settings`` and never dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from cloudinary_presets.model import SETTING_KEYS, Preset, Wire, wire_kind
+from cloudinary_presets.moderation import parse_moderation
+from cloudinary_presets.transformations import (
+    EagerTransformation,
+    Transformation,
+    canonical_value,
+)
+
+#: settings whose order carries no meaning (compared as sorted sets)
+UNORDERED_LISTS = frozenset({"tags", "allowed_formats", "categorization"})
+#: preset-level keys that Cloudinary echoes inside ``settings``
+_LEVEL_IN_SETTINGS = ("disallow_public_id", "live", "parameter_whitelist")
+_TRUE = frozenset({True, 1, "1", "true", "True", "TRUE"})
+_FALSE = frozenset({False, 0, "0", "false", "False", "FALSE"})
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _escape(value: str) -> str:
+    return value.replace("=", "\\=").replace("|", "\\|")
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return {k: _plain(v) for k, v in value.model_dump(exclude_none=True).items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Transformation):
+        return str(value)
+    return value
+
+
+def encode_value(kind: Wire, value: Any) -> Any:
+    """One setting in the form Cloudinary's Admin API takes it (as the SDK sends it)."""
+    if kind is Wire.BOOL:
+        return "1" if value else "0"
+    if kind is Wire.NUMBER:
+        return repr(float(value))
+    if kind is Wire.CSV:
+        return ",".join(value)
+    if kind is Wire.KEY_VALUE:
+        return "|".join(
+            f"{k}={_compact(v) if isinstance(v, list) else _escape(v)}" for k, v in value.items()
+        )
+    if kind is Wire.HEADERS:
+        return "\n".join(f"{k}: {v}" for k, v in value.items())
+    if kind is Wire.EAGER:
+        return "|".join(str(item) for item in value)
+    if kind is Wire.COORDINATES:
+        return "|".join(",".join(str(n) for n in box) for box in value)
+    if kind is Wire.JSON:
+        return _compact(_plain(value))
+    return str(value)  # STRING, TRANSFORMATION, MODERATION
+
+
+def encode(preset: Preset, *, name: str | None = None) -> dict[str, Any]:
+    """The JSON body for create (with ``name``) or update: the full desired settings."""
+    body: dict[str, Any] = {
+        "name": name or preset.name,
+        "unsigned": preset.unsigned,
+        "disallow_public_id": preset.disallow_public_id,
+    }
+    if preset.live is not None:
+        body["live"] = preset.live
+    if preset.parameter_whitelist is not None:
+        body["parameter_whitelist"] = preset.parameter_whitelist
+    for key, value in preset.settings_dict().items():
+        body[key] = encode_value(wire_kind(SETTING_KEYS[key]), value)
+    body.update(preset.extra_settings)
+    return body
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+class _Unreadable(ValueError):
+    """A remote value this tool cannot model; it is kept raw in extra_settings."""
+
+
+def to_bool(value: Any) -> bool:
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise _Unreadable(f"expected a boolean, got {value!r}")
+
+
+def _split_unescaped(text: str, sep: str) -> list[str]:
+    return [p for p in re.split(rf"(?<!\\){re.escape(sep)}", text)]
+
+
+def _key_values(value: Any, *, allow_lists: bool) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items()}
+    if not isinstance(value, str):
+        raise _Unreadable(f"expected k=v|k2=v2, got {value!r}")
+    out: dict[str, Any] = {}
+    for pair in _split_unescaped(value, "|"):
+        if not pair:
+            continue
+        key, sep, item = pair.partition("=")
+        if not sep:
+            raise _Unreadable(f"{pair!r} is not key=value")
+        item = item.replace("\\=", "=").replace("\\|", "|")
+        if allow_lists and item.startswith("["):
+            try:
+                parsed = json.loads(item)
+            except ValueError:
+                parsed = item
+            item = parsed if isinstance(parsed, list) else item
+        out[key] = item
+    return out
+
+
+def _headers(value: Any) -> dict[str, str]:
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    if isinstance(value, list):
+        value = "\n".join(str(v) for v in value)
+    if not isinstance(value, str):
+        raise _Unreadable(f"expected header lines, got {value!r}")
+    out = {}
+    for line in value.splitlines():
+        if line.strip():
+            key, sep, item = line.partition(":")
+            if not sep:
+                raise _Unreadable(f"{line!r} is not `Header: value`")
+            out[key.strip()] = item.strip()
+    return out
+
+
+def _csv(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    raise _Unreadable(f"expected a comma-separated list, got {value!r}")
+
+
+def _transformation(value: Any) -> Transformation:
+    if isinstance(value, str):
+        return Transformation.parse(value)
+    if isinstance(value, Mapping):
+        value = [value]
+    if isinstance(value, list):
+        return Transformation.from_steps(value, lenient=True)
+    raise _Unreadable(f"expected a transformation, got {value!r}")
+
+
+def _eager_item(item: Any) -> EagerTransformation:
+    if isinstance(item, str):
+        return EagerTransformation.parse(item)
+    if isinstance(item, Mapping) and "transformation" in item:
+        inner = _transformation(item["transformation"])
+        fmt = item.get("format")
+        return EagerTransformation(inner, str(fmt) if fmt else None)
+    if isinstance(item, Mapping):
+        item = [item]
+    if isinstance(item, list):
+        return EagerTransformation.from_steps(item, lenient=True)
+    raise _Unreadable(f"expected an eager transformation, got {item!r}")
+
+
+def _eager(value: Any) -> list[EagerTransformation]:
+    if isinstance(value, str):
+        return [EagerTransformation.parse(part) for part in value.split("|") if part.strip()]
+    if isinstance(value, list):
+        return [_eager_item(item) for item in value]
+    raise _Unreadable(f"expected eager transformations, got {value!r}")
+
+
+def _coordinates(value: Any) -> list[list[int]]:
+    if isinstance(value, str):
+        boxes = [box.split(",") for box in value.split("|") if box.strip()]
+    elif isinstance(value, list):
+        boxes = value
+    else:
+        raise _Unreadable(f"expected coordinates, got {value!r}")
+    try:
+        return [[int(float(n)) for n in box] for box in boxes]
+    except (TypeError, ValueError):
+        raise _Unreadable(f"expected numeric coordinates, got {value!r}") from None
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise _Unreadable(f"expected JSON, got {value!r}") from None
+    return value
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise _Unreadable(f"expected a number, got {value!r}") from None
+
+
+_DECODERS: dict[Wire, Callable[[Any], Any]] = {
+    Wire.BOOL: to_bool,
+    Wire.NUMBER: _number,
+    Wire.CSV: _csv,
+    Wire.HEADERS: _headers,
+    Wire.TRANSFORMATION: _transformation,
+    Wire.EAGER: _eager,
+    Wire.MODERATION: lambda v: parse_moderation(v, None) if isinstance(v, str) else _fail(v),
+    Wire.COORDINATES: _coordinates,
+    Wire.JSON: _json,
+}
+
+
+def _fail(value: Any) -> Any:
+    raise _Unreadable(f"unexpected value {value!r}")
+
+
+def decode_value(key: str, value: Any) -> Any:
+    """One echoed setting -> the value the model takes (raises if unreadable)."""
+    kind = wire_kind(SETTING_KEYS[key])
+    if kind is Wire.KEY_VALUE:
+        return _key_values(value, allow_lists=key == "metadata")
+    decoder = _DECODERS.get(kind)
+    if decoder is not None:
+        return decoder(value)
+    if not isinstance(value, str):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise _Unreadable(f"expected a string, got {value!r}")
+    return value
+
+
+def _raw(value: Any) -> str | bool | int | float:
+    """An unknown or unreadable echoed value, kept as a wire scalar."""
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    return _compact(value)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A remote preset as a typed preset, plus what could not be modelled and why."""
+
+    preset: Preset
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+
+def decode(raw: Mapping[str, Any]) -> Decoded:
+    """Read a preset from the list or the get-one response (or a mix) into a Preset."""
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError("a remote preset without a name")
+    settings = raw.get("settings") or {}
+    if not isinstance(settings, Mapping):
+        settings = {}
+    data: dict[str, Any] = {"name": name, "settings": {}, "extra_settings": {}}
+    unreadable: list[tuple[str, str]] = []
+    try:
+        data["unsigned"] = to_bool(raw.get("unsigned", False))
+    except _Unreadable:
+        data["unsigned"] = False
+        unreadable.append(("unsigned", f"unexpected value {raw.get('unsigned')!r}"))
+    level = {k: raw[k] for k in _LEVEL_IN_SETTINGS if k in raw}
+    level.update({k: settings[k] for k in _LEVEL_IN_SETTINGS if k in settings})
+    for key, value in level.items():
+        if _empty(value):
+            continue
+        if key == "parameter_whitelist":
+            data[key] = value if value == "none" else _csv(value)
+            continue
+        try:
+            data[key] = to_bool(value)
+        except _Unreadable as exc:
+            unreadable.append((key, str(exc)))
+            data["extra_settings"][key] = _raw(value)
+    for key, value in settings.items():
+        if key in _LEVEL_IN_SETTINGS or _empty(value):
+            continue
+        if key not in SETTING_KEYS:
+            data["extra_settings"][key] = _raw(value)
+            continue
+        try:
+            data["settings"][key] = decode_value(key, value)
+        except ValueError as exc:  # includes transformation and moderation errors
+            unreadable.append((key, str(exc)))
+            data["extra_settings"][key] = _raw(value)
+    preset = _validate_remote(data, unreadable)
+    return Decoded(preset, tuple(unreadable))
+
+
+def _validate_remote(data: dict[str, Any], unreadable: list[tuple[str, str]]) -> Preset:
+    """Validate leniently; a setting the model rejects moves to extra_settings."""
+    for _ in range(len(data["settings"]) + 4):
+        try:
+            return Preset.model_validate(data, context={"remote": True})
+        except ValidationError as exc:
+            moved = False
+            for err in exc.errors(include_url=False):
+                loc = err["loc"]
+                if len(loc) >= 2 and loc[0] == "settings" and loc[1] in data["settings"]:
+                    key = str(loc[1])
+                    unreadable.append((key, str(err["msg"])))
+                    data["extra_settings"][key] = _raw(_encode_back(key, data["settings"].pop(key)))
+                    moved = True
+                elif loc and loc[0] in ("live", "disallow_public_id", "parameter_whitelist"):
+                    key = str(loc[0])
+                    data["extra_settings"][key] = _raw(data.pop(key))
+                    unreadable.append((key, str(err["msg"])))
+                    moved = True
+            if not moved:
+                raise
+    raise ValueError("remote preset could not be decoded")  # pragma: no cover
+
+
+def _encode_back(key: str, value: Any) -> Any:
+    try:
+        return encode_value(wire_kind(SETTING_KEYS[key]), value)
+    except Exception:  # noqa: BLE001 - any shape we cannot re-encode is kept as JSON
+        return value
+
+
+# --------------------------------------------------------------------------- canonical form
+
+
+def _canonical_setting(key: str, value: Any) -> Any:
+    kind = wire_kind(SETTING_KEYS[key])
+    if kind is Wire.CSV:
+        return sorted(value) if key in UNORDERED_LISTS else list(value)
+    if kind in (Wire.KEY_VALUE, Wire.HEADERS):
+        return {k: value[k] for k in sorted(value)}
+    if kind is Wire.NUMBER:
+        return canonical_value(repr(float(value)))
+    if kind is Wire.EAGER:
+        return [str(item) for item in value]
+    if kind is Wire.JSON:
+        return _plain(value)
+    if kind in (Wire.TRANSFORMATION, Wire.MODERATION):
+        return str(value)
+    return value
+
+
+def _canonical_extra(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return canonical_value(repr(value))
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower()
+    return canonical_value(value) if isinstance(value, str) else value
+
+
+def canonical(preset: Preset) -> dict[str, Any]:
+    """The remote-relevant content of a preset, normalised (local-only fields excluded)."""
+    out: dict[str, Any] = {
+        "unsigned": preset.unsigned,
+        "disallow_public_id": preset.disallow_public_id,
+    }
+    if preset.live is not None:
+        out["live"] = preset.live
+    if preset.parameter_whitelist is not None:
+        wl = preset.parameter_whitelist
+        out["parameter_whitelist"] = wl if isinstance(wl, str) else sorted(wl)
+    settings = {k: _canonical_setting(k, v) for k, v in sorted(preset.settings_dict().items())}
+    if settings:
+        out["settings"] = settings
+    extra = {k: _canonical_extra(v) for k, v in sorted(preset.extra_settings.items()) if not _empty(v)}
+    if extra:
+        out["extra_settings"] = extra
+    return out
+
+
+def fingerprint(preset: Preset) -> str:
+    """``sha256:<hex>`` of the canonical form: equal presets have equal fingerprints."""
+    text = json.dumps(canonical(preset), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def same(a: Preset, b: Preset) -> bool:
+    return canonical(a) == canonical(b)
+

@@ -1,0 +1,215 @@
+"""One set of definitions, many product environments: overrides, variables, name prefixes.
+
+An environment (``environments.<name>`` in cloudinary-presets.yaml) changes definitions
+before they are validated:
+
+1. ``overrides.<preset>`` is deep-merged over the preset's file (maps merge, lists
+   replace, ``null`` removes a key); merged values keep the location of the override in
+   the configuration file, so errors point there;
+2. ``${name}`` in any string is replaced by the environment's ``variables.name``, and
+   ``${env:NAME}`` by the process environment variable ``NAME``; ``$${`` writes a
+   literal ``${``. An undefined variable is an error at its file:line:col;
+3. the remote name is ``name_prefix + name``.
+
+The result is ordinary documents, validated exactly like the files themselves.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudinary_presets.config import LoadedConfig, Safety
+from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
+from cloudinary_presets.strict_yaml import Document, Mark, Path
+from cloudinary_presets.transformations import suggest
+
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """Everything a command needs to know about the environment it targets."""
+
+    name: str | None = None
+    name_prefix: str = ""
+    variables: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    credentials: tuple[str, str] | None = None
+    emulator: bool = False
+    prune: bool = False
+    safety: Safety = field(default_factory=Safety)
+
+
+def environment_spec(loaded: LoadedConfig, name: str | None) -> EnvironmentSpec:
+    """The named environment (or the default one, or none) from the configuration."""
+    config = loaded.config
+    name = name or config.default_environment
+    if name is None:
+        return EnvironmentSpec(prune=config.prune, safety=config.safety)
+    env = config.environments.get(name)
+    if env is None:
+        known = sorted(config.environments)
+        where = ""
+        if loaded.document is not None:
+            where = f" ({loaded.document.location(('environments',), key=True)})"
+        raise UsageError(
+            f"unknown environment {name!r}{suggest(name, known)}; defined environments: "
+            f"{', '.join(known) or '(none)'}{where}",
+            hint="add it under `environments:` in cloudinary-presets.yaml, or fix --env",
+        )
+    return EnvironmentSpec(
+        name=name,
+        name_prefix=env.name_prefix,
+        variables=dict(env.variables),
+        overrides={k: dict(v) for k, v in env.overrides.items()},
+        credentials=env.credentials.source() if env.credentials else None,
+        emulator=env.emulator,
+        prune=config.prune if env.prune is None else env.prune,
+        safety=env.safety or config.safety,
+    )
+
+
+def _merge(
+    base: Any, override: Any, path: Path, marks: dict[Path, Mark], source: Document, source_path: Path
+) -> Any:
+    """Deep-merge ``override`` into ``base``; record the override's marks for merged paths."""
+    mark = source.marks.get(source_path)
+    if mark is not None:
+        marks[path] = Mark(mark.line, mark.column, source.file)
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            if value is None:
+                merged.pop(key, None)
+                continue
+            merged[key] = _merge(
+                base.get(key), value, (*path, key), marks, source, (*source_path, key)
+            )
+        return merged
+    if isinstance(override, (dict, list)):
+        _remark(override, path, marks, source, source_path)
+    return copy.deepcopy(override)
+
+
+def _remark(value: Any, path: Path, marks: dict[Path, Mark], source: Document, source_path: Path) -> None:
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        mark = source.marks.get((*source_path, key))
+        if mark is not None:
+            marks[(*path, key)] = Mark(mark.line, mark.column, source.file)
+        _remark(item, (*path, key), marks, source, (*source_path, key))
+
+
+class _Substitution:
+    def __init__(self, spec: EnvironmentSpec, environ: Mapping[str, str], doc: Document) -> None:
+        self.spec = spec
+        self.environ = environ
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def text(self, value: str, path: Path) -> str:
+        def replace(match: re.Match[str]) -> str:
+            if match.group(0) == "$${":
+                return "${"
+            ref = match.group(1).strip()
+            if ref.startswith("env:"):
+                var = ref[4:]
+                if not _ENV_NAME.match(var):
+                    return self._fail(path, f"${{{ref}}}: {var!r} is not an environment variable name")
+                if var not in self.environ:
+                    return self._fail(path, f"${{{ref}}}: environment variable {var} is not set")
+                return self.environ[var]
+            if not _NAME.match(ref):
+                return self._fail(path, f"${{{ref}}} is not a variable reference (use ${{name}} or ${{env:NAME}}; $${{ for a literal)")
+            if ref not in self.spec.variables:
+                env = f"environment '{self.spec.name}'" if self.spec.name else "no environment"
+                known = sorted(self.spec.variables)
+                return self._fail(
+                    path,
+                    f"undefined variable ${{{ref}}} in {env}{suggest(ref, known)}; "
+                    f"define it under environments.<name>.variables",
+                )
+            return self.spec.variables[ref]
+
+        return _REFERENCE.sub(replace, value) if "$" in value else value
+
+    def _fail(self, path: Path, message: str) -> str:
+        self.problems.append(Problem(message, self.doc.location(path), _dotted(path)))
+        return ""
+
+    def walk(self, value: Any, path: Path) -> Any:
+        if isinstance(value, str):
+            return self.text(value, path)
+        if isinstance(value, dict):
+            return {k: self.walk(v, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.walk(v, (*path, i)) for i, v in enumerate(value)]
+        return value
+
+
+def _dotted(path: Path) -> str:
+    from cloudinary_presets.validation import dotted
+
+    return dotted(path)
+
+
+def resolve_documents(
+    documents: list[Document],
+    spec: EnvironmentSpec,
+    loaded: LoadedConfig,
+    environ: Mapping[str, str],
+) -> tuple[list[Document], list[Problem]]:
+    """Apply the environment's overrides and variables to every document."""
+    problems: list[Problem] = []
+    names = {d.data.get("name") for d in documents if isinstance(d.data, dict)}
+    config_doc = loaded.document
+    for preset_name in spec.overrides:
+        if preset_name not in names:
+            where = (
+                config_doc.location(("environments", spec.name or "", "overrides", preset_name), key=True)
+                if config_doc
+                else None
+            )
+            problems.append(
+                Problem(
+                    f"override for unknown preset {preset_name!r}{suggest(preset_name, sorted(n for n in names if isinstance(n, str)))}",
+                    where,
+                    f"environments.{spec.name}.overrides.{preset_name}",
+                )
+            )
+    resolved = []
+    for doc in documents:
+        if not isinstance(doc.data, dict):
+            resolved.append(doc)
+            continue
+        data = doc.data
+        marks = dict(doc.marks)
+        override = spec.overrides.get(str(data.get("name")))
+        if override is not None and config_doc is not None:
+            source_path: Path = ("environments", spec.name or "", "overrides", str(data["name"]))
+            data = _merge(data, override, (), marks, config_doc, source_path)
+            marks[()] = doc.marks.get((), Mark(1, 1))
+        new_doc = Document(doc.file, data, marks, dict(doc.key_marks))
+        substitution = _Substitution(spec, environ, new_doc)
+        new_doc.data = substitution.walk(data, ())
+        problems.extend(substitution.problems)
+        resolved.append(new_doc)
+    return resolved, problems
+
+
+def remote_name(spec: EnvironmentSpec, name: str) -> str:
+    return f"{spec.name_prefix}{name}"
+
+
+def check_remote_names(spec: EnvironmentSpec, names: list[tuple[str, Location | None]]) -> None:
+    too_long = [(n, loc) for n, loc in names if len(remote_name(spec, n)) > 255]
+    if too_long:
+        raise DefinitionError(
+            [Problem(f"remote name {remote_name(spec, n)!r} is longer than 255 characters", loc, "name") for n, loc in too_long]
+        )

@@ -1,0 +1,77 @@
+"""Saved plans: written atomically with mode 0600, read back with every check a reviewer needs.
+
+A saved plan records what was reviewed: the changes (with redacted values), the tool
+version, the target (cloud, API host, a fingerprint of the API key; never the key or the
+secret), a fingerprint of every remote preset it read, and a digest of the definitions.
+``presets apply plan.json`` uses these to refuse a plan that no longer fits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from cloudinary_presets._version import __version__
+from cloudinary_presets.errors import PresetsError
+from cloudinary_presets.plan import PLAN_FORMAT, Plan
+
+
+class PlanFileError(PresetsError):
+    """A plan file that cannot be used (missing, corrupt, from another format version)."""
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` atomically (temp file, fsync, rename) with mode 0600."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    try:
+        write_private(path, json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise PlanFileError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanFileError(f"cannot read the plan file {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise PlanFileError(f"{path} is not a plan file (invalid JSON: {exc})") from None
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise PlanFileError(f"{path} is not a plan file written by `presets plan --out`")
+    if data["format_version"] != PLAN_FORMAT:
+        raise PlanFileError(
+            f"{path} uses plan format {data['format_version']}; this presets {__version__} "
+            f"reads format {PLAN_FORMAT}",
+            hint="re-run `presets plan --out` with this version",
+        )
+    major = str(data.get("tool_version", "")).split(".")[0]
+    if major != __version__.split(".")[0]:
+        raise PlanFileError(
+            f"{path} was written by presets {data.get('tool_version')}; this is {__version__}",
+            hint="re-run `presets plan --out` with this version",
+        )
+    try:
+        return Plan.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanFileError(f"{path} is damaged: {exc}") from None

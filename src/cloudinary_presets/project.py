@@ -1,0 +1,85 @@
+"""A repository of preset definitions: its configuration, environments and definitions.
+
+The CLI opens a :class:`Project` once and asks it for an environment's resolved,
+validated definitions; the same calls make up the Python API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cloudinary_presets.config import CONFIG_FILE, LoadedConfig, load_config
+from cloudinary_presets.environments import (
+    EnvironmentSpec,
+    environment_spec,
+    remote_name,
+    resolve_documents,
+)
+from cloudinary_presets.errors import DefinitionError
+from cloudinary_presets.loader import Report, check_documents, display_path, read_documents
+from cloudinary_presets.plan import Desired
+from cloudinary_presets.target import STATE_DIR
+
+
+@dataclass
+class Project:
+    root: Path
+    loaded: LoadedConfig
+    presets_dir: Path
+
+    @classmethod
+    def open(cls, root: Path = Path("."), presets_dir: Path | None = None) -> Project:
+        """Read ``cloudinary-presets.yaml`` (if any) under ``root``."""
+        loaded = load_config(root)
+        return cls(root, loaded, presets_dir or loaded.presets_dir)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def has_config(self) -> bool:
+        return (self.root / CONFIG_FILE).exists()
+
+    def environment(self, name: str | None) -> EnvironmentSpec:
+        return environment_spec(self.loaded, name)
+
+    def environments(self) -> list[str]:
+        return sorted(self.loaded.config.environments)
+
+    def report(self, spec: EnvironmentSpec, environ: Mapping[str, str], *, strict: bool = False) -> Report:
+        """Read, resolve for ``spec``, validate and lint every definition."""
+        documents, problems, files = read_documents(self.presets_dir)
+        resolved, env_problems = resolve_documents(documents, spec, self.loaded, environ)
+        return check_documents(
+            resolved,
+            extra_categories=self.loaded.config.moderation.extra_categories,
+            strict=strict,
+            errors=[*problems, *env_problems],
+            files=files,
+        )
+
+    def desired(self, spec: EnvironmentSpec, environ: Mapping[str, str]) -> list[Desired]:
+        """The definitions for ``spec`` as desired remote presets; raises on any error."""
+        report = self.report(spec, environ)
+        if report.errors:
+            raise DefinitionError(
+                report.problems,
+                f"{len(report.errors)} problem(s) in {display_path(self.presets_dir)}; nothing was "
+                "read from or written to Cloudinary",
+            )
+        out = []
+        for definition in report.presets:
+            loc = definition.location(("name",))
+            out.append(
+                Desired(
+                    definition.name,
+                    remote_name(spec, definition.name),
+                    definition.preset,
+                    loc.file,
+                    loc.line,
+                )
+            )
+        return out

@@ -1,0 +1,76 @@
+"""The pull-request form of a plan: a summary table and a collapsible section per preset.
+
+Meant for sticky PR comments and ``$GITHUB_STEP_SUMMARY``. Everything comes from the
+plan data, whose values are already redacted.
+"""
+
+from __future__ import annotations
+
+from cloudinary_presets.plan import CREATE, DELETE, UNCHANGED, UNMANAGED, UPDATE, Plan
+from cloudinary_presets.renderers.text import MARKERS, field_line, quota_line, summary_line
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_markdown(plan: Plan, *, title: str = "", impact: dict[str, str] | None = None) -> str:
+    """The plan as GitHub-flavoured Markdown."""
+    c = plan.counts
+    heading = title or f"Preset plan for {plan.target.description}"
+    lines = [
+        f"### {_escape(heading)}",
+        "",
+        "| Create | Update | Delete | Unchanged | Unmanaged |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {c[CREATE]} | {c[UPDATE]} | {c[DELETE]} | {c[UNCHANGED]} | {c[UNMANAGED]} |",
+        "",
+    ]
+    flagged = [ch for ch in plan.changes if ch.flags]
+    if flagged:
+        lines.append("> [!WARNING]")
+        lines.append("> Security-relevant changes:")
+        for ch in flagged:
+            for flag in ch.flags:
+                lines.append(f"> - `{ch.remote_name}`: {_escape(flag)}")
+        lines.append("")
+    for change in plan.changes:
+        if change.action in (UNCHANGED, UNMANAGED):
+            continue
+        marker = MARKERS[change.action]
+        count = f"{len(change.fields)} field(s)"
+        badge = " ⚠️ security" if change.flags else ""
+        where = f" — `{change.file}`" if change.file else ""
+        lines.append("<details>")
+        lines.append(
+            f"<summary><code>{marker} {change.remote_name}</code> {change.action}, "
+            f"{count}{badge}{_escape(where)}</summary>"
+        )
+        lines.append("")
+        lines.append("```diff")
+        for field in change.fields:
+            text = field_line(field)
+            # diff syntax colours lines by their first character: map ~ to !
+            lines.append(("!" + text[1:]) if text.startswith("~") else text)
+        lines.append("```")
+        if impact and change.remote_name in impact:
+            lines.append("")
+            lines.append("**Moderation impact** (on the sample labels):")
+            lines.append("")
+            lines.extend(f"    {line}" for line in impact[change.remote_name].splitlines())
+        lines.append("")
+        lines.append("</details>")
+        lines.append("")
+    unmanaged = plan.of(UNMANAGED)
+    if unmanaged:
+        names = ", ".join(f"`{ch.remote_name}`" for ch in unmanaged)
+        lines.append(f"Unmanaged (not in any file, left alone): {names}")
+        lines.append("")
+    for warning in plan.warnings:
+        lines.append(f"- ⚠️ {_escape(warning)}")
+    if plan.warnings:
+        lines.append("")
+    lines.append(f"**{_escape(summary_line(plan))}**")
+    lines.append("")
+    lines.append(f"<sub>{_escape(quota_line(plan))} Plan checksum `{plan.checksum()}`.</sub>")
+    return "\n".join(lines) + "\n"

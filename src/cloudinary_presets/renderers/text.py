@@ -1,0 +1,104 @@
+"""The terminal form of a plan: Terraform-like ``+ ~ -`` markers, one line per field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from cloudinary_presets.diff import FieldChange
+from cloudinary_presets.plan import CREATE, DELETE, UNCHANGED, UNMANAGED, UPDATE, Change, Plan
+
+Style = Callable[..., str]
+
+MARKERS = {CREATE: "+", UPDATE: "~", DELETE: "-", UNCHANGED: "=", UNMANAGED: "?"}
+COLORS = {CREATE: "green", UPDATE: "yellow", DELETE: "red", UNCHANGED: "white", UNMANAGED: "cyan"}
+FIELD_MARKERS = {"add": "+", "remove": "-", "change": "~"}
+
+
+def _plain(text: str, **_: Any) -> str:
+    return text
+
+
+def show(value: Any) -> str:
+    """A value as it reads in YAML-ish JSON: strings quoted, lists and maps compact."""
+    if value is None:
+        return "(unset)"
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def field_line(change: FieldChange) -> str:
+    marker = FIELD_MARKERS[change.kind]
+    if change.kind == "add":
+        text = f"{marker} {change.path}: {show(change.after)}"
+    elif change.kind == "remove":
+        text = f"{marker} {change.path}: {show(change.before)}"
+    else:
+        text = f"{marker} {change.path}: {show(change.before)} -> {show(change.after)}"
+    return f"{text} ({change.note})" if change.note else text
+
+
+def where(change: Change) -> str:
+    if not change.file:
+        return ""
+    return f"{change.file}:{change.line}" if change.line else change.file
+
+
+def quota_line(plan: Plan) -> str:
+    parts = [f"this plan read {plan.list_calls} list page(s)"]
+    if plan.has_changes:
+        parts.append(f"apply will make {plan.apply_calls} call(s)")
+    if plan.quota_remaining is not None and plan.quota_limit is not None:
+        quota = f"quota {plan.quota_remaining}/{plan.quota_limit} remaining"
+        if isinstance(plan.quota_reset, datetime):
+            quota += f", resets {plan.quota_reset:%Y-%m-%d %H:%M} UTC"
+        parts.append(quota)
+    return "Admin API: " + "; ".join(parts) + "."
+
+
+def summary_line(plan: Plan) -> str:
+    c = plan.counts
+    if not plan.has_changes:
+        head = "No changes. The remote matches the definitions."
+    else:
+        head = f"Plan: {c[CREATE]} to create, {c[UPDATE]} to update, {c[DELETE]} to delete."
+    tail = f" {c[UNCHANGED]} unchanged"
+    if c[UNMANAGED]:
+        tail += f", {c[UNMANAGED]} unmanaged (not in any file; listed, never touched without --prune)"
+    return head + tail + "."
+
+
+def render_text(
+    plan: Plan, *, style: Style = _plain, verbose: bool = False, impact: dict[str, str] | None = None
+) -> str:
+    """The whole plan as text. ``style`` is click.style on a colour terminal."""
+    lines: list[str] = []
+    for change in plan.changes:
+        if change.action == UNCHANGED and not verbose:
+            continue
+        marker = MARKERS[change.action]
+        color = COLORS[change.action]
+        head = f"{marker} {change.action} {change.remote_name}"
+        if change.remote_name != change.name:
+            head += f" (defined as {change.name})"
+        loc = where(change)
+        lines.append(style(head, fg=color, bold=True) + (f"    {loc}" if loc else ""))
+        for flag in change.flags:
+            lines.append(style(f"    ! security: {flag}", fg="red", bold=True))
+        if change.action == UNMANAGED:
+            lines.append("    not defined by any file: left alone (use --prune to delete, or list it in `ignore`)")
+        for field in change.fields:
+            lines.append("    " + style(field_line(field), fg=COLORS.get(
+                {"add": CREATE, "remove": DELETE, "change": UPDATE}[field.kind], "white")))
+        if impact and change.remote_name in impact:
+            for line in impact[change.remote_name].splitlines():
+                lines.append(f"    {line}")
+        lines.append("")
+    for warning in plan.warnings:
+        lines.append(style(f"warning: {warning}", fg="yellow"))
+    if plan.warnings:
+        lines.append("")
+    lines.append(style(summary_line(plan), bold=True))
+    lines.append(quota_line(plan))
+    return "\n".join(lines)

@@ -1,0 +1,160 @@
+"""Which product environment a command talks to, and how.
+
+With credentials (``--url``, ``--profile``, a configured environment, or
+``CLOUDINARY_URL``) the target is that Cloudinary account. With none, the target is the
+**embedded emulator**: a local Cloudinary started in-process on loopback with its state
+in ``.presets/emulator.sqlite``, so a first run works on any machine and never touches a
+real account. In CI (``CI`` set to a true value) that silent fallback is refused unless
+``--emulator`` is given: a misconfigured pipeline must fail, not "succeed" locally.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cloudinary_presets.credentials import Credentials, parse_cloudinary_url, resolve_credentials
+from cloudinary_presets.errors import TargetError
+from cloudinary_presets.http import RetryPolicy, Transport
+from cloudinary_presets.plan import TargetInfo
+
+if TYPE_CHECKING:
+    from cloudinary_presets.emulator import Emulator
+
+STATE_DIR = Path(".presets")
+EMULATOR_DB = "emulator.sqlite"
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+@dataclass
+class Target:
+    """Credentials plus a description for people; owns the embedded emulator if one runs."""
+
+    credentials: Credentials
+    info: TargetInfo
+    emulator: Emulator | None = None
+    _transports: list[Transport] = field(default_factory=list)
+
+    def transport(self, *, timeout: tuple[float, float] = (5.0, 30.0), retry: RetryPolicy | None = None) -> Transport:
+        transport = Transport(self.credentials, timeout=timeout, retry=retry)
+        self._transports.append(transport)
+        return transport
+
+    def close(self) -> None:
+        for transport in self._transports:
+            transport.close()
+        self._transports.clear()
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def is_ci(environ: Mapping[str, str]) -> bool:
+    return environ.get("CI", "").strip().lower() in _TRUE
+
+
+def ensure_state_dir(root: Path) -> Path:
+    """``.presets/`` under the project root, with a ``.gitignore`` that ignores itself."""
+    state = root / STATE_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# local state of cloudinary-presets (emulator data, locks)\n*\n")
+    return state
+
+
+def _emulator_cloud(environment: str | None) -> str:
+    if not environment:
+        return "demo"
+    return re.sub(r"[^a-z0-9_-]", "-", environment.lower())[:60] or "demo"
+
+
+def start_emulator(root: Path, environment: str | None = None) -> tuple[Emulator, Credentials, str]:
+    """Start the embedded emulator (state under ``.presets/``) for one environment's cloud."""
+    from cloudinary_presets.emulator import DEMO_CLOUD, CloudAccount, Emulator
+
+    state = ensure_state_dir(root)
+    cloud = _emulator_cloud(environment)
+    account = DEMO_CLOUD if cloud == DEMO_CLOUD.name else CloudAccount(cloud, DEMO_CLOUD.api_key, DEMO_CLOUD.api_secret)
+    db = state / EMULATOR_DB
+    emulator = Emulator(db_path=str(db), clouds=[account]).start()
+    credentials = parse_cloudinary_url(emulator.cloudinary_url(cloud), "embedded emulator")
+    shown = db.relative_to(root) if not db.is_absolute() or root in db.parents else db
+    return emulator, credentials, str(shown)
+
+
+def describe(credentials: Credentials, environment: str | None) -> str:
+    env = f"environment '{environment}': " if environment else ""
+    return f"{env}cloud '{credentials.cloud_name}' at {credentials.api_host} (credentials from {credentials.source})"
+
+
+def open_target(
+    *,
+    root: Path,
+    environ: Mapping[str, str],
+    home: Path,
+    url: str | None = None,
+    profile: str | None = None,
+    environment: str | None = None,
+    env_credentials: tuple[str, str] | None = None,
+    env_emulator: bool = False,
+    force_emulator: bool = False,
+) -> Target:
+    """Resolve the target: explicit credentials, then the environment's, then the emulator."""
+    use_emulator = force_emulator or env_emulator
+    credentials = None
+    if not use_emulator:
+        credentials = resolve_credentials(
+            url=url, profile=profile, env_credentials=env_credentials, environ=environ, home=home
+        )
+    if credentials is not None:
+        info = TargetInfo(
+            describe(credentials, environment),
+            credentials.cloud_name,
+            credentials.api_host,
+            credentials.key_fingerprint(),
+            environment,
+        )
+        return Target(credentials, info)
+    if not use_emulator and is_ci(environ):
+        raise TargetError(
+            "no Cloudinary credentials are configured and CI is set: refusing to fall back to "
+            "the local emulator silently",
+            hint="set CLOUDINARY_URL (or pass --url, --profile or --env), or pass --emulator "
+            "to run against the local emulator on purpose",
+        )
+    emulator, credentials, db = start_emulator(root, environment)
+    env = f"environment '{environment}': " if environment else ""
+    info = TargetInfo(
+        f"{env}local emulator ({db}), cloud '{credentials.cloud_name}'",
+        credentials.cloud_name,
+        "local-emulator",
+        credentials.key_fingerprint(),
+        environment,
+        emulator=True,
+    )
+    return Target(credentials, info, emulator)
+
+
+def same_target(a: TargetInfo, b: TargetInfo) -> list[str]:
+    """Why two target descriptions differ (empty when a saved plan fits this target)."""
+    reasons = []
+    if a.cloud_name != b.cloud_name:
+        reasons.append(f"cloud '{a.cloud_name}' vs '{b.cloud_name}'")
+    if a.api_host != b.api_host:
+        reasons.append(f"API host {a.api_host} vs {b.api_host}")
+    if a.key_fingerprint != b.key_fingerprint:
+        reasons.append("a different API key")
+    if (a.environment or None) != (b.environment or None):
+        reasons.append(f"environment {a.environment!r} vs {b.environment!r}")
+    return reasons
+

@@ -1,0 +1,276 @@
+"""The product's main jobs, one function each: plan, apply, apply a saved plan, import.
+
+Each function is what one CLI command calls; decisions that need a person (confirming
+an apply) come in as callbacks, so the library never prompts or prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cloudinary_presets.apply import ApplyReport, Event, apply_plan
+from cloudinary_presets.diff import preset_changes
+from cloudinary_presets.environments import EnvironmentSpec
+from cloudinary_presets.errors import PresetsError, RefusedError, StalePlanError, UsageError
+from cloudinary_presets.lock import apply_lock
+from cloudinary_presets.model import Preset
+from cloudinary_presets.plan import (
+    Desired,
+    Plan,
+    Snapshot,
+    build_plan,
+    check_safety,
+    matches,
+)
+from cloudinary_presets.project import Project
+from cloudinary_presets.remote import RemotePresets
+from cloudinary_presets.target import Target, same_target
+from cloudinary_presets.transformations import suggest
+from cloudinary_presets.yaml_dump import dump_preset
+
+
+@dataclass
+class Planned:
+    """A plan with what applying it needs: the desired presets and the remote handle."""
+
+    plan: Plan
+    desired: dict[str, Preset]
+    remote: RemotePresets
+    snapshot: Snapshot
+    spec: EnvironmentSpec
+    definitions: int
+
+
+def make_plan(
+    project: Project,
+    spec: EnvironmentSpec,
+    target: Target,
+    environ: Mapping[str, str],
+    *,
+    only: Sequence[str] = (),
+    prune: bool | None = None,
+) -> Planned:
+    """Validate the definitions (no network if they are invalid), read the remote, diff."""
+    desired = project.desired(spec, environ)
+    remote = RemotePresets(target.transport())
+    config = project.loaded.config
+    snapshot = remote.snapshot(config.ignore)
+    plan = build_plan(
+        desired,
+        snapshot,
+        target.info,
+        prune=spec.prune if prune is None else prune,
+        ignore=config.ignore,
+        protect=[d.remote_name for d in desired if d.preset.protect],
+        only=only,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    return Planned(plan, {d.remote_name: d.preset for d in desired}, remote, snapshot, spec, len(desired))
+
+
+def _execute(
+    planned: Planned,
+    project: Project,
+    *,
+    force: bool,
+    parallelism: int,
+    continue_on_error: bool,
+    on_event: Callable[[Event], None],
+) -> ApplyReport:
+    if not force:
+        check_safety(planned.plan, planned.spec.safety, empty_definitions=planned.definitions == 0)
+    return apply_plan(
+        planned.plan,
+        planned.desired,
+        planned.remote,
+        parallelism=parallelism,
+        continue_on_error=continue_on_error,
+        ignore=project.loaded.config.ignore,
+        on_event=on_event,
+    )
+
+
+def apply_interactive(
+    project: Project,
+    spec: EnvironmentSpec,
+    target: Target,
+    environ: Mapping[str, str],
+    *,
+    confirm: Callable[[Plan], bool],
+    only: Sequence[str] = (),
+    prune: bool | None = None,
+    force: bool = False,
+    parallelism: int = 4,
+    continue_on_error: bool = False,
+    lock_timeout: float = 0.0,
+    on_event: Callable[[Event], None] = lambda e: None,
+) -> tuple[Plan, ApplyReport | None]:
+    """Plan, show (``confirm`` renders and asks), then apply, all under the checkout's lock.
+
+    Returns the plan and the report (``None`` when there was nothing to do or the person
+    declined).
+    """
+    with apply_lock(project.state_dir, timeout=lock_timeout):
+        planned = make_plan(project, spec, target, environ, only=only, prune=prune)
+        if not force:
+            check_safety(planned.plan, spec.safety, empty_definitions=planned.definitions == 0)
+        if not planned.plan.has_changes or not confirm(planned.plan):
+            return planned.plan, None
+        return planned.plan, _execute(
+            planned, project, force=True, parallelism=parallelism,
+            continue_on_error=continue_on_error, on_event=on_event,
+        )
+
+
+def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
+    """Why a saved plan no longer fits the definitions or the remote (empty: it fits)."""
+    reasons = []
+    if planned.plan.definitions_digest != saved.definitions_digest:
+        reasons.append("the definitions changed since the plan was made")
+    now = planned.snapshot.presets
+    for change in saved.writes:
+        current = now.get(change.remote_name)
+        fingerprint = current.fingerprint if current else None
+        if fingerprint == change.before:
+            continue
+        if change.before is None:
+            reasons.append(f"{change.remote_name}: appeared on the remote since the plan")
+        elif current is None:
+            reasons.append(f"{change.remote_name}: was deleted from the remote since the plan")
+        else:
+            detail = ""
+            wanted = planned.desired.get(change.remote_name)
+            if wanted is not None:
+                fields = preset_changes(current.preset, wanted)
+                detail = "; differs now in " + ", ".join(f.path for f in fields[:6]) if fields else ""
+            reasons.append(
+                f"{change.remote_name}: changed on the remote since the plan "
+                f"(was {change.before[:19]}…, now {fingerprint[:19] if fingerprint else None}…){detail}"
+            )
+    if not reasons and planned.plan.checksum() != saved.checksum():
+        added = sorted(
+            c.remote_name for c in planned.plan.writes if c.remote_name not in {w.remote_name for w in saved.writes}
+        )
+        reasons.append(
+            "the plan computed now differs from the saved one"
+            + (f" (new changes: {', '.join(added)})" if added else "")
+        )
+    return reasons
+
+
+def apply_saved(
+    saved: Plan,
+    project: Project,
+    spec: EnvironmentSpec,
+    target: Target,
+    environ: Mapping[str, str],
+    *,
+    force: bool = False,
+    parallelism: int = 4,
+    continue_on_error: bool = False,
+    lock_timeout: float = 0.0,
+    on_event: Callable[[Event], None] = lambda e: None,
+) -> tuple[Plan, ApplyReport | None]:
+    """Apply exactly a reviewed plan: refuse (exit 3) if the target, the definitions or any
+    affected remote preset changed since it was made."""
+    mismatch = same_target(saved.target, target.info)
+    if mismatch:
+        raise StalePlanError(
+            f"the plan was made for {saved.target.description}; the target now is "
+            f"{target.info.description} ({'; '.join(mismatch)})",
+            hint="run the apply against the plan's target (same --env/--url), or re-plan",
+        )
+    with apply_lock(project.state_dir, timeout=lock_timeout):
+        planned = make_plan(project, spec, target, environ, only=saved.only, prune=saved.prune)
+        reasons = stale_reasons(saved, planned)
+        if reasons:
+            raise StalePlanError(
+                "plan is stale; nothing was written:\n  " + "\n  ".join(reasons),
+                hint="run `presets plan --out PLAN` again and review the new plan",
+            )
+        if not planned.plan.has_changes:
+            return planned.plan, None
+        return planned.plan, _execute(
+            planned, project, force=force, parallelism=parallelism,
+            continue_on_error=continue_on_error, on_event=on_event,
+        )
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class Imported:
+    name: str
+    remote_name: str
+    path: Path
+
+
+def import_presets(
+    project: Project,
+    spec: EnvironmentSpec,
+    target: Target,
+    environ: Mapping[str, str],
+    *,
+    names: Sequence[str] = (),
+    everything: bool = False,
+    force: bool = False,
+) -> list[Imported]:
+    """Write one canonical YAML file per remote preset into the presets folder."""
+    if not names and not everything:
+        raise UsageError("name the presets to import, or pass --all")
+    remote = RemotePresets(target.transport())
+    snapshot = remote.snapshot(project.loaded.config.ignore)
+    available = sorted(snapshot.presets)
+    chosen = available if everything else []
+    for name in names:
+        hits = [n for n in available if matches(n, [name])]
+        if not hits:
+            raise UsageError(f"no remote preset named {name!r}{suggest(name, available)}")
+        chosen.extend(h for h in hits if h not in chosen)
+    existing = {d.remote_name: d for d in _existing(project, spec, environ)}
+    project.presets_dir.mkdir(parents=True, exist_ok=True)
+    planned_writes: list[tuple[Imported, str]] = []
+    problems = []
+    for remote_name in chosen:
+        name = remote_name
+        if spec.name_prefix:
+            if not remote_name.startswith(spec.name_prefix):
+                problems.append(f"{remote_name}: does not start with this environment's prefix {spec.name_prefix!r}")
+                continue
+            name = remote_name[len(spec.name_prefix):]
+        defined = existing.get(remote_name)
+        path = project.presets_dir / f"{name}.yaml"
+        if defined is not None and not force:
+            problems.append(f"{remote_name}: already defined in {defined.file} (use --force to overwrite)")
+            continue
+        if path.exists() and not force:
+            problems.append(f"{remote_name}: {path} exists (use --force to overwrite)")
+            continue
+        preset = snapshot.presets[remote_name].preset.model_copy(update={"name": name})
+        schema = _schema_path(project, path)
+        text = dump_preset(preset, schema=schema, header=f"imported from {target.info.description}")
+        planned_writes.append((Imported(name, remote_name, path), text))
+    if problems:
+        raise RefusedError("import refused; nothing was written:\n  " + "\n  ".join(problems))
+    for imported, text in planned_writes:
+        imported.path.parent.mkdir(parents=True, exist_ok=True)
+        imported.path.write_text(text, encoding="utf-8")
+    return [imported for imported, _ in planned_writes]
+
+
+def _existing(project: Project, spec: EnvironmentSpec, environ: Mapping[str, str]) -> list[Desired]:
+    try:
+        return project.desired(spec, environ)
+    except PresetsError:
+        return []
+
+
+def _schema_path(project: Project, path: Path) -> str:
+    schemas = project.root / "schemas" / "preset.schema.json"
+    return os.path.relpath(schemas, path.parent).replace(os.sep, "/")
+
