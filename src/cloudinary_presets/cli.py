@@ -51,50 +51,65 @@ def cli() -> None:
 # --------------------------------------------------------------------------- validate
 
 
+def project_options(func: Any) -> Any:
+    """Where the definitions are, and which environment resolves them (no network)."""
+    decorators = [
+        click.option("--env", "env_name", metavar="NAME", help="Environment from cloudinary-presets.yaml (overrides and variables)."),
+        click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="Project root (where cloudinary-presets.yaml and .presets/ live)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
+@project_options
 @click.option("--strict", is_flag=True, help="Treat policy lint warnings as errors.")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format (github: workflow annotations).",
 )
-def validate(path: Path | None, strict: bool, fmt: str) -> None:
+def validate(path: Path | None, env_name: str | None, root: Path, strict: bool, fmt: str) -> None:
     """Validate preset files (default: the presets/ folder) without touching Cloudinary.
 
-    Prints each problem as file:line:col: severity: message. Exit 0 when valid
-    (warnings allowed), 1 when not.
+    Prints each problem as file:line:col: severity: message, then a summary. Exit 0 when
+    valid (warnings allowed), 1 when not.
     """
-    from cloudinary_presets.loader import validate_tree
+    from cloudinary_presets.project import Project
+    from cloudinary_presets.renderers.github import annotations, validation_summary
 
-    root = path or Path("presets")
-    report = validate_tree(root, strict=strict)
+    project = Project.open(root, path)
+    report = project.report(project.environment(env_name), os.environ, strict=strict)
+    files, valid = report.presets.files, len(report.presets)
+    summary = (
+        f"{files} file(s), {valid} valid preset(s): "
+        f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    )
     if fmt == "json":
-        OUT.echo(
-            json.dumps(
-                {
-                    "valid": not report.errors,
-                    "files": report.presets.files,
-                    "presets": len(report.presets),
-                    "errors": len(report.errors),
-                    "warnings": len(report.warnings),
-                    "problems": [p.to_dict() for p in report.problems],
-                },
-                indent=2,
-            )
-        )
+        payload = {
+            "valid": not report.errors,
+            "files": files,
+            "presets": valid,
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            "problems": [p.to_dict() for p in report.problems],
+        }
+        OUT.echo(json.dumps(payload, indent=2))
+    elif fmt == "github":
+        for line in annotations(report.problems):
+            OUT.echo(line)
+        OUT.echo(summary)
     else:
         for problem in report.problems:
             color = "red" if problem.is_error else "yellow"
             OUT.echo(OUT.style(problem.render(), fg=color))
-        summary = (
-            f"{report.presets.files} file(s), {len(report.presets)} valid preset(s): "
-            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
-        )
         OUT.echo(OUT.style(summary, bold=True))
+    _github_summary(validation_summary(report.problems, files, valid))
     if report.errors:
         raise SystemExit(EXIT_ERROR)
 
@@ -224,41 +239,93 @@ def _github_summary(markdown: str) -> None:
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON, mode 0600) for `presets apply PLAN`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list unchanged presets.")
+@click.option("--labels", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="JSON lines of moderation labels: show what each moderation change decides differently.")
+@click.option("--all-envs", is_flag=True, help="Plan every environment of cloudinary-presets.yaml.")
+@click.option("--base", "base_rev", metavar="REV", help="No credentials: diff the definitions at git REV against the work tree.")
 def plan(only: tuple[str, ...], prune: bool | None, fmt: str, out_path: Path | None,
-         detailed_exitcode: bool, verbose: bool, **opts: Any) -> None:
+         detailed_exitcode: bool, verbose: bool, labels: Path | None, all_envs: bool,
+         base_rev: str | None, **opts: Any) -> None:
     """Show what `apply` would change in the target product environment.
 
     Reads every remote preset with the fewest Admin API calls (pages of 500) and diffs
     them semantically against the definitions. Never writes to Cloudinary.
     """
     from cloudinary_presets.planfile import save_plan
-    from cloudinary_presets.workflow import make_plan
+    from cloudinary_presets.project import Project
+    from cloudinary_presets.simulate import read_samples
 
+    samples = read_samples(labels) if labels else None
+    if all_envs and opts.get("env_name"):
+        raise click.UsageError("give either --env or --all-envs")
+    if all_envs and out_path:
+        raise click.UsageError("--out saves one environment's plan; use --env with --out")
+    names: list[str | None] = [opts.get("env_name")]
+    if all_envs:
+        names = list(Project.open(opts["root"], opts.get("presets_dir")).environments())
+        if not names:
+            raise click.UsageError("--all-envs: cloudinary-presets.yaml defines no environments")
+    results: dict[str, Any] = {}
+    failed = False
+    for name in names:
+        if all_envs and fmt == "text":
+            OUT.echo(OUT.style(f"=== environment {name} ===", bold=True))
+        try:
+            result = _plan_one({**opts, "env_name": name}, fmt, only, prune, base_rev, samples)
+        except PresetsError as exc:
+            if not all_envs:
+                raise
+            OUT.err(OUT.style("error: ", fg="red", bold=True) + f"environment {name}: {exc}")
+            failed = True
+            continue
+        results[name or ""] = result
+        if fmt != "json" or not all_envs:
+            title = f"Environment {name}: " if all_envs else ""
+            OUT.echo(render_plan(result, fmt, verbose=verbose, title=title))
+    if fmt == "json" and all_envs:
+        OUT.echo(json.dumps({"environments": {k: v.to_dict() for k, v in results.items()}}, indent=2))
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        from cloudinary_presets.renderers.markdown import render_markdown
+
+        for name, result in results.items():
+            _github_summary(render_markdown(result, title=f"Preset plan, environment {name}" if name else ""))
+    if out_path is not None and results:
+        save_plan(next(iter(results.values())), out_path)
+        OUT.err(f"saved the plan to {out_path} (apply it with `presets apply {out_path}`)")
+    if failed:
+        raise SystemExit(EXIT_ERROR)
+    if detailed_exitcode and any(r.has_changes for r in results.values()):
+        raise SystemExit(EXIT_CHANGES)
+
+
+def _plan_one(opts: dict[str, Any], fmt: str, only: tuple[str, ...], prune: bool | None,
+              base_rev: str | None, samples: Any) -> Any:
+    """One environment's plan: against git REV (no credentials) or against its target."""
+    from cloudinary_presets.workflow import make_plan, plan_impact
+
+    if base_rev is not None:
+        from cloudinary_presets.gitbase import plan_against_revision
+        from cloudinary_presets.project import Project
+
+        project = Project.open(opts["root"], opts.get("presets_dir"))
+        spec = project.environment(opts.get("env_name"))
+        line = f"Target: definitions at {base_rev} vs the work tree (no credentials used)"
+        (OUT.err if fmt != "text" else OUT.echo)(OUT.style(line, bold=True))
+        return plan_against_revision(project, spec, os.environ, base_rev)
     session = Session(opts, machine_output=fmt != "text")
     try:
         planned = make_plan(session.project, session.spec, session.target, os.environ, only=only, prune=prune)
     finally:
         session.close()
-    result = planned.plan
-    OUT.echo(render_plan(result, fmt, verbose=verbose))
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        from cloudinary_presets.renderers.markdown import render_markdown
-
-        _github_summary(render_markdown(result))
-    if out_path is not None:
-        save_plan(result, out_path)
-        OUT.err(f"saved the plan to {out_path} (apply it with `presets apply {out_path}`)")
-    if detailed_exitcode and result.has_changes:
-        raise SystemExit(EXIT_CHANGES)
+    return plan_impact(planned, samples) if samples else planned.plan
 
 
-def render_plan(result: Any, fmt: str, *, verbose: bool = False) -> str:
+def render_plan(result: Any, fmt: str, *, verbose: bool = False, title: str = "") -> str:
     if fmt == "json":
         return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
     if fmt == "markdown":
         from cloudinary_presets.renderers.markdown import render_markdown
 
-        return render_markdown(result)
+        return render_markdown(result, title=f"{title}preset plan for {result.target.description}" if title else "")
     from cloudinary_presets.renderers.text import render_text
 
     return render_text(result, style=OUT.style, verbose=verbose)
@@ -387,6 +454,181 @@ def import_(names: tuple[str, ...], everything: bool, force: bool, **opts: Any) 
     for item in written:
         OUT.echo(f"imported {item.remote_name} -> {item.path}")
     OUT.echo(f"{len(written)} preset(s) imported; run `presets plan` to check that nothing changes.")
+
+
+# --------------------------------------------------------------------------- upload, resolve
+
+
+def _context_pairs(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r}: expected key=value", param_hint="--context")
+        out[key] = item
+    return out
+
+
+def _upload_line(path: str, result: Any) -> str:
+    statuses = ", ".join(f"{m.get('kind')} {m.get('status')}" for m in result.moderation)
+    moderation = f"  moderation: {statuses}" if statuses else ""
+    color = "red" if result.rejected else "green"
+    return OUT.style(f"{path} -> {result.public_id}", fg=color) + f"  {result.secure_url}{moderation}"
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--preset", "preset_name", required=True, metavar="NAME", help="The preset, by the name in its file.")
+@click.option("--public-id", metavar="ID", help="Public ID (one file only).")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="Tag to add (repeatable).")
+@click.option("--context", "contexts", multiple=True, metavar="K=V", help="Context key=value (repeatable).")
+@click.option("--verify", is_flag=True, help="First check (one Admin API call) that the remote preset matches its definition.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--allow-rejected", is_flag=True, help="Exit 0 even when moderation rejects an upload.")
+@click.option("--parallelism", type=click.IntRange(1, 16), default=4, show_default=True, help="Concurrent uploads.")
+@click.option("--resource-type", type=click.Choice(["auto", "image", "video", "raw"]), default="auto", show_default=True)
+@target_options
+def upload(files: tuple[str, ...], preset_name: str, public_id: str | None, tags: tuple[str, ...],
+           contexts: tuple[str, ...], verify: bool, as_json: bool, allow_rejected: bool,
+           parallelism: int, resource_type: str, **opts: Any) -> None:
+    """Upload FILES (paths or URLs) with a preset resolved by name.
+
+    Checks locally what Cloudinary would refuse before sending anything. Exit 1 if an
+    upload failed or moderation rejected it (--allow-rejected: exit 0 for rejections).
+    """
+    from cloudinary_presets.uploader import Uploader
+
+    if public_id and len(files) > 1:
+        raise click.UsageError("--public-id needs exactly one file")
+    context = _context_pairs(contexts)
+    session = Session(opts, machine_output=as_json)
+    uploader = Uploader(session.project, session.spec, session.target, os.environ)
+    try:
+        uploader.resolve(preset_name)
+        if verify:
+            uploader.verify(uploader.resolve(preset_name))
+        outcomes = upload_many(uploader, files, preset_name, public_id, tags, context, resource_type, parallelism)
+    finally:
+        session.close()
+    failed = [f for f, r in outcomes if isinstance(r, Exception)]
+    rejected = [f for f, r in outcomes if not isinstance(r, Exception) and r.rejected]
+    if as_json:
+        OUT.echo(json.dumps([_upload_json(f, r) for f, r in outcomes], indent=2))
+    OUT.err(f"{len(outcomes) - len(failed)}/{len(outcomes)} uploaded; {len(rejected)} rejected by moderation; {len(failed)} failed")
+    if failed or (rejected and not allow_rejected):
+        raise SystemExit(EXIT_ERROR)
+
+
+def upload_many(uploader: Any, files: tuple[str, ...], preset_name: str, public_id: str | None,
+                tags: tuple[str, ...], context: dict[str, str], resource_type: str,
+                parallelism: int) -> list[tuple[str, Any]]:
+    """Bounded concurrent uploads; one line per file as each finishes (a bar on a TTY)."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    def one(path: str) -> Any:
+        return uploader.upload(path, preset=preset_name, public_id=public_id, tags=list(tags),
+                               context=context, resource_type=resource_type)
+
+    results: dict[str, Any] = {}
+    tty = sys.stdout.isatty()
+    with ThreadPoolExecutor(max_workers=parallelism) as pool:
+        futures = {pool.submit(one, f): f for f in files}
+        with click.progressbar(length=len(files), label="uploading", file=sys.stderr) if tty else _NullBar() as bar:
+            for future in as_completed(futures):
+                path = futures[future]
+                try:
+                    result = future.result()
+                    results[path] = result
+                    OUT.err(_upload_line(path, result)) if tty else OUT.echo(_upload_line(path, result))
+                except PresetsError as exc:
+                    results[path] = exc
+                    OUT.err(OUT.style(f"{path}: FAILED: {exc}", fg="red"))
+                bar.update(1)
+    return [(f, results[f]) for f in files]
+
+
+class _NullBar:
+    def __enter__(self) -> _NullBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _upload_json(path: str, result: Any) -> dict[str, Any]:
+    if isinstance(result, Exception):
+        return {"file": path, "ok": False, "error": str(result)}
+    return {
+        "file": path,
+        "ok": True,
+        "public_id": result.public_id,
+        "secure_url": result.secure_url,
+        "moderation_status": result.moderation_status,
+        "moderation": result.moderation,
+        "response": dict(result.raw),
+    }
+
+
+@cli.command()
+@click.argument("name")
+@project_options
+def resolve(name: str, env_name: str | None, root: Path) -> None:
+    """Print a preset's remote name and a summary of its definition (no network)."""
+    from cloudinary_presets.project import Project
+    from cloudinary_presets.resolve import resolve_preset
+
+    project = Project.open(root)
+    found = resolve_preset(project, project.environment(env_name), os.environ, name)
+    OUT.echo(found.remote_name)
+    OUT.echo(found.summary())
+
+
+@cli.command()
+@click.argument("name", required=False)
+@project_options
+def render(name: str | None, env_name: str | None, root: Path) -> None:
+    """Print the fully resolved definitions of an environment (overrides and variables applied)."""
+    from cloudinary_presets.project import Project
+    from cloudinary_presets.workflow import render_definitions
+
+    project = Project.open(root)
+    OUT.echo(render_definitions(project, project.environment(env_name), os.environ, name).rstrip("\n"))
+
+
+@cli.group()
+def moderation() -> None:
+    """Moderation tools: see what thresholds decide before changing them."""
+
+
+@moderation.command("simulate")
+@click.option("--preset", "preset_name", required=True, metavar="NAME")
+@click.option("--labels", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=True, help="JSON lines: Cloudinary moderation_labels, upload responses, or Rekognition DetectModerationLabels output.")
+@click.option("--json", "as_json", is_flag=True)
+@target_options
+def simulate(preset_name: str, labels: Path, as_json: bool, **opts: Any) -> None:
+    """Decide labelled samples under the definition and under the remote's current preset."""
+    from cloudinary_presets.simulate import read_samples
+    from cloudinary_presets.workflow import simulate_preset
+
+    samples = read_samples(labels)
+    session = Session(opts, machine_output=as_json)
+    try:
+        result = simulate_preset(session.project, session.spec, session.target, os.environ, preset_name, samples)
+    finally:
+        session.close()
+    if as_json:
+        OUT.echo(json.dumps({"preset": result.preset.remote_name, "remote_exists": result.remote_exists, **result.impact.to_dict()}, indent=2))
+        return
+    remote = "remote" if result.remote_exists else "remote (preset not created yet)"
+    OUT.echo(f"Preset {result.preset.remote_name}: definition vs {remote}")
+    OUT.echo(result.impact.summary(before_label="remote", after_label="definition"))
+    if result.impact.newly_rejected:
+        OUT.echo("  newly rejected samples: " + ", ".join(result.impact.newly_rejected[:10]))
+    if result.impact.newly_approved:
+        OUT.echo("  newly approved samples: " + ", ".join(result.impact.newly_approved[:10]))
 
 
 # --------------------------------------------------------------------------- emulator

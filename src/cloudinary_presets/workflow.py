@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from cloudinary_presets.apply import ApplyReport, Event, apply_plan
 from cloudinary_presets.diff import preset_changes
 from cloudinary_presets.environments import EnvironmentSpec
-from cloudinary_presets.errors import PresetsError, RefusedError, StalePlanError, UsageError
+from cloudinary_presets.errors import NotFound, PresetsError, RefusedError, StalePlanError, UsageError
 from cloudinary_presets.lock import apply_lock
 from cloudinary_presets.model import Preset
 from cloudinary_presets.plan import (
+    DELETE,
     Desired,
     Plan,
     Snapshot,
@@ -28,9 +30,11 @@ from cloudinary_presets.plan import (
 )
 from cloudinary_presets.project import Project
 from cloudinary_presets.remote import RemotePresets
+from cloudinary_presets.resolve import ResolvedPreset, definitions, resolve_in, resolve_preset
+from cloudinary_presets.simulate import Impact, Sample, compare, rekognition_kind
 from cloudinary_presets.target import Target, same_target
 from cloudinary_presets.transformations import suggest
-from cloudinary_presets.yaml_dump import dump_preset
+from cloudinary_presets.yaml_dump import dump_preset, dump_yaml, preset_data
 
 
 @dataclass
@@ -70,6 +74,22 @@ def make_plan(
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     return Planned(plan, {d.remote_name: d.preset for d in desired}, remote, snapshot, spec, len(desired))
+
+
+def plan_impact(planned: Planned, samples: Sequence[Sample]) -> Plan:
+    """The plan with a moderation impact summary for every change that touches moderation."""
+    impact: dict[str, Any] = {}
+    for change in planned.plan.writes:
+        if change.action == DELETE or not any(
+            f.path == "settings.moderation" or f.path.startswith(("aws_rek", "aws_rek_video")) for f in change.fields
+        ):
+            continue
+        current = planned.snapshot.presets.get(change.remote_name)
+        before = current.preset.settings.moderation if current else None
+        after = planned.desired[change.remote_name].settings.moderation
+        kind = rekognition_kind(after, before)
+        impact[change.remote_name] = compare(before, after, samples, kind=kind).to_dict()
+    return replace(planned.plan, impact=impact)
 
 
 def _execute(
@@ -274,3 +294,50 @@ def _schema_path(project: Project, path: Path) -> str:
     schemas = project.root / "schemas" / "preset.schema.json"
     return os.path.relpath(schemas, path.parent).replace(os.sep, "/")
 
+
+
+# --------------------------------------------------------------------------- moderation, render
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """A preset's definition against its remote copy, decided on labelled samples."""
+
+    preset: ResolvedPreset
+    impact: Impact
+    remote_exists: bool
+
+
+def simulate_preset(
+    project: Project,
+    spec: EnvironmentSpec,
+    target: Target,
+    environ: Mapping[str, str],
+    name: str,
+    samples: Sequence[Sample],
+) -> Simulation:
+    """Decide the samples under the definition and under the remote's current moderation."""
+    resolved = resolve_preset(project, spec, environ, name)
+    remote = RemotePresets(target.transport())
+    try:
+        before = remote.get(resolved.remote_name).preset.settings.moderation
+        exists = True
+    except NotFound:
+        before, exists = None, False
+    after = resolved.preset.settings.moderation
+    impact = compare(before, after, samples, kind=rekognition_kind(after, before))
+    return Simulation(resolved, impact, exists)
+
+
+def render_definitions(
+    project: Project, spec: EnvironmentSpec, environ: Mapping[str, str], name: str | None = None
+) -> str:
+    """The fully resolved definitions for ``spec`` as YAML (overrides and variables applied)."""
+    found = definitions(project, spec, environ)
+    chosen = [resolve_in(found, name, project)] if name else [found[n] for n in sorted(found)]
+    env = f"environment {spec.name}" if spec.name else "no environment"
+    parts = []
+    for item in chosen:
+        header = f"# {item.file} ({env}; remote name {item.remote_name})\n"
+        parts.append(header + dump_yaml(preset_data(item.preset)))
+    return "---\n".join(parts)

@@ -14,7 +14,7 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render_markdown(plan: Plan, *, title: str = "", impact: dict[str, str] | None = None) -> str:
+def render_markdown(plan: Plan, *, title: str = "") -> str:
     """The plan as GitHub-flavoured Markdown."""
     c = plan.counts
     heading = title or f"Preset plan for {plan.target.description}"
@@ -53,11 +53,11 @@ def render_markdown(plan: Plan, *, title: str = "", impact: dict[str, str] | Non
             # diff syntax colours lines by their first character: map ~ to !
             lines.append(("!" + text[1:]) if text.startswith("~") else text)
         lines.append("```")
-        if impact and change.remote_name in impact:
+        if change.remote_name in plan.impact:
             lines.append("")
             lines.append("**Moderation impact** (on the sample labels):")
             lines.append("")
-            lines.extend(f"    {line}" for line in impact[change.remote_name].splitlines())
+            lines.extend(f"    {line}" for line in plan.impact[change.remote_name]["summary"].splitlines())
         lines.append("")
         lines.append("</details>")
         lines.append("")

@@ -70,7 +70,7 @@ def summary_line(plan: Plan) -> str:
 
 
 def render_text(
-    plan: Plan, *, style: Style = _plain, verbose: bool = False, impact: dict[str, str] | None = None
+    plan: Plan, *, style: Style = _plain, verbose: bool = False
 ) -> str:
     """The whole plan as text. ``style`` is click.style on a colour terminal."""
     lines: list[str] = []
@@ -91,8 +91,8 @@ def render_text(
         for field in change.fields:
             lines.append("    " + style(field_line(field), fg=COLORS.get(
                 {"add": CREATE, "remove": DELETE, "change": UPDATE}[field.kind], "white")))
-        if impact and change.remote_name in impact:
-            for line in impact[change.remote_name].splitlines():
+        if change.remote_name in plan.impact:
+            for line in plan.impact[change.remote_name]["summary"].splitlines():
                 lines.append(f"    {line}")
         lines.append("")
     for warning in plan.warnings:

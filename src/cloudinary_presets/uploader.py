@@ -1,0 +1,260 @@
+"""Upload with a preset resolved by name: the runtime side of the definitions.
+
+Applications refer to a preset by the name in its file; the helper resolves it against
+the definitions (and the environment's name prefix), checks locally what Cloudinary
+would refuse (a format outside ``allowed_formats``, parameters an unsigned upload may
+not pass, a signed preset without a secret) before sending anything, can verify that the
+remote preset still matches the reviewed definition, and uploads with the same HTTP
+calls the official SDK makes (it is a convenience, not another protocol).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from cloudinary_presets.codec import encode_value
+from cloudinary_presets.diff import FieldChange, preset_changes
+from cloudinary_presets.environments import EnvironmentSpec
+from cloudinary_presets.errors import BadRequest, NotFound, PresetsError, UsageError
+from cloudinary_presets.media import allowed as format_allowed
+from cloudinary_presets.media import detect_format
+from cloudinary_presets.model import SETTING_KEYS, wire_kind
+from cloudinary_presets.project import Project
+from cloudinary_presets.remote import RemotePresets
+from cloudinary_presets.resolve import ResolvedPreset, definitions, resolve_in
+from cloudinary_presets.target import Target, open_target
+from cloudinary_presets.upload_api import UploadApi
+
+#: what an unsigned upload may pass besides the file (Cloudinary ignores or rejects the rest)
+UNSIGNED_PARAMS = frozenset(
+    {
+        "public_id", "folder", "asset_folder", "tags", "context", "metadata",
+        "face_coordinates", "custom_coordinates", "regions", "filename_override",
+    }
+)  # fmt: skip
+
+FileLike = str | os.PathLike[str] | bytes | IO[bytes]
+
+
+class PresetDrift(PresetsError):
+    """The remote preset differs from its definition (``verify=True``); nothing was uploaded."""
+
+    def __init__(self, name: str, changes: list[FieldChange]) -> None:
+        self.changes = changes
+        lines = "\n".join(
+            f"  {c.path}: remote {c.before!r}, definition {c.after!r}" for c in changes
+        )
+        super().__init__(
+            f"remote preset {name!r} differs from its definition; refusing to upload:\n{lines}",
+            hint="run `presets plan` and `presets apply`, or upload without --verify",
+        )
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """Cloudinary's upload response, whole, with the fields applications read most."""
+
+    raw: Mapping[str, Any] = field(repr=False)
+    source: str = ""
+
+    @property
+    def public_id(self) -> str:
+        return str(self.raw.get("public_id", ""))
+
+    @property
+    def secure_url(self) -> str:
+        return str(self.raw.get("secure_url") or self.raw.get("url") or "")
+
+    @property
+    def moderation(self) -> list[dict[str, Any]]:
+        entries = self.raw.get("moderation") or []
+        return [dict(e) for e in entries if isinstance(e, Mapping)]
+
+    @property
+    def moderation_status(self) -> str | None:
+        """``rejected``, ``pending``, ``approved`` or None (not moderated)."""
+        statuses = [str(e.get("status")) for e in self.moderation]
+        if not statuses:
+            value = self.raw.get("moderation_status")
+            return str(value) if value else None
+        if "rejected" in statuses:
+            return "rejected"
+        if any(s in ("pending", "queued") for s in statuses):
+            return "pending"
+        return "approved" if all(s == "approved" for s in statuses) else statuses[-1]
+
+    @property
+    def rejected(self) -> bool:
+        return self.moderation_status == "rejected"
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+
+def _read_file(file: FileLike) -> tuple[bytes | str | IO[bytes], str | None, bytes | None]:
+    """(what to send, a file name, the first bytes for format detection)."""
+    if isinstance(file, bytes):
+        return file, None, file[:64]
+    if isinstance(file, str) and file.startswith(("http://", "https://", "data:", "s3://", "gs://")):
+        return file, None, None
+    if isinstance(file, (str, os.PathLike)):
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        return data, path.name, data[:64]
+    name = getattr(file, "name", None)
+    data = file.read()
+    if not isinstance(data, bytes):
+        raise UsageError("file objects must be opened in binary mode ('rb')")
+    return data, os.path.basename(name) if isinstance(name, str) else None, data[:64]
+
+
+class Uploader:
+    """Resolve presets by name and upload with them.
+
+    Build it with :meth:`from_env` (the CLI's target resolution) or from a project,
+    an environment and a target you opened yourself.
+    """
+
+    def __init__(self, project: Project, spec: EnvironmentSpec, target: Target, environ: Mapping[str, str]) -> None:
+        self.project = project
+        self.spec = spec
+        self.target = target
+        self._environ = environ
+        self._definitions: dict[str, ResolvedPreset] | None = None
+        self._transport = target.transport()
+        self._upload = UploadApi(self._transport)
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        root: str | os.PathLike[str] = ".",
+        env: str | None = None,
+        url: str | None = None,
+        profile: str | None = None,
+        emulator: bool = False,
+    ) -> Uploader:
+        """Same target resolution as the CLI: --url, --profile, --env, CLOUDINARY_URL, emulator.
+
+        ``environ`` defaults to the process environment (this convenience is the one place
+        the library reads it; pass a mapping to keep it out).
+        """
+        environ = dict(os.environ) if environ is None else environ
+        project = Project.open(Path(root))
+        spec = project.environment(env)
+        target = open_target(
+            root=project.root, environ=environ, home=Path.home(), url=url, profile=profile,
+            environment=spec.name, env_credentials=spec.credentials,
+            env_emulator=spec.emulator, force_emulator=emulator,
+        )
+        return cls(project, spec, target, environ)
+
+    def close(self) -> None:
+        self.target.close()
+
+    def __enter__(self) -> Uploader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- resolving -----------------------------------------------------------------
+
+    def definitions(self) -> dict[str, ResolvedPreset]:
+        if self._definitions is None:
+            self._definitions = definitions(self.project, self.spec, self._environ)
+        return self._definitions
+
+    def resolve(self, name: str) -> ResolvedPreset:
+        """The definition called ``name`` and its remote name; unknown names get suggestions."""
+        return resolve_in(self.definitions(), name, self.project)
+
+    def verify(self, preset: ResolvedPreset) -> None:
+        """One Admin API call: refuse if the remote preset differs from the definition."""
+        try:
+            current = RemotePresets(self._transport).get(preset.remote_name)
+        except NotFound:
+            raise PresetDrift(
+                preset.remote_name, [FieldChange("(preset)", None, "defined", "not created yet")]
+            ) from None
+        changes = preset_changes(current.preset, preset.preset)
+        if changes:
+            raise PresetDrift(preset.remote_name, changes)
+
+    # -- uploading -----------------------------------------------------------------
+
+    def params_for(self, preset: ResolvedPreset, signed: bool, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Wire parameters for one upload; refuses what the preset or the mode forbids."""
+        given = {k: v for k, v in params.items() if v is not None and v != [] and v != {}}
+        if not signed:
+            refused = sorted(set(given) - UNSIGNED_PARAMS)
+            if refused:
+                raise UsageError(
+                    f"unsigned uploads may not pass {', '.join(refused)} (Cloudinary ignores or "
+                    f"rejects them); allowed: {', '.join(sorted(UNSIGNED_PARAMS))}",
+                    hint="move them into the preset's settings, or upload signed (with the API secret)",
+                )
+        if "public_id" in given and preset.preset.disallow_public_id and not signed:
+            raise UsageError(f"preset {preset.name!r} has disallow_public_id: uploads cannot choose a public_id")
+        out: dict[str, Any] = {"upload_preset": preset.remote_name}
+        for key, value in given.items():
+            attr = SETTING_KEYS.get(key)
+            out[key] = encode_value(wire_kind(attr), value) if attr and not isinstance(value, str) else value
+        return out
+
+    def upload(
+        self,
+        file: FileLike,
+        *,
+        preset: str,
+        public_id: str | None = None,
+        tags: Sequence[str] | None = None,
+        context: Mapping[str, str] | None = None,
+        verify: bool = False,
+        resource_type: str = "auto",
+        **params: Any,
+    ) -> UploadResult:
+        """Upload ``file`` (path, bytes, binary file object, or URL) with the named preset."""
+        resolved = self.resolve(preset)
+        credentials = self.target.credentials
+        has_secret = bool(credentials.api_secret)
+        if not resolved.unsigned and not has_secret:
+            raise UsageError(
+                f"preset {resolved.name!r} is signed: uploading with it needs the API secret, "
+                f"and the credentials from {credentials.source} have none",
+                hint="use a CLOUDINARY_URL with KEY:SECRET, or an unsigned preset",
+            )
+        signed = has_secret
+        content, filename, head = _read_file(file)
+        allowed = resolved.preset.settings.allowed_formats
+        if allowed:
+            fmt = detect_format(head, filename or (file if isinstance(file, str) else None))
+            if fmt is not None and not format_allowed(fmt, allowed):
+                raise UsageError(
+                    f"{filename or 'the file'} is {fmt}; preset {resolved.name!r} accepts only "
+                    f"{', '.join(allowed)} (Cloudinary would reject it)"
+                )
+        all_params = {"public_id": public_id, "tags": list(tags) if tags else None, "context": dict(context) if context else None, **params}
+        wire = self.params_for(resolved, signed, all_params)
+        if verify:
+            self.verify(resolved)
+        try:
+            response = self._upload.upload(content, wire, resource_type=resource_type, signed=signed, filename=filename)
+        except BadRequest as exc:
+            if "preset not found" in exc.cloudinary_message.lower():
+                raise NotFound(
+                    f"Cloudinary has no preset {resolved.remote_name!r} in cloud "
+                    f"{credentials.cloud_name!r} ({exc.cloudinary_message})",
+                    status=exc.status, request_id=exc.request_id,
+                    hint="apply the definitions first: presets apply",
+                ) from None
+            raise
+        return UploadResult(response, filename or (file if isinstance(file, str) else "bytes"))

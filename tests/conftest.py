@@ -1,0 +1,115 @@
+"""Shared fixtures: an isolated environment, a loopback-only network, the emulator, the CLI.
+
+Every test runs with no Cloudinary credentials, no CI flag, a private HOME (so a
+developer's cloudinary-cli profiles never leak in) and a socket guard that refuses any
+connection that is not to loopback: tests talk to the emulator over real HTTP, never to
+an external address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloudinary_presets.emulator import DEMO_CLOUD, Emulator
+
+REPO = Path(__file__).resolve().parent.parent
+_LOOPBACK = {"127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1"}
+_real_connect = socket.socket.connect
+_ENV_PREFIXES = ("CLOUDINARY_", "GITHUB_", "PRESETS_")
+_ENV_NAMES = ("CI", "NO_COLOR", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if self.family in (socket.AF_INET, socket.AF_INET6) and host not in _LOOPBACK:
+        raise ConnectionRefusedError(f"tests may only connect to loopback, not {host!r}")
+    _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A fresh in-memory emulator with the demo cloud, on a random loopback port."""
+    emu = Emulator(":memory:").start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture
+def cloudinary_url(emulator: Emulator) -> str:
+    return emulator.cloudinary_url(DEMO_CLOUD.name)
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the repository's example project (presets/ and schemas/) as the cwd."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "presets", root / "presets")
+    shutil.copytree(REPO / "schemas", root / "schemas")
+    monkeypatch.chdir(root)
+    return root
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class Cli:
+    """Runs ``presets`` in-process (``cli.main``) with captured output and given variables."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.env: dict[str, str] = {}
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None, stdin: str = "") -> Result:
+        from cloudinary_presets.cli import main
+
+        with pytest.MonkeyPatch.context() as mp:
+            for key, value in {**self.env, **(env or {})}.items():
+                mp.setenv(key, value)
+            mp.setattr("sys.stdin", io.StringIO(stdin))
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(list(args))
+        return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return Cli(monkeypatch)
+
+
+@pytest.fixture
+def remote_cli(cli: Cli, cloudinary_url: str) -> Cli:
+    """The CLI pointed at the test's emulator through CLOUDINARY_URL."""
+    cli.env["CLOUDINARY_URL"] = cloudinary_url
+    return cli
