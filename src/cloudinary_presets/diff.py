@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from cloudinary_presets.codec import canonical
 from cloudinary_presets.model import Preset
 from cloudinary_presets.moderation import REKOGNITION_KINDS, Moderation, parse_moderation
-from cloudinary_presets.moderation_rules import DEFAULT_THRESHOLD
+from cloudinary_presets.moderation_rules import DEFAULT_THRESHOLD, PARENT, Label, threshold_for
 
 CODE_KEYS = frozenset({"eval", "on_success"})
 URL_KEYS = frozenset({"notification_url", "eager_notification_url", "callback", "proxy"})
@@ -147,6 +147,11 @@ def moderation_changes(before: Moderation | None, after: Moderation | None) -> l
     return changes
 
 
+def effective(category: str, thresholds: dict[str, float | None]) -> tuple[float | None, str]:
+    """The threshold that applies to ``category`` under ``thresholds`` and where it comes from."""
+    return threshold_for(Label(category, PARENT.get(category, ""), 0.0), thresholds)
+
+
 def _shown(threshold: float | None) -> float | str:
     return "ignore" if threshold is None else threshold
 
@@ -165,10 +170,14 @@ def _threshold_changes(kind: str, before: Any, after: Any) -> list[FieldChange]:
             # a moderator added or removed as a whole: the chain line says so
             note = "not moderated" if has_a and ta is None else ""
         else:
-            # an absent category falls back to the default threshold (see moderation_rules)
-            note = _strictness(tb if has_b else DEFAULT_THRESHOLD, ta if has_a else DEFAULT_THRESHOLD)
+            # compare what actually applies: an absent category falls back to its parent's
+            # entry, then to the default (the rule in moderation_rules)
+            eff_b, _ = effective(category, b)
+            eff_a, rule_a = effective(category, a)
+            note = _strictness(eff_b, eff_a)
             if not has_a:
-                note = f"back to the default {DEFAULT_THRESHOLD}" + (f", {note}" if note else "")
+                fallback = f"the {rule_a} threshold" if rule_a != "default" else f"the default {DEFAULT_THRESHOLD}"
+                note = f"back to {fallback}" + (f", {note}" if note else "")
         changes.append(
             FieldChange(
                 f"{kind}.{category}",
