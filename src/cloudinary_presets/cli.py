@@ -214,8 +214,11 @@ def announce_target(target: Any, *, machine_output: bool) -> None:
 def _enable_debug() -> None:
     import logging
 
+    from cloudinary_presets.http import install_redaction
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    install_redaction(handler)  # records of every logger pass here: scrub them all
     logger = logging.getLogger("cloudinary_presets")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
