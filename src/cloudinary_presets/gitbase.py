@@ -38,7 +38,13 @@ def documents_at(project: Project, revision: str) -> list[Document]:
     """Parse every preset file as it was at ``revision`` (files are named ``REV:path``)."""
     top = Path(_git(project.root, "rev-parse", "--show-toplevel").decode().strip())
     folder = project.presets_dir.resolve().relative_to(top.resolve())
-    _git(project.root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    try:
+        _git(project.root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    except UsageError:
+        raise UsageError(
+            f"unknown git revision {revision!r}",
+            hint="fetch it first (actions/checkout with fetch-depth: 0), e.g. --base origin/main",
+        ) from None
     listing = _git(top, "ls-tree", "-r", "--name-only", "-z", revision, "--", str(folder) or ".")
     documents = []
     for name in sorted(n for n in listing.decode().split("\0") if n.endswith(SUFFIXES)):
@@ -72,7 +78,8 @@ def plan_against_revision(
         f"at {revision}: {p.render()}" for p in report.errors
     )
     target = TargetInfo(
-        f"definitions at {revision} (no credentials used)", "(git)", "(git)", "", spec.name
+        f"definitions at {revision} (no credentials used)", "(git)", "(git)", "", spec.name,
+        git_revision=revision,
     )
     # a preset protected at the base revision may not disappear in the work tree
     plan = build_plan(desired, Snapshot(base), target, prune=True, protect=protected)

@@ -140,7 +140,13 @@ def validate_document(
 ) -> tuple[Preset | None, list[Problem]]:
     """Validate one parsed file as a preset; returns the preset or the problems."""
     if not isinstance(doc.data, dict):
-        what = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
+        what = (
+            "empty"
+            if doc.data is None
+            else "a list"
+            if isinstance(doc.data, list)
+            else f"a single value ({doc.data!r})"
+        )
         message = (
             f"the file is {what}; a preset file is a mapping with at least `name:` "
             "(see schemas/preset.schema.json)"
@@ -152,16 +158,19 @@ def validate_document(
         return None, problems_from(exc, doc, Preset, hints=MISPLACED_KEY_HINTS)
 
 
+def _lint_location(definition: Definition, path: tuple[str, ...]) -> Location:
+    """The key a lint is about, or (when that key is absent) the `unsigned` that triggers it."""
+    doc = definition.document
+    for candidate in (path, ("unsigned",)):
+        if candidate in doc.key_marks:
+            return definition.location(candidate, key=True)
+    return definition.location(path)
+
+
 def lint_problems(definition: Definition, *, strict: bool) -> list[Problem]:
     severity = "error" if strict else "warning"
     return [
-        Problem(
-            f.message,
-            definition.location(f.path, key=f.path[-1] in ("unsigned", "disallow_public_id")),
-            dotted(f.path),
-            severity,
-            f.lint_id,
-        )
+        Problem(f.message, _lint_location(definition, f.path), dotted(f.path), severity, f.lint_id)
         for f in lint(definition.preset)
     ]
 

@@ -75,6 +75,7 @@ class TargetInfo:
     key_fingerprint: str
     environment: str | None = None
     emulator: bool = False
+    git_revision: str | None = None  # a --base plan: the "remote" is the definitions at REV
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class TargetInfo:
             "key_fingerprint": self.key_fingerprint,
             "environment": self.environment,
             "emulator": self.emulator,
+            "git_revision": self.git_revision,
         }
 
     @classmethod
@@ -95,6 +97,7 @@ class TargetInfo:
             str(data["key_fingerprint"]),
             data.get("environment"),
             bool(data.get("emulator", False)),
+            data.get("git_revision"),
         )
 
 

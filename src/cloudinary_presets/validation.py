@@ -8,7 +8,7 @@ rewrites the message; custom types put a finer ``subpath`` in the error context.
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -27,6 +27,32 @@ _TYPE_NAMES = {
     "model_attributes_type": "a map",
     "finite_number": "a finite number",
 }
+
+
+_BOUNDS = {
+    "greater_than": "greater than",
+    "greater_than_equal": "at least",
+    "less_than": "less than",
+    "less_than_equal": "at most",
+}
+
+
+def _without_path_prefix(message: str, loc: Path) -> str:
+    """Drop a ``where: `` prefix that only repeats the end of the path shown before it.
+
+    Parsers of moderation and transformation values name the spot themselves
+    (``aws_rek.violence: threshold ...``) for callers without a path; here the path
+    already says it.
+    """
+    tail: list[str] = []
+    for part in reversed(loc):
+        if not isinstance(part, str):
+            break
+        tail.insert(0, part)
+        prefix = ".".join(tail) + ": "
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
 
 
 def dotted(path: Path) -> str:
@@ -57,32 +83,36 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+def _strip(annotation: Any) -> Any:
+    """``X | None`` and ``Annotated[X, ...]`` -> ``X``."""
+    while True:
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        origin = get_origin(annotation)
+        if origin is Annotated or (origin is not None and origin not in (list, dict, tuple) and args):
+            annotation = args[0]
+            continue
+        return annotation
+
+
 def _model_at(model: type[BaseModel], loc: Path) -> type[BaseModel] | None:
     """The model class that owns the keys at ``loc`` (to suggest the right key names)."""
     current: Any = model
     for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        current = _strip(current)
+        origin = get_origin(current)
+        if origin in (list, tuple) and isinstance(part, int):
+            current = get_args(current)[0]
+        elif origin is dict:
+            current = get_args(current)[1]
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = next((f for n, f in current.model_fields.items() if part in (n, f.alias)), None)
+            if field is None:
+                return None
+            current = field.annotation
+        else:
             return None
-        field = next(
-            (f for n, f in current.model_fields.items() if part in (n, f.alias)),
-            None,
-        )
-        if field is None:
-            return None
-        current = _unwrap(field.annotation)
+    current = _strip(current)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _unwrap(annotation: Any) -> Any:
-    for arg in (annotation, *get_args(annotation)):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-        for inner in get_args(arg):
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                return inner
-    return annotation
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:
@@ -120,8 +150,9 @@ def problems_from(
             loc = loc[:-1]
             is_key = False
         elif kind == "preset":
-            message = str(ctx.get("message", err["msg"]))
             loc = (*loc, *ctx.get("subpath", ()))
+            message = _without_path_prefix(str(ctx.get("message", err["msg"])), loc)
+            is_key = bool(ctx.get("key"))
         elif kind in _TYPE_NAMES:
             message = f"expected {_TYPE_NAMES[kind]}, got {_describe(err.get('input'))}"
             if kind == "string_type" and isinstance(err.get("input"), (int, float)):
@@ -132,6 +163,18 @@ def problems_from(
             choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
             hint = suggest(got, choices) if isinstance(got, str) else ""
             message = f"must be one of {expected}, got {_describe(got)}{hint}"
+        elif kind in ("too_short", "too_long"):
+            size = ctx.get("actual_length")
+            bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+            noun = "map" if isinstance(err.get("input"), dict) else "list"
+            if kind == "too_short" and size == 0:
+                message = f"{noun} is empty; remove the key to leave it unset"
+            else:
+                limit = "at least" if kind == "too_short" else "at most"
+                message = f"expected {limit} {bound} item(s), got {size}"
+        elif kind in _BOUNDS:
+            limit = next(iter(ctx.values()), "")
+            message = f"must be {_BOUNDS[kind]} {limit}, got {_describe(err.get('input'))}"
         elif kind == "string_pattern_mismatch":
             message = f"{_describe(err.get('input'))} does not match {ctx.get('pattern')}"
         else:

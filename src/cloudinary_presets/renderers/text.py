@@ -46,6 +46,8 @@ def where(change: Change) -> str:
 
 
 def quota_line(plan: Plan) -> str:
+    if plan.target.git_revision is not None:
+        return f"Compared with the definitions at {plan.target.git_revision}; no API calls were made."
     parts = [f"this plan read {plan.list_calls} list page(s)"]
     if plan.has_changes:
         parts.append(f"apply will make {plan.apply_calls} call(s)")
