@@ -1,0 +1,1 @@
+"""Tests of the local Cloudinary emulator (a package, so module names never clash)."""
