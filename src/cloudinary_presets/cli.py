@@ -425,6 +425,7 @@ def apply(plan_file: Path | None, yes: bool, force: bool, only: tuple[str, ...],
                 if result.has_changes:
                     OUT.echo("Apply cancelled; nothing was written.")
                     raise SystemExit(EXIT_ERROR)
+                OUT.echo(render_text(result, style=OUT.style))  # "No changes." and the counts
                 return
     finally:
         session.close()
@@ -510,7 +511,10 @@ def upload(files: tuple[str, ...], preset_name: str, public_id: str | None, tags
         uploader.resolve(preset_name)
         if verify:
             uploader.verify(uploader.resolve(preset_name))
-        outcomes = upload_many(uploader, files, preset_name, public_id, tags, context, resource_type, parallelism)
+        outcomes = upload_many(
+            uploader, files, preset_name, public_id, tags, context, resource_type, parallelism,
+            lines_to_stderr=as_json,
+        )
     finally:
         session.close()
     failed = [f for f, r in outcomes if isinstance(r, Exception)]
@@ -524,8 +528,12 @@ def upload(files: tuple[str, ...], preset_name: str, public_id: str | None, tags
 
 def upload_many(uploader: Any, files: tuple[str, ...], preset_name: str, public_id: str | None,
                 tags: tuple[str, ...], context: dict[str, str], resource_type: str,
-                parallelism: int) -> list[tuple[str, Any]]:
-    """Bounded concurrent uploads; one line per file as each finishes (a bar on a TTY)."""
+                parallelism: int, *, lines_to_stderr: bool = False) -> list[tuple[str, Any]]:
+    """Bounded concurrent uploads; one line per file as each finishes (a bar on a TTY).
+
+    The lines go to stderr on a TTY (under the bar) and with ``lines_to_stderr`` (--json,
+    whose stdout must be the JSON alone).
+    """
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     def one(path: str) -> Any:
@@ -534,6 +542,7 @@ def upload_many(uploader: Any, files: tuple[str, ...], preset_name: str, public_
 
     results: dict[str, Any] = {}
     tty = sys.stdout.isatty()
+    to_stderr = tty or lines_to_stderr
     with ThreadPoolExecutor(max_workers=parallelism) as pool:
         futures = {pool.submit(one, f): f for f in files}
         with click.progressbar(length=len(files), label="uploading", file=sys.stderr) if tty else _NullBar() as bar:
@@ -542,7 +551,7 @@ def upload_many(uploader: Any, files: tuple[str, ...], preset_name: str, public_
                 try:
                     result = future.result()
                     results[path] = result
-                    OUT.err(_upload_line(path, result)) if tty else OUT.echo(_upload_line(path, result))
+                    OUT.err(_upload_line(path, result)) if to_stderr else OUT.echo(_upload_line(path, result))
                 except PresetsError as exc:
                     results[path] = exc
                     OUT.err(OUT.style(f"{path}: FAILED: {exc}", fg="red"))

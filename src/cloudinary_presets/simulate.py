@@ -45,8 +45,14 @@ def _labels_of(obj: Mapping[str, Any]) -> list[Any] | None:
                 found = _labels_of(entry)
                 if found is not None:
                     return found
-        return []
+    # no Rekognition result (manual only, or aws_rek still pending): nothing to decide on
     return None
+
+
+def _parse_item(index: int, item: object) -> Label:
+    if not isinstance(item, Mapping):
+        raise ValueError(f"label {index} must be an object with name, parent_name and confidence")
+    return parse_label(item)
 
 
 def read_samples(path: Path) -> list[Sample]:
@@ -62,8 +68,11 @@ def read_samples(path: Path) -> list[Sample]:
         where = Location(str(path), number, 1)
         try:
             obj = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             problems.append(Problem(f"not JSON: {exc.msg}", Location(str(path), number, exc.colno)))
+            continue
+        except (ValueError, RecursionError) as exc:  # a 5000-digit number, nesting too deep
+            problems.append(Problem(f"not usable JSON: {exc}", where))
             continue
         if not isinstance(obj, Mapping):
             problems.append(Problem("each line must be a JSON object", where))
@@ -73,13 +82,14 @@ def read_samples(path: Path) -> list[Sample]:
             problems.append(
                 Problem(
                     "no moderation labels here: expected `moderation_labels` (Cloudinary), "
-                    "`ModerationLabels` (Rekognition) or an upload response with `moderation`",
+                    "`ModerationLabels` (Rekognition) or an upload response whose `moderation` "
+                    "has an aws_rek result",
                     where,
                 )
             )
             continue
         try:
-            labels = tuple(parse_label(item) for item in raw if isinstance(item, Mapping))
+            labels = tuple(_parse_item(index, item) for index, item in enumerate(raw))
         except ValueError as exc:
             problems.append(Problem(str(exc), where))
             continue

@@ -46,7 +46,9 @@ class PresetDrift(PresetsError):
     def __init__(self, name: str, changes: list[FieldChange]) -> None:
         self.changes = changes
         lines = "\n".join(
-            f"  {c.path}: remote {c.before!r}, definition {c.after!r}" for c in changes
+            f"  {c.path}: {c.note}" if c.path == "(preset)"
+            else f"  {c.path}: remote {c.before!r}, definition {c.after!r}"
+            for c in changes
         )
         super().__init__(
             f"remote preset {name!r} differs from its definition; refusing to upload:\n{lines}",
@@ -183,7 +185,8 @@ class Uploader:
             current = RemotePresets(self._transport).get(preset.remote_name)
         except NotFound:
             raise PresetDrift(
-                preset.remote_name, [FieldChange("(preset)", None, "defined", "not created yet")]
+                preset.remote_name,
+                [FieldChange("(preset)", None, "defined", "not on the remote (not created yet)")],
             ) from None
         changes = preset_changes(current.preset, preset.preset)
         if changes:

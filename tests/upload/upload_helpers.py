@@ -1,0 +1,85 @@
+"""Helpers of the upload tests (a module of its own: several ``conftest.py`` files exist,
+so ``from conftest import`` would be ambiguous)."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import cloudinary
+
+from cloudinary_presets.emulator import DEMO_CLOUD, Emulator
+
+REPO = Path(__file__).resolve().parents[2]
+IMAGES = REPO / "examples" / "images"
+LABELS = REPO / "examples" / "moderation" / "labels.jsonl"
+UPLOAD_KEY = "POST /{resource_type}/upload"
+
+#: the example images, with the format and pixel size each really has
+EXAMPLE_IMAGES = {
+    "sunset.png": ("png", 24, 16),
+    "portrait.jpg": ("jpg", 16, 16),
+    "spinner.gif": ("gif", 12, 12),
+    "badge.webp": ("webp", 20, 10),
+}
+
+
+def key_only(url: str) -> str:
+    """The same CLOUDINARY_URL without the API secret (unsigned uploads only)."""
+    without = url.replace(f":{DEMO_CLOUD.api_secret}@", "@")
+    assert without != url
+    return without
+
+
+def with_sha256(url: str) -> str:
+    return url + "&signature_algorithm=sha256"
+
+
+def upload_requests(emulator: Emulator) -> int:
+    """Upload requests that reached the emulator, failed ones included."""
+    requests = emulator.stats()["requests"]
+    assert isinstance(requests, dict)
+    return int(requests[UPLOAD_KEY])
+
+
+def admin_calls(emulator: Emulator) -> int:
+    return int(emulator.stats()["admin_calls"])  # type: ignore[call-overload]
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png(note: str = "", width: int = 2, height: int = 2) -> bytes:
+    """A valid RGB PNG; a distinct ``note`` gives distinct content (and sha256)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
+    text = _chunk(b"tEXt", b"Comment\x00" + note.encode()) if note else b""
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + text
+        + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+def configure_sdk(emulator: Emulator, **options: Any) -> None:
+    """Point the official SDK's global configuration at ``emulator``'s demo cloud."""
+    cloudinary.reset_config()
+    cloudinary.config(
+        cloud_name=DEMO_CLOUD.name,
+        api_key=DEMO_CLOUD.api_key,
+        api_secret=DEMO_CLOUD.api_secret,
+        upload_prefix=emulator.url,
+        **options,
+    )
+
+
+def set_explicit_nudity(project: Path, value: str) -> None:
+    """Edit the example ugc-moderated definition's explicit_nudity threshold."""
+    path = project / "presets" / "ugc-moderated.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "explicit_nudity: 0.7 " in text
+    path.write_text(
+        text.replace("explicit_nudity: 0.7 ", f"explicit_nudity: {value} "), encoding="utf-8"
+    )
