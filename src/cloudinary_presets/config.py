@@ -131,6 +131,11 @@ class ProjectConfig(StrictModel):
         default_factory=list,
         description="Globs of remote preset names that are never read into a plan or touched (e.g. ml_default).",
     )
+    protect: list[str] = Field(
+        default_factory=list,
+        description="Globs of remote preset names that no plan may delete, even with --prune "
+        "(a plan that would is an error).",
+    )
     safety: Safety = Field(default_factory=Safety, description="Safety thresholds for apply.")
     moderation: ModerationConfig = Field(
         default_factory=ModerationConfig, description="Moderation validation settings."

@@ -7,8 +7,10 @@ them all. Names must be unique across the tree.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,25 @@ class Report:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_error]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a tree is read and validated.
+
+    Ten thousand files make millions of small dicts, tuples, marks and models, none of
+    them garbage; with the collector on, its repeated full collections walk all of them
+    (about half the time of validating 10,000 files, see benchmarks/RESULTS.md).
+    Reference counting frees memory as usual meanwhile, and the collector is switched
+    back on (if it was on) when the block ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def display_path(path: Path) -> str:
@@ -217,11 +238,12 @@ def check_documents(
     context = validation_context(extra_categories)
     problems = list(errors)
     valid = []
-    for doc in documents:
-        preset, found = validate_document(doc, context)
-        problems.extend(found)
-        if preset is not None:
-            valid.append(Definition(preset, doc))
+    with gc_paused():
+        for doc in documents:
+            preset, found = validate_document(doc, context)
+            problems.extend(found)
+            if preset is not None:
+                valid.append(Definition(preset, doc))
     by_name, duplicates = duplicate_problems(valid)
     problems.extend(duplicates)
     for definition in by_name.values():
@@ -234,11 +256,12 @@ def read_documents(root: Path) -> tuple[list[Document], list[Problem], int]:
     """Parse every file under ``root``: the documents, the parse problems, the file count."""
     documents, problems = [], []
     paths = find_files(root)
-    for path in paths:
-        try:
-            documents.append(read_document(path))
-        except DefinitionError as exc:
-            problems.extend(exc.problems)
+    with gc_paused():
+        for path in paths:
+            try:
+                documents.append(read_document(path))
+            except DefinitionError as exc:
+                problems.extend(exc.problems)
     return documents, problems, len(paths)
 
 

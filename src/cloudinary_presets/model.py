@@ -77,8 +77,13 @@ NAME_PATTERN = r"^[A-Za-z0-9_-]{1,255}$"
 _NAME = re.compile(NAME_PATTERN)
 
 
-def _error(message: str, subpath: tuple[int | str, ...] = ()) -> PydanticCustomError:
-    return PydanticCustomError("preset", "{message}", {"message": message, "subpath": subpath})
+def _error(
+    message: str, subpath: tuple[int | str, ...] = (), *, key: bool = False
+) -> PydanticCustomError:
+    """A located error; ``key=True`` when the problem is the map key at ``subpath``."""
+    return PydanticCustomError(
+        "preset", "{message}", {"message": message, "subpath": subpath, "key": key}
+    )
 
 
 def _context(info: ValidationInfo) -> dict[str, Any]:
@@ -103,16 +108,21 @@ def _custom(
 # --------------------------------------------------------------------------- scalar types
 
 
+def _shorten(text: str) -> str:
+    """``repr(text)``, or its start and length when it is too long to show in one line."""
+    return repr(text) if len(text) <= 60 else f"'{text[:40]}...' ({len(text)} characters)"
+
+
 def _validate_name(value: Any, info: ValidationInfo) -> str:
     if not isinstance(value, str):
-        raise _error(f"the name must be a string, got {type(value).__name__}")
+        raise _error(_type_message("a string", value))
     if _context(info).get("remote"):
         if not value:
             raise _error("the name is empty")
         return value
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):  # not match(): `$` also matches before a final newline
         raise _error(
-            f"invalid name {value!r}: use 1 to 255 of A-Z a-z 0-9 _ - "
+            f"invalid name {_shorten(value)}: use 1 to 255 of A-Z a-z 0-9 _ - "
             "(Cloudinary API paths break on '/' and other characters)"
         )
     return value
@@ -143,8 +153,10 @@ def _type_message(expected: str, value: Any) -> str:
         got = f"the boolean {str(value).lower()}"
     elif isinstance(value, (int, float)):
         got = f"the number {value!r}"
-        if expected.startswith("a string"):
+        if "a string" in expected:
             got += "; quote it to keep it as written"
+    elif isinstance(value, str):
+        got = f"the string {value!r}"
     elif isinstance(value, list):
         got = "a list"
     elif isinstance(value, dict):
@@ -156,7 +168,9 @@ def _type_message(expected: str, value: Any) -> str:
     return f"expected {expected}, got {got}"
 
 
-Text = _custom(str, _validate_text, {"type": "string", "minLength": 1}, str)
+#: JSON Schema for "a string with something besides whitespace" (what _validate_text checks)
+_NOT_BLANK = {"type": "string", "minLength": 1, "pattern": r"\S"}
+Text = _custom(str, _validate_text, _NOT_BLANK, str)
 
 
 def _validate_url(value: Any, info: ValidationInfo) -> str:
@@ -166,7 +180,7 @@ def _validate_url(value: Any, info: ValidationInfo) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _error(f"expected an http(s) URL such as https://example.com/hook, got {text!r}")
-    if parts.username or parts.password:
+    if "@" in parts.netloc:
         raise _error("URL must not contain a user name or password; use a token in the path")
     return text
 
@@ -174,7 +188,11 @@ def _validate_url(value: Any, info: ValidationInfo) -> str:
 HttpUrl = _custom(
     str,
     _validate_url,
-    {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/@]+(/[^\s]*)?$"},
+    {
+        "type": "string",
+        "format": "uri",
+        "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]*[^\s/?#@:][^\s/?#@]*([/?#]\S*)?$",
+    },
     str,
 )
 
@@ -209,6 +227,7 @@ def _string_list(
     *,
     lower: bool = False,
     pattern: re.Pattern[str] | None = None,
+    rule: str = "",
     choices: tuple[str, ...] = (),
 ) -> Callable[[Any, ValidationInfo], list[str]]:
     def validate(value: Any, info: ValidationInfo) -> list[str]:
@@ -219,14 +238,14 @@ def _string_list(
         out: list[str] = []
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                raise _error(_type_message(f"{kind[:-1]} (a string)", item), (i,))
+                raise _error(_type_message("a string", item), (i,))
             text = item.strip()
             if lower:
                 text = text.lower()
             if not text or text != (item.lower() if lower else item):
                 raise _error(f"{item!r}: remove surrounding spaces (and empty items)", (i,))
             if pattern and not pattern.match(text):
-                raise _error(f"{item!r} is not a valid {kind[:-1]} (no commas)", (i,))
+                raise _error(f"{_shorten(item)} is not a valid {kind[:-1]}: {rule}", (i,))
             if choices and text not in choices:
                 raise _error(
                     f"{item!r} is not one of {', '.join(choices)}{suggest(text, choices)}", (i,)
@@ -241,7 +260,7 @@ def _string_list(
 
 Tags = _custom(
     list[str],
-    _string_list("tags", pattern=_TAG),
+    _string_list("tags", pattern=_TAG, rule="no commas, at most 255 characters"),
     {
         "type": "array",
         "minItems": 1,
@@ -254,12 +273,14 @@ Tags = _custom(
 _FORMAT = re.compile(r"^[a-z0-9]{1,16}$")
 Formats = _custom(
     list[str],
-    _string_list("formats", lower=True, pattern=_FORMAT),
+    _string_list(
+        "formats", lower=True, pattern=_FORMAT, rule="a file extension, 1 to 16 of a-z 0-9"
+    ),
     {
         "type": "array",
         "minItems": 1,
         "uniqueItems": True,
-        "items": {"type": "string", "pattern": r"^[a-z0-9]{1,16}$"},
+        "items": {"type": "string", "pattern": r"^[A-Za-z0-9]{1,16}$"},
     },
     list,
 )
@@ -299,14 +320,21 @@ def _string_map(
         for key, item in value.items():
             if header:
                 if not re.fullmatch(r"[A-Za-z0-9-]{1,100}", key):
-                    raise _error(f"{key!r} is not an HTTP header name", (key,))
+                    raise _error(
+                        f"{key!r} is not an HTTP header name (letters, digits and -)",
+                        (key,),
+                        key=True,
+                    )
             elif not _MAP_KEY.match(key):
                 raise _error(
-                    f"key {key!r} may only use letters, digits and _ . : - (no = or |)", (key,)
+                    f"key {key!r} may only use letters, digits and _ . : - (no = or |)",
+                    (key,),
+                    key=True,
                 )
             if allow_lists and isinstance(item, list):
-                if not all(isinstance(x, str) for x in item):
-                    raise _error("list values must be strings", (key,))
+                for i, element in enumerate(item):
+                    if not isinstance(element, str):
+                        raise _error(_type_message("a string", element), (key, i))
                 out[key] = list(item)
                 continue
             if not isinstance(item, str):
@@ -361,9 +389,22 @@ def _validate_coordinates(value: Any, info: ValidationInfo) -> list[list[int]]:
             or len(box) != 4
             or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in box)
         ):
-            raise _error("each box is [x, y, width, height] of non-negative integers", (i,))
+            raise _error(
+                "each box is [x, y, width, height] of non-negative whole numbers, "
+                f"got {_show_json(box)}",
+                (i,),
+            )
         out.append(list(box))
     return out
+
+
+def _show_json(value: Any) -> str:
+    """A value as the user would write it in YAML flow style (``[1, 2, true]``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(_show_json(v) for v in value) + "]"
+    return repr(value)
 
 
 Coordinates = _custom(
@@ -391,8 +432,10 @@ _COMPONENT = rf"{_PARAM}(?:,{_PARAM})*"
 TRANSFORMATION_PATTERN = rf"^{_COMPONENT}(?:/{_COMPONENT})*$"
 EAGER_PATTERN = rf"^{_COMPONENT}(?:/{_COMPONENT})*(?:/[a-z0-9]+)?$"
 _STEP_VALUE = {
-    "anyOf": [{"type": "string", "minLength": 1, "pattern": r"^[^,/|]+$"}, {"type": "number"}]
+    "anyOf": [{"type": "string", "minLength": 1, "pattern": r"^[^,/|\s]+$"}, {"type": "number"}]
 }
+#: a parameter that appears twice in one component (`w_1,w_2`), which the parser refuses
+_REPEATED_PARAM = {"pattern": r"(?:^|[/,])([^,/_]+)_[^,/]*(?:,[^/]*)?,\1_"}
 _STEP_SCHEMA: dict[str, Any] = {
     "type": "object",
     "minProperties": 1,
@@ -403,7 +446,7 @@ _STEP_SCHEMA: dict[str, Any] = {
 }
 TRANSFORMATION_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "string", "pattern": TRANSFORMATION_PATTERN},
+        {"type": "string", "pattern": TRANSFORMATION_PATTERN, "not": _REPEATED_PARAM},
         {"type": "array", "minItems": 1, "items": _STEP_SCHEMA},
     ],
     "description": "A transformation string (c_limit,w_2000/q_auto) or a list of steps "
@@ -411,7 +454,7 @@ TRANSFORMATION_SCHEMA: dict[str, Any] = {
 }
 EAGER_ITEM_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "string", "pattern": EAGER_PATTERN},
+        {"type": "string", "pattern": EAGER_PATTERN, "not": _REPEATED_PARAM},
         {"type": "array", "minItems": 1, "items": _STEP_SCHEMA},
         {
             "type": "object",
@@ -433,7 +476,7 @@ def _transformation_from(value: Any, subpath: tuple[int | str, ...] = ()) -> Tra
         if isinstance(value, list):
             return Transformation.from_steps(value)
     except TransformationError as exc:
-        raise _error(exc.message, (*subpath, *exc.subpath)) from None
+        raise _error(exc.message, (*subpath, *exc.subpath), key=exc.key) from None
     raise _error(_type_message("a transformation string or a list of steps", value), subpath)
 
 
@@ -455,13 +498,20 @@ def _eager_item(item: Any, i: int) -> EagerTransformation:
         if isinstance(item, list):
             return EagerTransformation(Transformation.from_steps(item))
     except TransformationError as exc:
-        raise _error(exc.message, (i, *exc.subpath)) from None
+        raise _error(exc.message, (i, *exc.subpath), key=exc.key) from None
     if isinstance(item, dict):
-        unknown = set(item) - {"transformation", "format"}
-        if unknown or "transformation" not in item:
-            raise _error("an eager map has `transformation` and optionally `format`", (i,))
+        for key in item:
+            if key not in ("transformation", "format"):
+                raise _error(
+                    f"unknown key `{key}`{suggest(key, ('transformation', 'format'))}; an eager "
+                    "map has `transformation` and optionally `format`",
+                    (i, key),
+                    key=True,
+                )
+        if "transformation" not in item:
+            raise _error("an eager map needs `transformation` (and optionally `format`)", (i,))
         fmt = item.get("format")
-        if fmt is not None and (not isinstance(fmt, str) or not re.fullmatch(r"[a-z0-9]+", fmt)):
+        if "format" in item and (not isinstance(fmt, str) or not re.fullmatch(r"[a-z0-9]+", fmt)):
             raise _error("format must be a file extension such as webp", (i, "format"))
         return EagerTransformation(
             _transformation_from(item["transformation"], (i, "transformation")), fmt
@@ -495,7 +545,7 @@ def _validate_moderation(value: Any, info: ValidationInfo) -> Moderation:
     try:
         return parse_moderation(value, known)
     except ModerationError as exc:
-        raise _error(exc.message, exc.subpath) from None
+        raise _error(exc.message, exc.subpath, key=exc.key) from None
 
 
 def _moderation_schema() -> dict[str, Any]:
@@ -512,17 +562,22 @@ def _moderation_schema() -> dict[str, Any]:
         "additionalProperties": threshold,
     }
     cat = "(?:" + "|".join(categories) + ")"
-    thr = r"(?:ignore|0*\.[0-9]*[1-9][0-9]*|0*1(?:\.0*)?|0*\.?[0-9]+(?:\.[0-9]+)?)"
+    # plain decimals (what moderation.py accepts in wire strings): 0 < t <= 1, and 0 <= d <= 1
+    thr = r"(?:ignore|0*\.[0-9]*[1-9][0-9]*|0*1(?:\.0*)?)"
+    unit = r"(?:0+(?:\.[0-9]*)?|\.[0-9]+|0*1(?:\.0*)?)"
     automatic = (
         rf"(?:webpurify|perception_point|(?:aws_rek|aws_rek_video)(?::{cat}:{thr})*"
         rf"|google_video_moderation(?::(?:{'|'.join(GOOGLE_LEVELS)}))?"
-        r"|duplicate:(?:0|1|0?\.[0-9]+|1\.0+))"
+        rf"|duplicate:{unit})"
     )
-    wire = rf"^(?:{automatic}\|)*(?:{automatic}|manual)$"
+    # a category given twice inside one Rekognition moderator (aws_rek:a:0.5:a:0.7)
+    repeated_category = {"pattern": r":(?!ignore:)([a-z_]+):[^|]*:\1:"}
+    # a moderator kind given twice in a wire chain (webpurify|webpurify)
+    repeated_kind = {"pattern": r"(?:^|\|)([a-z_]+)(?::[^|]*)?\|(?:[^|]*\|)*\1(?::|\||$)"}
     moderator: dict[str, Any] = {
         "anyOf": [
             {"enum": [k for k in KINDS if k != "duplicate"]},
-            {"type": "string", "pattern": wire},
+            {"type": "string", "pattern": rf"^{automatic}$", "not": repeated_category},
             *(
                 {
                     "type": "object",
@@ -546,6 +601,11 @@ def _moderation_schema() -> dict[str, Any]:
             },
         ]
     }
+    wire_chain = {
+        "type": "string",
+        "pattern": rf"^(?:{automatic}\|)+(?:{automatic}|manual)$",
+        "not": {"anyOf": [repeated_category, repeated_kind]},
+    }
     not_manual = {"not": {"const": "manual"}}
     chain = {
         "type": "array",
@@ -556,9 +616,25 @@ def _moderation_schema() -> dict[str, Any]:
             {"maxItems": n, **({"prefixItems": [not_manual] * (n - 1)} if n > 1 else {})}
             for n in range(1, len(KINDS) + 1)
         ],
+        # each kind at most once
+        "allOf": [
+            {
+                "not": {
+                    "minContains": 2,
+                    "contains": {
+                        "anyOf": [
+                            {"const": k},
+                            {"type": "string", "pattern": f"^{k}:"},
+                            {"type": "object", "required": [k]},
+                        ]
+                    },
+                }
+            }
+            for k in KINDS
+        ],
     }
     return {
-        "anyOf": [{"x-ref": "Moderator"}, chain],
+        "anyOf": [{"x-ref": "Moderator"}, wire_chain, chain],
         "description": "One moderator, or a chain run in order (manual last): manual, "
         "webpurify, perception_point, {aws_rek: {category: threshold|ignore}}, "
         "{aws_rek_video: ...}, {duplicate: 0..1}, google_video_moderation, or the raw "
@@ -623,7 +699,7 @@ def _validate_transcription(value: Any, info: ValidationInfo) -> bool | AutoTran
 
 
 AutoTranscriptionField = _custom(
-    Any,
+    AutoTranscription | bool,
     _validate_transcription,
     {
         "anyOf": [
@@ -657,8 +733,36 @@ def S(description: str, wire: Wire, **kw: Any) -> Any:
     )
 
 
+RAW_CONVERT_PATTERN = (
+    r"^(aspose|azure_video_indexer(:\D+)*|google_speech(:(vt|sr)t)*(:[a-zA-Z-]+)?|extract_text)$"
+)
+_RAW_CONVERT = re.compile(RAW_CONVERT_PATTERN)
+_RAW_CONVERT_KINDS = ("aspose", "azure_video_indexer", "google_speech", "extract_text")
+
+
+def _validate_raw_convert(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise _error(_type_message("a string", value))
+    if not _RAW_CONVERT.fullmatch(value):
+        kind = value.split(":", 1)[0]
+        raise _error(
+            f"invalid raw_convert {value!r}{suggest(kind, _RAW_CONVERT_KINDS)}: expected aspose, "
+            "extract_text, google_speech[:vtt|:srt][:language] or azure_video_indexer[:...]"
+        )
+    return value
+
+
+RawConvert = _custom(
+    str, _validate_raw_convert, {"type": "string", "pattern": RAW_CONVERT_PATTERN}, str
+)
+_REGION_NAME = r"^[A-Za-z0-9_-]{1,100}$"
+
+
 class Settings(StrictModel):
     """Cloudinary upload parameters applied by the preset (only the ones you set are sent)."""
+
+    # `async_: true` in a file is not an upload parameter: only the alias `async` is accepted
+    model_config = ConfigDict(populate_by_name=False)  # merged with StrictModel's config
 
     # Where assets go and how they are named.
     folder: Text | None = S(
@@ -731,15 +835,7 @@ class Settings(StrictModel):
     quality_override: Text | None = S(
         "Quality to use for this asset instead of q_auto's choice.", Wire.STRING
     )
-    raw_convert: (
-        Annotated[
-            str,
-            Field(
-                pattern=r"^(aspose|azure_video_indexer(:\D+)*|google_speech(:(vt|sr)t)*(:[a-zA-Z-]+)?|extract_text)$"
-            ),
-        ]
-        | None
-    ) = S(
+    raw_convert: RawConvert | None = S(
         "Generate a related file: aspose, google_speech[:vtt|:srt][:lang], extract_text, azure_video_indexer.",
         Wire.STRING,
     )
@@ -765,11 +861,17 @@ class Settings(StrictModel):
     )
     regions: (
         dict[
-            Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")],
+            Annotated[str, Field(pattern=_REGION_NAME)],
             list[Annotated[list[int], Field(min_length=2, max_length=2)]],
         ]
         | None
-    ) = S("Named regions: name -> list of [x, y] points.", Wire.JSON, min_length=1)
+    ) = S(
+        "Named regions: name -> list of [x, y] points.",
+        Wire.JSON,
+        min_length=1,
+        # pydantic writes only patternProperties, which lets other names through
+        json_schema_extra={"propertyNames": {"pattern": _REGION_NAME}},
+    )
 
     # Analysis and add-ons.
     moderation: ModerationField | None = S(
@@ -897,9 +999,25 @@ def _validate_extra(value: Any, info: ValidationInfo) -> str | bool | int | floa
 ExtraValue = _custom(
     Any,
     _validate_extra,
-    {"anyOf": [{"type": "string", "minLength": 1}, {"type": "boolean"}, {"type": "number"}]},
+    {"anyOf": [_NOT_BLANK, {"type": "boolean"}, {"type": "number"}]},
     lambda v: v,
 )
+
+
+#: what Preset._extra_not_modelled checks for local files, for the JSON Schema
+_EXTRA_KEYS_SCHEMA: dict[str, Any] = {
+    "propertyNames": {
+        "pattern": _EXTRA_KEY.pattern,
+        "not": {"enum": sorted({*SETTING_KEYS, *PRESET_LEVEL_KEYS, "name"})},
+    }
+}
+
+
+def _lint_ids_schema(schema: dict[str, Any]) -> None:
+    """``ignore_lints`` items are lint ids (resolved late: lints imports this module)."""
+    from cloudinary_presets.lints import LINT_IDS
+
+    schema["items"] = {"enum": sorted(LINT_IDS)}
 
 
 class Preset(StrictModel):
@@ -931,6 +1049,7 @@ class Preset(StrictModel):
     ignore_lints: list[str] = Field(
         default_factory=list,
         description="Policy lint ids silenced for this preset, e.g. [unsigned-without-moderation].",
+        json_schema_extra=_lint_ids_schema,
     )
     settings: Settings = Field(
         default_factory=Settings, description="Cloudinary upload parameters applied by the preset."
@@ -938,6 +1057,7 @@ class Preset(StrictModel):
     extra_settings: dict[str, ExtraValue] = Field(
         default_factory=dict,
         description="Raw wire values for Cloudinary parameters this tool does not model yet; sent as given.",
+        json_schema_extra=_EXTRA_KEYS_SCHEMA,
     )
 
     @field_validator("extra_settings")
@@ -947,14 +1067,20 @@ class Preset(StrictModel):
             return value
         for key in value:
             if not _EXTRA_KEY.match(key):
-                raise _error(f"{key!r} is not an upload parameter name (a-z, 0-9, _)", (key,))
+                raise _error(
+                    f"{key!r} is not an upload parameter name (a-z, 0-9, _)", (key,), key=True
+                )
             if key in SETTING_KEYS:
                 raise _error(
-                    f"`{key}` is modelled: write it under settings (settings.{key})", (key,)
+                    f"`{key}` is modelled: write it under settings (settings.{key})",
+                    (key,),
+                    key=True,
                 )
             if key in PRESET_LEVEL_KEYS or key == "name":
                 raise _error(
-                    f"`{key}` is a top-level key of the preset, not an extra setting", (key,)
+                    f"`{key}` is a top-level key of the preset, not an extra setting",
+                    (key,),
+                    key=True,
                 )
         return value
 

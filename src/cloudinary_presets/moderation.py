@@ -10,6 +10,7 @@ string) or from Cloudinary's echo, validated, and written back in one canonical 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -33,13 +34,35 @@ KINDS = (
 #: likelihood levels for Google video moderation (unverified against Cloudinary's docs)
 GOOGLE_LEVELS = ("very_unlikely", "unlikely", "possible", "likely", "very_likely")
 IGNORE = "ignore"
+_WIRE_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+
+
+def _wire_number(text: str, known: frozenset[str] | None) -> float | None:
+    """A number written in a wire string, or None.
+
+    In definitions (``known`` set) only plain decimals, as the JSON Schema says: float()
+    would also take "1e-1", "0_5", " .5" and "infinity". What Cloudinary stores
+    (``known`` None) is read with float(), because :func:`format_threshold` writes
+    ``repr`` (``1e-05``) and must read back.
+    """
+    if known is not None and not _WIRE_NUMBER.match(text):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 class ModerationError(ValueError):
-    def __init__(self, message: str, subpath: tuple[int | str, ...] = ()) -> None:
+    """``subpath`` points inside the setting; ``key`` when the map key there is the problem."""
+
+    def __init__(
+        self, message: str, subpath: tuple[int | str, ...] = (), *, key: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.subpath = subpath
+        self.key = key
 
 
 def format_threshold(value: float | None) -> str:
@@ -105,16 +128,18 @@ class Moderation:
 
 
 def _threshold(
-    value: object, where: str, subpath: tuple[int | str, ...], *, text: bool
+    value: object,
+    where: str,
+    subpath: tuple[int | str, ...],
+    *,
+    text: bool,
+    known: frozenset[str] | None = None,
 ) -> float | None:
     if value == IGNORE:
         return None
     number: float | None = None
     if text and isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
+        number = _wire_number(value, known)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
     if number is None or not math.isfinite(number):
@@ -134,7 +159,12 @@ def _show(value: object) -> str:
 
 
 def _check_category(
-    category: str, kind: str, known: frozenset[str] | None, subpath: tuple[int | str, ...]
+    category: str,
+    kind: str,
+    known: frozenset[str] | None,
+    subpath: tuple[int | str, ...],
+    *,
+    key: bool,
 ) -> None:
     if known is not None and category not in known:
         raise ModerationError(
@@ -142,6 +172,7 @@ def _check_category(
             "misspelt category is silently not moderated (declare newer names in "
             "`moderation.extra_categories` of cloudinary-presets.yaml)",
             subpath,
+            key=key,
         )
 
 
@@ -158,20 +189,25 @@ def _rekognition(
         sub = (*base, kind, category)
         if not isinstance(category, str) or not category:
             raise ModerationError(f"{kind}: category names must be strings", sub)
-        _check_category(category, kind, known, sub)
+        _check_category(category, kind, known, sub, key=not text)
         if category in thresholds:
             raise ModerationError(f"{kind}: category `{category}` is given twice", sub)
-        thresholds[category] = _threshold(value, f"{kind}.{category}", sub, text=text)
+        thresholds[category] = _threshold(
+            value, f"{kind}.{category}", sub, text=text, known=known
+        )
     return Moderator(kind, tuple(sorted(thresholds.items())))
 
 
-def _duplicate(value: object, sub: tuple[int | str, ...], *, text: bool) -> Moderator:
+def _duplicate(
+    value: object,
+    sub: tuple[int | str, ...],
+    *,
+    text: bool,
+    known: frozenset[str] | None = None,
+) -> Moderator:
     number: float | None = None
     if text and isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
+        number = _wire_number(value, known)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
     if number is None or not math.isfinite(number) or not 0 <= number <= 1:
@@ -193,10 +229,14 @@ def _google(value: object, sub: tuple[int | str, ...]) -> Moderator:
     return Moderator("google_video_moderation", argument=str(value))
 
 
-def _unknown_kind(kind: object, sub: tuple[int | str, ...]) -> ModerationError:
+def _unknown_kind(
+    kind: object, sub: tuple[int | str, ...], *, key: bool = False
+) -> ModerationError:
     hint = suggest(kind, KINDS) if isinstance(kind, str) else ""
     return ModerationError(
-        f"unknown moderator {_show(kind)}{hint}; expected one of {', '.join(KINDS)}", sub
+        f"unknown moderator {_show(kind)}{hint}; expected one of {', '.join(KINDS)}",
+        sub,
+        key=key,
     )
 
 
@@ -204,7 +244,7 @@ def parse_wire_moderator(
     text: str, known: frozenset[str] | None, sub: tuple[int | str, ...]
 ) -> Moderator:
     """``aws_rek:explicit_nudity:0.7:suggestive:ignore``, ``duplicate:0.8``, ``manual``."""
-    kind, *args = text.strip().split(":")
+    kind, *args = text.split(":")
     if kind in SIMPLE_KINDS and not args:
         return Moderator(kind)
     if kind in REKOGNITION_KINDS:
@@ -212,7 +252,7 @@ def parse_wire_moderator(
             raise ModerationError(f"{kind}: expected category:threshold pairs in {text!r}", sub)
         return _rekognition(kind, zip(args[::2], args[1::2]), known, sub, text=True)
     if kind == "duplicate" and len(args) == 1:
-        return _duplicate(args[0], sub, text=True)
+        return _duplicate(args[0], sub, text=True, known=known)
     if kind == "google_video_moderation":
         return Moderator(kind) if not args else _google(":".join(args), sub)
     if kind in KINDS:
@@ -240,7 +280,10 @@ def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str,
             if value is None:
                 return Moderator(kind)
             if not isinstance(value, Mapping):
-                raise ModerationError(f"{kind}: expected a map of category: threshold", key_sub)
+                raise ModerationError(
+                    f"{kind}: expected a map of category: threshold, got {_kind_of(value)}",
+                    key_sub,
+                )
             return _rekognition(kind, value.items(), known, sub, text=False)
         if kind == "duplicate":
             return _duplicate(value, key_sub, text=False)
@@ -248,10 +291,25 @@ def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str,
             return _google(value, key_sub)
         if kind in SIMPLE_KINDS:
             raise ModerationError(f"{kind} takes no settings; write just `{kind}`", key_sub)
-        raise _unknown_kind(kind, key_sub)
-    raise ModerationError(
-        f"expected a moderator name, a map or a list, got {type(item).__name__}", sub
-    )
+        raise _unknown_kind(kind, key_sub, key=True)
+    raise ModerationError(f"expected a moderator name, a map or a list, got {_kind_of(item)}", sub)
+
+
+def _kind_of(value: object) -> str:
+    """How a YAML value reads to its author: ``the number 5``, ``a list``."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a map"
+    return type(value).__name__
 
 
 def parse_moderation(value: object, known: frozenset[str] | None = CATEGORIES) -> Moderation:
@@ -282,6 +340,6 @@ def parse_moderation(value: object, known: frozenset[str] | None = CATEGORIES) -
         sub = () if wire or (len(chain) == 1 and not isinstance(value, list)) else (index,)
         if moderator.kind == "manual" and index != len(chain) - 1:
             raise ModerationError("`manual` can only be the last moderator of a chain", sub)
-        if kinds.count(moderator.kind) > 1:
+        if moderator.kind in kinds[:index]:  # reported at the second one
             raise ModerationError(f"moderator `{moderator.kind}` appears twice in the chain", sub)
     return Moderation(tuple(chain))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -50,6 +51,7 @@ _CORE_TAGS = {
     "tag:yaml.org,2002:null": type(None),
 }
 _CONTAINER_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_NUMBER_START = frozenset("+-.0123456789")
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
 # C0 and C1 controls except tab/newline/carriage return, plus the Unicode line separators
 # that PyYAML treats as line breaks (which would shift every reported line number).
@@ -92,8 +94,25 @@ class _Fail(Exception):
         self.mark = mark
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]`` (``\\r\\n``, ``\\r`` and ``\\n`` end lines)."""
+    line, start = 1, 0
+    for brk in _LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, brk.end()
+    return line, index - start + 1
+
+
+@lru_cache(maxsize=8192)
+def _mark_at(line: int, column: int) -> Mark:
+    # Marks are immutable, and files share most of their positions: one object each.
+    return Mark(line, column)
+
+
 def _mark(event_mark: Any) -> Mark:
-    return Mark(event_mark.line + 1, event_mark.column + 1)
+    return _mark_at(event_mark.line + 1, event_mark.column + 1)
 
 
 def _fail(file: str, message: str, line: int = 0, column: int = 0) -> DefinitionError:
@@ -105,10 +124,14 @@ def decode(data: bytes, file: str) -> str:
     """Bytes to text: strict UTF-8 (BOM allowed), size-capped, with located errors."""
     if len(data) > MAX_BYTES:
         raise _fail(file, f"file is {len(data)} bytes; the limit is {MAX_BYTES} (1 MiB)")
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise _fail(file, "file is UTF-32 encoded; save it as UTF-8", 1, 1)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _fail(file, "file is UTF-16 encoded; save it as UTF-8", 1, 1)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif len(data) >= 2 and data.count(0) * 4 >= len(data):  # ASCII text is half NULs in UTF-16
+        raise _fail(file, "file looks UTF-16 or UTF-32 encoded (no BOM); save it as UTF-8", 1, 1)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -121,8 +144,7 @@ def decode(data: bytes, file: str) -> str:
         ) from None
     bad = _FORBIDDEN.search(text)
     if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        line, column = _position(text, bad.start())
         raise _fail(
             file,
             f"control character U+{ord(bad.group()):04X} is not allowed; remove it",
@@ -137,13 +159,37 @@ def decode(data: bytes, file: str) -> str:
     return text
 
 
+def _check_scalar(event: Any, mark: Mark, text: str, clean: bool = False) -> None:
+    """Refuse what the raw-text checks cannot see: escaped controls, tabs in plain values.
+
+    ``clean``: ``text`` holds no forbidden character, so only a double-quoted scalar (the
+    one style with escapes) can have one in its value.
+    """
+    value: str = event.value
+    bad = _FORBIDDEN.search(value) if not clean or event.style == '"' else None
+    if bad:
+        raise _Fail(
+            f"control character U+{ord(bad.group()):04X} is not allowed (written as an "
+            "escape); remove it",
+            mark,
+        )
+    if "\t" in value and not event.style:
+        start, end = event.start_mark.index, event.end_mark.index
+        offset = text.find("\t", start, end)
+        line, column = _position(text, offset) if offset >= 0 else (mark.line, mark.column)
+        raise _Fail(
+            "tab character in an unquoted value; use spaces, or quote the value",
+            Mark(line, column),
+        )
+
+
 def _scalar(event: Any, mark: Mark) -> Any:
     value: str = event.value
     tag = event.tag
     if tag is not None and tag != "!":
         kind = _CORE_TAGS.get(tag)
         if kind is None:
-            raise _Fail(f"tag {tag} is not allowed; only plain YAML values are", mark)
+            raise _Fail(_tag_message(tag), mark)
         resolved = resolve_plain(value)
         if kind is str:
             return value
@@ -151,7 +197,10 @@ def _scalar(event: Any, mark: Mark) -> Any:
             return resolved
         if kind is float and isinstance(resolved, int) and not isinstance(resolved, bool):
             return float(resolved)
-        raise _Fail(f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}", mark)
+        name = tag.rsplit(":", 1)[-1]
+        raise _Fail(
+            f"{value!r} is not a valid {name}; fix the value or remove the !!{name} tag", mark
+        )
     if not event.style and event.implicit[0]:  # plain style: None (Python) or "" (libyaml)
         return resolve_plain(value)
     return value
@@ -164,6 +213,8 @@ def resolve_plain(value: str) -> Any:
         return True
     if value in _FALSE:
         return False
+    if value[0] not in _NUMBER_START:  # no int, float or special float starts otherwise
+        return value
     if _INT.match(value):
         return int(value)
     if _FLOAT.match(value) and any(ch.isdigit() for ch in value):
@@ -183,7 +234,13 @@ def _refuse_anchor(event: Any, mark: Mark) -> None:
 def _container_tag(event: Any, mark: Mark) -> None:
     tag = event.tag
     if tag is not None and tag != "!" and tag not in _CONTAINER_TAGS:
-        raise _Fail(f"tag {tag} is not allowed; only plain YAML values are", mark)
+        raise _Fail(_tag_message(tag), mark)
+
+
+def _tag_message(tag: str) -> str:
+    """Name a tag as it was written (``!!binary``, not ``tag:yaml.org,2002:binary``)."""
+    shown = "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
+    return f"tag {shown} is not allowed; remove it (only plain YAML values are accepted)"
 
 
 def parse(text: str, file: str) -> Document:
@@ -208,26 +265,60 @@ def parse(text: str, file: str) -> Document:
     return doc
 
 
+#: how to fix the syntax errors people make most (keyed by a fragment of the problem)
+_SYNTAX_HINTS = (
+    ("mapping values are not allowed", "check the indentation, or quote a value with ': '"),
+    ("did not find expected key", "check the indentation and the brackets"),
+    ("expected ',' or ']'", "close the list with ']' and separate items with ','"),
+    ("expected ',' or '}'", "close the map with '}' and separate items with ','"),
+    ("unexpected end of stream", "close the quote or bracket"),
+    ("cannot start any token", "quote the value"),
+    ("could not find expected ':'", "write `key: value`, with a space after the colon"),
+)
+
+
 def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = (exc.problem or "syntax error").strip()
+    if "maximum nesting depth" in problem:  # libyaml's own cap (1000), met while scanning ahead
+        return f"nesting is too deep (the limit is {MAX_DEPTH} levels)"
     mark = exc.problem_mark
-    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
-        return "tab character not allowed here; use spaces, or quote the value"
-    if exc.context:
-        return f"{exc.context.strip()}: {problem}"
-    return problem
+    if mark is not None and 0 <= mark.index < len(text):
+        char = text[mark.index]
+        if char == "\t":
+            return "tab character not allowed here; use spaces, or quote the value"
+        if "cannot start any token" in problem:
+            problem = problem.replace("character", f"character {char!r}", 1)
+    context = (exc.context or "").strip()
+    start = exc.context_mark
+    message = problem
+    if ("quoted" in context or "flow" in context) and start is not None:
+        message += f" {context} started at line {start.line + 1}, column {start.column + 1}"
+    hint = next((h for fragment, h in _SYNTAX_HINTS if fragment in problem), "")
+    return f"{message}; {hint}" if hint else message
+
+
+_ScalarEvent = yaml.ScalarEvent
+_MappingStartEvent = yaml.MappingStartEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_END_EVENTS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_SKIPPED_EVENTS = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
 
 
 def _build(text: str, doc: Document) -> None:
     loader = _Loader(text)
-    # Each frame: [container, path, pending_key, key_mark, seen_keys]
+    get_event = loader.get_event  # None after the stream's end
+    # Each frame: [container, path, pending_key, pending_key_path, seen_keys, is_mapping]
     stack: list[list[Any]] = []
     documents = 0
     root_set = False
+    clean = _FORBIDDEN.search(text) is None
+    marks, key_marks = doc.marks, doc.key_marks
     try:
-        while loader.check_event():
-            event = loader.get_event()
+        while (event := get_event()) is not None:
             etype = type(event)
+            if etype in _END_EVENTS:
+                stack.pop()
+                continue
             if etype is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -236,25 +327,25 @@ def _build(text: str, doc: Document) -> None:
                         _mark(event.start_mark),
                     )
                 continue
-            if etype in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
+            if etype in _SKIPPED_EVENTS:
                 continue
             mark = _mark(event.start_mark)
             if etype is yaml.AliasEvent:
                 raise _Fail(
                     f"aliases (*{event.anchor}) are not allowed; write the value out in full", mark
                 )
-            if etype in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
-                stack.pop()
-                continue
             _refuse_anchor(event, mark)
             parent = stack[-1] if stack else None
             # A mapping key: must be a plain string scalar.
-            if parent is not None and isinstance(parent[0], dict) and parent[2] is None:
-                if etype is not yaml.ScalarEvent:
+            if parent is not None and parent[5] and parent[2] is None:
+                if etype is not _ScalarEvent:
                     raise _Fail("keys must be plain strings, not mappings or lists", mark)
+                _check_scalar(event, mark, text, clean)
                 key = _scalar(event, mark)
                 if not isinstance(key, str):
                     raise _Fail(f"keys must be strings; quote it: '{event.value}'", mark)
+                if "\n" in key or "\r" in key:
+                    raise _Fail("keys must be on one line", mark)
                 if key == "<<" and not event.style:
                     raise _Fail("merge keys (<<) are not allowed; write the keys out", mark)
                 first = parent[4].get(key)
@@ -262,22 +353,24 @@ def _build(text: str, doc: Document) -> None:
                     raise _Fail(f"duplicate key '{key}' (first defined at line {first.line})", mark)
                 parent[4][key] = mark
                 parent[2] = key
-                doc.key_marks[(*parent[1], key)] = mark
+                parent[3] = path = (*parent[1], key)
+                key_marks[path] = mark
                 continue
             # A value: a scalar, or the start of a mapping or a sequence.
             if parent is None:
-                path: Path = ()
-            elif isinstance(parent[0], dict):
-                path = (*parent[1], parent[2])
+                path = ()
+            elif parent[5]:
+                path = parent[3]
             else:
                 path = (*parent[1], len(parent[0]))
-            doc.marks[path] = mark
-            if etype is yaml.ScalarEvent:
+            marks[path] = mark
+            if etype is _ScalarEvent:
+                _check_scalar(event, mark, text, clean)
                 value: Any = _scalar(event, mark)
-            elif etype is yaml.MappingStartEvent:
+            elif etype is _MappingStartEvent:
                 _container_tag(event, mark)
                 value = {}
-            elif etype is yaml.SequenceStartEvent:
+            elif etype is _SequenceStartEvent:
                 _container_tag(event, mark)
                 value = []
             else:  # pragma: no cover - PyYAML emits no other events
@@ -285,15 +378,15 @@ def _build(text: str, doc: Document) -> None:
             if parent is None:
                 doc.data = value
                 root_set = True
-            elif isinstance(parent[0], dict):
+            elif parent[5]:
                 parent[0][parent[2]] = value
                 parent[2] = None
             else:
                 parent[0].append(value)
-            if etype is not yaml.ScalarEvent:
+            if etype is not _ScalarEvent:
                 if len(stack) >= MAX_DEPTH:
                     raise _Fail(f"nesting is too deep (the limit is {MAX_DEPTH} levels)", mark)
-                stack.append([value, path, None, None, {}])
+                stack.append([value, path, None, None, {}, etype is _MappingStartEvent])
     finally:
         loader.dispose()
     if not root_set:

@@ -75,10 +75,13 @@ Scalar = str | int | float
 class TransformationError(ValueError):
     """A transformation that cannot be parsed; ``subpath`` points inside step lists."""
 
-    def __init__(self, message: str, subpath: tuple[int | str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, subpath: tuple[int | str, ...] = (), *, key: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.subpath = subpath
+        self.key = key  # the step key at ``subpath`` is the problem (not its value)
 
 
 def suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
@@ -99,21 +102,43 @@ def canonical_value(value: str) -> str:
 def _scalar_text(value: object, where: str, subpath: tuple[int | str, ...]) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise TransformationError(
-            f"{where}: expected a string or a number, got {type(value).__name__}", subpath
+            f"{where}: expected a string or a number, got {_describe(value)}", subpath
         )
     if isinstance(value, float):
         if not math.isfinite(value):
             raise TransformationError(f"{where}: must be a finite number", subpath)
         return canonical_value(repr(value))
-    text = str(value).strip()
-    if not text:
+    text = str(value)
+    if not text.strip():
         raise TransformationError(f"{where}: value is empty", subpath)
+    _check_value(text, where, subpath)
+    return canonical_value(text)
+
+
+def _check_value(text: str, where: str, subpath: tuple[int | str, ...] = ()) -> None:
+    """A parameter value travels inside URLs and `|`-joined eager lists: no separators."""
     if any(ch in text for ch in ",/|"):
         raise TransformationError(
             f"{where}: value {text!r} contains ',', '/' or '|', which separate transformations",
             subpath,
         )
-    return canonical_value(text)
+    if any(ch.isspace() for ch in text):
+        raise TransformationError(
+            f"{where}: value {text!r} contains a space; remove it (URL-encode text as %20)",
+            subpath,
+        )
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a map"
+    return type(value).__name__
 
 
 def _sort_key(param: tuple[str, str]) -> tuple[int, str, str]:
@@ -168,6 +193,7 @@ class Transformation:
                         f"unknown transformation parameter `{key}` in {token!r}"
                         f"{suggest(key, SHORT_TO_LONG)}"
                     )
+                _check_value(value, f"`{key}` in {token!r}")
                 params.append((key, canonical_value(value)))
             components.append(cls._component(params, repr(raw_component)))
         return cls(tuple(components))
@@ -200,6 +226,7 @@ class Transformation:
                         f"unknown transformation parameter `{long_name}`"
                         f"{suggest(long_name, LONG_TO_SHORT)}",
                         (index, long_name),
+                        key=True,
                     )
                 params.append((short, _scalar_text(value, long_name, (index, long_name))))
             components.append(cls._component(params, f"step {index + 1}"))
