@@ -660,6 +660,19 @@ class StrictModel(BaseModel):
         validate_default=False,
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_explicit_nulls(cls, data: Any) -> Any:
+        """``folder:`` with no value is a forgotten value, not a way to say "unset"."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if value is None:
+                    raise _error(
+                        "value is empty (null); write a value, or remove the key to leave it unset",
+                        (key,),
+                    )
+        return data
+
 
 class AccessRule(StrictModel):
     access_type: Literal["token", "anonymous"] = Field(

@@ -36,6 +36,17 @@ def _finish(schema: dict[str, Any], *, kind: str, description: str) -> dict[str,
         defs.update(node.pop("x-defs", {}))
 
     def tidy(node: dict[str, Any]) -> None:
+        # optional fields default to "unset"; an explicit null is refused by the models
+        options = node.get("anyOf")
+        if isinstance(options, list) and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            node.pop("anyOf")
+            if len(rest) == 1 and isinstance(rest[0], dict):
+                node.update({k: v for k, v in rest[0].items() if k not in node})
+            else:
+                node["anyOf"] = rest
+            if node.get("default", "") is None:
+                node.pop("default")
         if "x-ref" in node:  # pydantic resolves "$ref" itself; custom types use this marker
             node["$ref"] = f"#/$defs/{node.pop('x-ref')}"
         node.pop("x-wire", None)
