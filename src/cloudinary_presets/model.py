@@ -20,6 +20,7 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -27,14 +28,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from cloudinary_presets.moderation import (
     GOOGLE_LEVELS,
@@ -90,19 +90,31 @@ def _context(info: ValidationInfo) -> dict[str, Any]:
     return info.context if isinstance(info.context, dict) else {}
 
 
-def _custom(
-    base: Any,
-    validate: Callable[[Any, ValidationInfo], T],
-    schema: dict[str, Any],
-    serialize: Callable[[T], Any],
-) -> Any:
-    """A type whose validation, serialisation and JSON Schema are all ours."""
-    return Annotated[
-        base,
-        PlainValidator(validate),
-        PlainSerializer(serialize, return_type=Any),
-        WithJsonSchema(schema),
-    ]
+@dataclass(frozen=True, eq=False)  # hashed by identity: typing hashes Annotated metadata
+class Custom:
+    """Annotated metadata for a type whose validation, serialisation and JSON Schema are ours.
+
+    ``Annotated[str, Custom(validate, schema, serialize)]`` keeps the static type (``str``)
+    visible to type checkers while pydantic uses our validator (which raises errors that
+    say what is wrong and how to fix it) and our hand-written JSON Schema.
+    """
+
+    validate: Callable[[Any, ValidationInfo], Any]
+    schema: dict[str, Any]
+    serialize: Callable[[Any], Any]
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.with_info_plain_validator_function(
+            self.validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(self.serialize),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return dict(self.schema)
 
 
 # --------------------------------------------------------------------------- scalar types
@@ -128,16 +140,18 @@ def _validate_name(value: Any, info: ValidationInfo) -> str:
     return value
 
 
-PresetName = _custom(
+PresetName = Annotated[
     str,
-    _validate_name,
-    {
-        "type": "string",
-        "pattern": NAME_PATTERN,
-        "description": "The preset's name in Cloudinary: 1 to 255 of A-Z a-z 0-9 _ -.",
-    },
-    str,
-)
+    Custom(
+        _validate_name,
+        {
+            "type": "string",
+            "pattern": NAME_PATTERN,
+            "description": "The preset's name in Cloudinary: 1 to 255 of A-Z a-z 0-9 _ -.",
+        },
+        str,
+    ),
+]
 
 
 def _validate_text(value: Any, info: ValidationInfo) -> str:
@@ -170,7 +184,10 @@ def _type_message(expected: str, value: Any) -> str:
 
 #: JSON Schema for "a string with something besides whitespace" (what _validate_text checks)
 _NOT_BLANK = {"type": "string", "minLength": 1, "pattern": r"\S"}
-Text = _custom(str, _validate_text, _NOT_BLANK, str)
+Text = Annotated[
+    str,
+    Custom(_validate_text, _NOT_BLANK, str),
+]
 
 
 def _validate_url(value: Any, info: ValidationInfo) -> str:
@@ -185,16 +202,18 @@ def _validate_url(value: Any, info: ValidationInfo) -> str:
     return text
 
 
-HttpUrl = _custom(
+HttpUrl = Annotated[
     str,
-    _validate_url,
-    {
-        "type": "string",
-        "format": "uri",
-        "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]*[^\s/?#@:][^\s/?#@]*([/?#]\S*)?$",
-    },
-    str,
-)
+    Custom(
+        _validate_url,
+        {
+            "type": "string",
+            "format": "uri",
+            "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]*[^\s/?#@:][^\s/?#@]*([/?#]\S*)?$",
+        },
+        str,
+    ),
+]
 
 
 def is_private_host(url: str) -> bool:
@@ -217,7 +236,10 @@ def _validate_unit(value: Any, info: ValidationInfo) -> float:
     return float(value)
 
 
-UnitInterval = _custom(float, _validate_unit, {"type": "number", "minimum": 0, "maximum": 1}, float)
+UnitInterval = Annotated[
+    float,
+    Custom(_validate_unit, {"type": "number", "minimum": 0, "maximum": 1}, float),
+]
 
 _TAG = re.compile(r"^[^,]{1,255}$")
 
@@ -258,32 +280,36 @@ def _string_list(
     return validate
 
 
-Tags = _custom(
+Tags = Annotated[
     list[str],
-    _string_list("tags", pattern=_TAG, rule="no commas, at most 255 characters"),
-    {
-        "type": "array",
-        "minItems": 1,
-        "uniqueItems": True,
-        "items": {"type": "string", "pattern": r"^[^,\s](?:[^,]*[^,\s])?$", "maxLength": 255},
-    },
-    list,
-)
+    Custom(
+        _string_list("tags", pattern=_TAG, rule="no commas, at most 255 characters"),
+        {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": r"^[^,\s](?:[^,]*[^,\s])?$", "maxLength": 255},
+        },
+        list,
+    ),
+]
 
 _FORMAT = re.compile(r"^[a-z0-9]{1,16}$")
-Formats = _custom(
+Formats = Annotated[
     list[str],
-    _string_list(
-        "formats", lower=True, pattern=_FORMAT, rule="a file extension, 1 to 16 of a-z 0-9"
+    Custom(
+        _string_list(
+            "formats", lower=True, pattern=_FORMAT, rule="a file extension, 1 to 16 of a-z 0-9"
+        ),
+        {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": r"^[A-Za-z0-9]{1,16}$"},
+        },
+        list,
     ),
-    {
-        "type": "array",
-        "minItems": 1,
-        "uniqueItems": True,
-        "items": {"type": "string", "pattern": r"^[A-Za-z0-9]{1,16}$"},
-    },
-    list,
-)
+]
 CATEGORIZATION_KINDS = (
     "rekognition_scene",
     "imagga_tagging",
@@ -293,17 +319,19 @@ CATEGORIZATION_KINDS = (
     "visenze_recognition",
     "azure_video_indexer",
 )
-Categorization = _custom(
+Categorization = Annotated[
     list[str],
-    _string_list("add-ons", choices=CATEGORIZATION_KINDS),
-    {
-        "type": "array",
-        "minItems": 1,
-        "uniqueItems": True,
-        "items": {"enum": list(CATEGORIZATION_KINDS)},
-    },
-    list,
-)
+    Custom(
+        _string_list("add-ons", choices=CATEGORIZATION_KINDS),
+        {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": list(CATEGORIZATION_KINDS)},
+        },
+        list,
+    ),
+]
 
 _MAP_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,255}$")
 
@@ -354,29 +382,36 @@ _STRING_MAP_SCHEMA: dict[str, Any] = {
     "propertyNames": {"pattern": _MAP_KEY.pattern},
     "additionalProperties": {"type": "string"},
 }
-Context = _custom(dict[str, str], _string_map("key: value strings"), _STRING_MAP_SCHEMA, dict)
-Metadata = _custom(
-    dict[str, Any],
-    _string_map("field: value", allow_lists=True),
-    {
-        **_STRING_MAP_SCHEMA,
-        "additionalProperties": {
-            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
-        },
-    },
-    dict,
-)
-Headers = _custom(
+Context = Annotated[
     dict[str, str],
-    _string_map("header: value", header=True),
-    {
-        "type": "object",
-        "minProperties": 1,
-        "propertyNames": {"pattern": r"^[A-Za-z0-9-]{1,100}$"},
-        "additionalProperties": {"type": "string", "pattern": r"^[^\r\n]*$"},
-    },
-    dict,
-)
+    Custom(_string_map("key: value strings"), _STRING_MAP_SCHEMA, dict),
+]
+Metadata = Annotated[
+    dict[str, Any],
+    Custom(
+        _string_map("field: value", allow_lists=True),
+        {
+            **_STRING_MAP_SCHEMA,
+            "additionalProperties": {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            },
+        },
+        dict,
+    ),
+]
+Headers = Annotated[
+    dict[str, str],
+    Custom(
+        _string_map("header: value", header=True),
+        {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": r"^[A-Za-z0-9-]{1,100}$"},
+            "additionalProperties": {"type": "string", "pattern": r"^[^\r\n]*$"},
+        },
+        dict,
+    ),
+]
 
 
 def _validate_coordinates(value: Any, info: ValidationInfo) -> list[list[int]]:
@@ -407,21 +442,23 @@ def _show_json(value: Any) -> str:
     return repr(value)
 
 
-Coordinates = _custom(
+Coordinates = Annotated[
     list[list[int]],
-    _validate_coordinates,
-    {
-        "type": "array",
-        "minItems": 1,
-        "items": {
+    Custom(
+        _validate_coordinates,
+        {
             "type": "array",
-            "minItems": 4,
-            "maxItems": 4,
-            "items": {"type": "integer", "minimum": 0},
+            "minItems": 1,
+            "items": {
+                "type": "array",
+                "minItems": 4,
+                "maxItems": 4,
+                "items": {"type": "integer", "minimum": 0},
+            },
         },
-    },
-    list,
-)
+        list,
+    ),
+]
 
 
 # --------------------------------------------------------------------------- transformations
@@ -486,7 +523,10 @@ def _validate_transformation(value: Any, info: ValidationInfo) -> Transformation
     return _transformation_from(value)
 
 
-TransformationField = _custom(Transformation, _validate_transformation, TRANSFORMATION_SCHEMA, str)
+TransformationField = Annotated[
+    Transformation,
+    Custom(_validate_transformation, TRANSFORMATION_SCHEMA, str),
+]
 
 
 def _eager_item(item: Any, i: int) -> EagerTransformation:
@@ -526,12 +566,14 @@ def _validate_eager(value: Any, info: ValidationInfo) -> list[EagerTransformatio
     return out
 
 
-Eager = _custom(
+Eager = Annotated[
     list[EagerTransformation],
-    _validate_eager,
-    {"type": "array", "minItems": 1, "items": EAGER_ITEM_SCHEMA},
-    lambda items: [str(item) for item in items],
-)
+    Custom(
+        _validate_eager,
+        {"type": "array", "minItems": 1, "items": EAGER_ITEM_SCHEMA},
+        lambda items: [str(item) for item in items],
+    ),
+]
 
 
 # --------------------------------------------------------------------------- moderation
@@ -643,7 +685,10 @@ def _moderation_schema() -> dict[str, Any]:
     }
 
 
-ModerationField = _custom(Moderation, _validate_moderation, _moderation_schema(), str)
+ModerationField = Annotated[
+    Moderation,
+    Custom(_validate_moderation, _moderation_schema(), str),
+]
 
 
 # --------------------------------------------------------------------------- JSON-encoded settings
@@ -711,28 +756,30 @@ def _validate_transcription(value: Any, info: ValidationInfo) -> bool | AutoTran
     raise _error(_type_message("true/false or a map with `translate: [languages]`", value))
 
 
-AutoTranscriptionField = _custom(
+AutoTranscriptionField = Annotated[
     AutoTranscription | bool,
-    _validate_transcription,
-    {
-        "anyOf": [
-            {"type": "boolean"},
-            {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["translate"],
-                "properties": {
-                    "translate": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {"type": "string", "minLength": 2, "maxLength": 16},
-                    }
+    Custom(
+        _validate_transcription,
+        {
+            "anyOf": [
+                {"type": "boolean"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["translate"],
+                    "properties": {
+                        "translate": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {"type": "string", "minLength": 2, "maxLength": 16},
+                        }
+                    },
                 },
-            },
-        ]
-    },
-    lambda v: v if isinstance(v, bool) else v.model_dump(),
-)
+            ]
+        },
+        lambda v: v if isinstance(v, bool) else v.model_dump(),
+    ),
+]
 
 
 # --------------------------------------------------------------------------- settings
@@ -765,9 +812,10 @@ def _validate_raw_convert(value: Any, info: ValidationInfo) -> str:
     return value
 
 
-RawConvert = _custom(
-    str, _validate_raw_convert, {"type": "string", "pattern": RAW_CONVERT_PATTERN}, str
-)
+RawConvert = Annotated[
+    str,
+    Custom(_validate_raw_convert, {"type": "string", "pattern": RAW_CONVERT_PATTERN}, str),
+]
 _REGION_NAME = r"^[A-Za-z0-9_-]{1,100}$"
 
 
@@ -981,22 +1029,24 @@ def _validate_whitelist(value: Any, info: ValidationInfo) -> list[str] | str:
     return items
 
 
-ParameterWhitelist = _custom(
+ParameterWhitelist = Annotated[
     list[str] | str,
-    _validate_whitelist,
-    {
-        "anyOf": [
-            {"const": "none"},
-            {
-                "type": "array",
-                "minItems": 1,
-                "uniqueItems": True,
-                "items": {"enum": sorted(UPLOAD_PARAMETERS)},
-            },
-        ]
-    },
-    lambda v: v,
-)
+    Custom(
+        _validate_whitelist,
+        {
+            "anyOf": [
+                {"const": "none"},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"enum": sorted(UPLOAD_PARAMETERS)},
+                },
+            ]
+        },
+        lambda v: v,
+    ),
+]
 
 
 def _validate_extra(value: Any, info: ValidationInfo) -> str | bool | int | float:
@@ -1009,12 +1059,14 @@ def _validate_extra(value: Any, info: ValidationInfo) -> str | bool | int | floa
     raise _error(_type_message("a raw wire value (a string, boolean or number)", value))
 
 
-ExtraValue = _custom(
+ExtraValue = Annotated[
     Any,
-    _validate_extra,
-    {"anyOf": [_NOT_BLANK, {"type": "boolean"}, {"type": "number"}]},
-    lambda v: v,
-)
+    Custom(
+        _validate_extra,
+        {"anyOf": [_NOT_BLANK, {"type": "boolean"}, {"type": "number"}]},
+        lambda v: v,
+    ),
+]
 
 
 #: what Preset._extra_not_modelled checks for local files, for the JSON Schema
