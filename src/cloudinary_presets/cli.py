@@ -81,7 +81,7 @@ def validate(path: Path | None, env_name: str | None, root: Path, strict: bool, 
     valid (warnings allowed), 1 when not.
     """
     from cloudinary_presets.project import Project
-    from cloudinary_presets.renderers.github import annotations, validation_summary
+    from cloudinary_presets.renderers.github import annotation_lines, validation_summary
 
     project = Project.open(root, path)
     report = project.report(project.environment(env_name), os.environ, strict=strict)
@@ -101,7 +101,7 @@ def validate(path: Path | None, env_name: str | None, root: Path, strict: bool, 
         }
         OUT.echo(json.dumps(payload, indent=2))
     elif fmt == "github":
-        for line in annotations(report.problems):
+        for line in annotation_lines(report.problems):
             OUT.echo(line)
         OUT.echo(summary)
     else:
@@ -383,9 +383,13 @@ def apply(plan_file: Path | None, yes: bool, force: bool, only: tuple[str, ...],
     from cloudinary_presets.renderers.text import render_text
     from cloudinary_presets.workflow import apply_interactive, apply_saved
 
+    if plan_file and (only or prune is not None):
+        # silently applying the whole saved plan would do more than the person asked for
+        raise click.UsageError("--only and --prune/--no-prune cannot change a saved plan; "
+                               "make a new one with `presets plan --only ... --out PLAN`")
     saved = load_plan(plan_file) if plan_file else None
     session = Session(opts)
-    common = {"force": force, "parallelism": parallelism, "continue_on_error": continue_on_error, "lock_timeout": lock_timeout}
+    common: dict[str, Any] = {"force": force, "parallelism": parallelism, "continue_on_error": continue_on_error, "lock_timeout": lock_timeout}
 
     def confirm(result: Any) -> bool:
         OUT.echo(render_text(result, style=OUT.style))

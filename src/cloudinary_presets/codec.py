@@ -37,6 +37,8 @@ UNORDERED_LISTS = frozenset({"tags", "allowed_formats", "categorization"})
 _LEVEL_IN_SETTINGS = ("disallow_public_id", "live", "parameter_whitelist")
 _TRUE = frozenset({True, 1, "1", "true", "True", "TRUE"})
 _FALSE = frozenset({False, 0, "0", "false", "False", "FALSE"})
+#: upload parameter -> its wire encoding (``wire_kind`` reads the field metadata each call)
+_KINDS: dict[str, Wire] = {key: wire_kind(attr) for key, attr in SETTING_KEYS.items()}
 
 
 # --------------------------------------------------------------------------- encoding
@@ -70,7 +72,8 @@ def encode_value(kind: Wire, value: Any) -> Any:
         return ",".join(value)
     if kind is Wire.KEY_VALUE:
         return "|".join(
-            f"{k}={_compact(v) if isinstance(v, list) else _escape(v)}" for k, v in value.items()
+            # as the SDK does, lists are JSON then escaped like any value ("a|b" inside must not split)
+            f"{k}={_escape(_compact(v) if isinstance(v, list) else v)}" for k, v in value.items()
         )
     if kind is Wire.HEADERS:
         return "\n".join(f"{k}: {v}" for k, v in value.items())
@@ -95,7 +98,7 @@ def encode(preset: Preset, *, name: str | None = None) -> dict[str, Any]:
     if preset.parameter_whitelist is not None:
         body["parameter_whitelist"] = preset.parameter_whitelist
     for key, value in preset.settings_dict().items():
-        body[key] = encode_value(wire_kind(SETTING_KEYS[key]), value)
+        body[key] = encode_value(_KINDS[key], value)
     body.update(preset.extra_settings)
     return body
 
@@ -108,6 +111,8 @@ class _Unreadable(ValueError):
 
 
 def to_bool(value: Any) -> bool:
+    if isinstance(value, (list, dict)):  # unhashable: `in` a frozenset would raise TypeError
+        raise _Unreadable(f"expected a boolean, got {value!r}")
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -132,13 +137,14 @@ def _key_values(value: Any, *, allow_lists: bool) -> dict[str, Any]:
         if not sep:
             raise _Unreadable(f"{pair!r} is not key=value")
         item = item.replace("\\=", "=").replace("\\|", "|")
+        value_out: Any = item
         if allow_lists and item.startswith("["):
             try:
                 parsed = json.loads(item)
             except ValueError:
                 parsed = item
-            item = parsed if isinstance(parsed, list) else item
-        out[key] = item
+            value_out = parsed if isinstance(parsed, list) else item
+        out[key] = value_out
     return out
 
 
@@ -247,7 +253,7 @@ def _fail(value: Any) -> Any:
 
 def decode_value(key: str, value: Any) -> Any:
     """One echoed setting -> the value the model takes (raises if unreadable)."""
-    kind = wire_kind(SETTING_KEYS[key])
+    kind = _KINDS[key]
     if kind is Wire.KEY_VALUE:
         return _key_values(value, allow_lists=key == "metadata")
     decoder = _DECODERS.get(kind)
@@ -348,7 +354,7 @@ def _validate_remote(data: dict[str, Any], unreadable: list[tuple[str, str]]) ->
 
 def _encode_back(key: str, value: Any) -> Any:
     try:
-        return encode_value(wire_kind(SETTING_KEYS[key]), value)
+        return encode_value(_KINDS[key], value)
     except Exception:  # noqa: BLE001 - any shape we cannot re-encode is kept as JSON
         return value
 
@@ -357,7 +363,7 @@ def _encode_back(key: str, value: Any) -> Any:
 
 
 def _canonical_setting(key: str, value: Any) -> Any:
-    kind = wire_kind(SETTING_KEYS[key])
+    kind = _KINDS[key]
     if kind is Wire.CSV:
         return sorted(value) if key in UNORDERED_LISTS else list(value)
     if kind in (Wire.KEY_VALUE, Wire.HEADERS):
@@ -405,7 +411,12 @@ def canonical(preset: Preset) -> dict[str, Any]:
 
 def fingerprint(preset: Preset) -> str:
     """``sha256:<hex>`` of the canonical form: equal presets have equal fingerprints."""
-    text = json.dumps(canonical(preset), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_fingerprint(canonical(preset))
+
+
+def canonical_fingerprint(canon: Mapping[str, Any]) -> str:
+    """:func:`fingerprint` of an already computed ``canonical(preset)``."""
+    text = json.dumps(canon, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

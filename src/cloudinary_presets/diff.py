@@ -191,8 +191,18 @@ def _threshold_changes(kind: str, before: Any, after: Any) -> list[FieldChange]:
 
 def preset_changes(before: Preset | None, after: Preset | None) -> list[FieldChange]:
     """Every field difference between two presets (either may be absent)."""
-    b = _flatten(canonical(before)) if before is not None else {}
-    a = _flatten(canonical(after)) if after is not None else {}
+    return canonical_changes(
+        canonical(before) if before is not None else None,
+        canonical(after) if after is not None else None,
+    )
+
+
+def canonical_changes(
+    before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[FieldChange]:
+    """:func:`preset_changes` of already computed canonical forms (``codec.canonical``)."""
+    b = _flatten(before) if before is not None else {}
+    a = _flatten(after) if after is not None else {}
     changes: list[FieldChange] = []
     for path in sorted(set(b) | set(a)):
         vb, va = b.get(path), a.get(path)
@@ -210,7 +220,7 @@ def preset_changes(before: Preset | None, after: Preset | None) -> list[FieldCha
 
 def security_flags(before: Preset | None, after: Preset | None) -> list[str]:
     """Security-relevant consequences of a change, in words a reviewer acts on."""
-    flags = []
+    flags: list[str] = []
     if after is None:
         return flags
     was_unsigned = bool(before and before.unsigned)

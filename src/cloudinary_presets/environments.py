@@ -100,9 +100,9 @@ def _merge(
 def _remark(value: Any, path: Path, marks: dict[Path, Mark], source: Document, source_path: Path) -> None:
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        mark = source.marks.get((*source_path, key))
+        mark = source.marks.get(source_path + (key,))
         if mark is not None:
-            marks[(*path, key)] = Mark(mark.line, mark.column, source.file)
+            marks[path + (key,)] = Mark(mark.line, mark.column, source.file)
         _remark(item, (*path, key), marks, source, (*source_path, key))
 
 
@@ -167,7 +167,10 @@ def resolve_documents(
 ) -> tuple[list[Document], list[Problem]]:
     """Apply the environment's overrides and variables to every document."""
     problems: list[Problem] = []
-    names = {d.data.get("name") for d in documents if isinstance(d.data, dict)}
+    # only string names: a malformed `name: []` is the schema's to report, not a crash here
+    names = {
+        d.data["name"] for d in documents if isinstance(d.data, dict) and isinstance(d.data.get("name"), str)
+    }
     config_doc = loaded.document
     for preset_name in spec.overrides:
         if preset_name not in names:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ def find_files(root: Path) -> list[Path]:
             f"no such file or directory: {display_path(root)}",
             hint="run from the repository root, or pass the presets folder as PATH",
         )
-    files = []
+    files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         files.extend(
@@ -147,6 +148,9 @@ def read_document(path: Path) -> Document:
     """Read and parse one file; raises DefinitionError with a located problem."""
     shown = display_path(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            # reading a FIFO (or a device) found in the tree would block forever
+            raise OSError(0, "not a regular file")
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)

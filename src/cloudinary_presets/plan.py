@@ -20,9 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.codec import canonical, fingerprint
+from cloudinary_presets.codec import canonical, canonical_fingerprint
 from cloudinary_presets.config import Safety
-from cloudinary_presets.diff import FieldChange, preset_changes, security_flags
+from cloudinary_presets.diff import FieldChange, canonical_changes, preset_changes, security_flags
 from cloudinary_presets.errors import PlanError, RefusedError
 from cloudinary_presets.model import Preset
 
@@ -246,9 +246,12 @@ class Plan:
 
 def definitions_digest(desired: Iterable[Desired]) -> str:
     """sha256 over the canonical desired presets: changes only when the plan could."""
-    items = sorted(
-        (d.remote_name, canonical(d.preset), d.preset.protect) for d in desired
-    )
+    return _digest((d, canonical(d.preset)) for d in desired)
+
+
+def _digest(pairs: Iterable[tuple[Desired, dict[str, Any]]]) -> str:
+    """:func:`definitions_digest` of (definition, its canonical form) pairs."""
+    items = sorted((d.remote_name, canon, d.preset.protect) for d, canon in pairs)
     text = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -278,30 +281,39 @@ def build_plan(
         )
     remote = {n: r for n, r in snapshot.presets.items() if not matches(n, ignore)}
     wanted = {d.remote_name: d for d in desired}
-    in_scope = (lambda d_name, r_name: True) if not only else (
-        lambda d_name, r_name: matches(d_name, only) or matches(r_name, only)
-    )
+
+    def in_scope(definition_name: str, remote_name: str) -> bool:
+        return not only or matches(definition_name, only) or matches(remote_name, only)
+
     changes: list[Change] = []
     warnings: list[str] = []
-    for d in desired:
+    # Each canonical form is computed once: it gives the fingerprint, the field changes
+    # and the digest (it dominated the time of planning thousands of presets).
+    canons = [canonical(d.preset) for d in desired]
+    for d, canon in zip(desired, canons, strict=True):
         if not in_scope(d.name, d.remote_name):
             continue
         current = remote.get(d.remote_name)
-        after = fingerprint(d.preset)
+        after = canonical_fingerprint(canon)
         if current is None:
             changes.append(
-                Change(CREATE, d.name, d.remote_name, tuple(preset_changes(None, d.preset)),
+                Change(CREATE, d.name, d.remote_name, tuple(canonical_changes(None, canon)),
                        tuple(security_flags(None, d.preset)), None, after, d.file, d.line)
             )
             continue
         for key, reason in current.unreadable:
             warnings.append(f"{d.remote_name}: remote setting `{key}` kept as a raw value ({reason})")
-        fields = tuple(preset_changes(current.preset, d.preset))
-        action = UPDATE if current.fingerprint != after else UNCHANGED
-        flags = tuple(security_flags(current.preset, d.preset)) if action == UPDATE else ()
+        if current.fingerprint == after:
+            changes.append(
+                Change(UNCHANGED, d.name, d.remote_name, (), (), current.fingerprint, after,
+                       d.file, d.line)
+            )
+            continue
+        fields = tuple(canonical_changes(canonical(current.preset), canon))
+        flags = tuple(security_flags(current.preset, d.preset))
         changes.append(
-            Change(action, d.name, d.remote_name, fields if action == UPDATE else (), flags,
-                   current.fingerprint, after, d.file, d.line)
+            Change(UPDATE, d.name, d.remote_name, fields, flags, current.fingerprint, after,
+                   d.file, d.line)
         )
     protected = []
     for name, current in sorted(remote.items()):
@@ -328,7 +340,7 @@ def build_plan(
         target=target,
         changes=tuple(changes),
         remote_fingerprints={n: r.fingerprint for n, r in remote.items()},
-        definitions_digest=definitions_digest(desired),
+        definitions_digest=_digest(zip(desired, canons, strict=True)),
         list_calls=snapshot.list_calls,
         quota_limit=snapshot.quota_limit,
         quota_remaining=snapshot.quota_remaining,

@@ -254,9 +254,9 @@ def parse(text: str, file: str) -> Document:
             file, exc.message, mark.line if mark else 0, mark.column if mark else 0
         ) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        yaml_mark = exc.problem_mark or exc.context_mark
         message = _yaml_message(exc, text)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        line, column = (yaml_mark.line + 1, yaml_mark.column + 1) if yaml_mark else (0, 0)
         raise _fail(file, message, line, column) from None
     except yaml.YAMLError as exc:
         raise _fail(file, f"cannot parse YAML: {exc}") from None

@@ -287,7 +287,7 @@ class EagerTransformation:
                     "format must be a file extension such as webp", (len(steps) - 1, "format")
                 )
             steps = [*steps[:-1], last] if last else list(steps[:-1])
-        return cls(Transformation.from_steps(steps, lenient=lenient), fmt)
+        return cls(Transformation.from_steps(steps, lenient=lenient), str(fmt) if fmt else None)
 
     def to_steps(self) -> list[dict[str, Scalar]]:
         steps = self.transformation.to_steps()

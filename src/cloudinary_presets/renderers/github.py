@@ -40,9 +40,9 @@ def annotation(problem: Problem) -> str:
     return f"::{level} {','.join(props)}::{_data(message)}"
 
 
-def annotations(problems: Sequence[Problem]) -> list[str]:
+def annotation_lines(problems: Sequence[Problem]) -> list[str]:
     """At most ten annotations per severity, then one line for the rest."""
-    lines = []
+    lines: list[str] = []
     for level, selected in (
         ("error", [p for p in problems if p.is_error]),
         ("warning", [p for p in problems if not p.is_error]),
