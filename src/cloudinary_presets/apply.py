@@ -15,10 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cloudinary_presets.diff import FieldChange, preset_changes
-from cloudinary_presets.errors import ApplyFailed, ApplyInterrupted, PresetsError
+from cloudinary_presets.errors import ApiError, ApplyFailed, ApplyInterrupted, PresetsError
 from cloudinary_presets.model import Preset
 from cloudinary_presets.plan import CREATE, DELETE, UPDATE, Change, Plan
 from cloudinary_presets.remote import RemotePresets
@@ -40,13 +40,14 @@ class ApplyReport:
     not_attempted: list[Change] = field(default_factory=list)
     reconciled: list[str] = field(default_factory=list)
     mismatches: dict[str, list[FieldChange]] = field(default_factory=dict)
+    verify_error: str = ""  # the verifying re-read failed: the writes are done but unverified
     interrupted: bool = False
     seconds: float = 0.0
     calls: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.not_attempted and not self.mismatches
+        return not (self.failed or self.not_attempted or self.mismatches or self.verify_error)
 
     def summary(self) -> str:
         total = len(self.done) + len(self.failed) + len(self.not_attempted)
@@ -144,7 +145,9 @@ def verify(plan_writes: Sequence[Change], remote: RemotePresets, desired: Mappin
         if current is None:
             mismatches[change.remote_name] = [FieldChange("(preset)", None, "missing", "not found after write")]
             continue
-        differences = preset_changes(current.preset, wanted)
+        # notes describe a plan's direction (stored -> sent): "moderation added" for a
+        # moderation Cloudinary dropped would say the opposite of what happened
+        differences = [replace(f, note="") for f in preset_changes(current.preset, wanted)]
         if differences:
             mismatches[change.remote_name] = differences
     return mismatches
@@ -179,7 +182,10 @@ def apply_plan(
     else:
         _run_phase(deletes, remote, desired, report, **options)  # type: ignore[arg-type]
     if report.done and not report.interrupted:
-        report.mismatches = verify(report.done, remote, desired, ignore)
+        try:
+            report.mismatches = verify(report.done, remote, desired, ignore)
+        except ApiError as error:  # keep the report: what was written must still be said
+            report.verify_error = str(error)
     report.seconds = time.monotonic() - started
     report.calls = remote.transport.calls.total - calls_before
     if report.interrupted:
@@ -195,6 +201,8 @@ def _failure_message(report: ApplyReport) -> str:
         lines.append(f"  failed: {change.action} {change.remote_name}: {message}")
     for change in report.not_attempted:
         lines.append(f"  not attempted: {change.action} {change.remote_name}")
+    if report.verify_error:
+        lines.append(f"  could not verify what Cloudinary stored: {report.verify_error}")
     for name, fields in report.mismatches.items():
         lines.append(f"  {name}: Cloudinary stored something other than what was sent:")
         for f in fields:

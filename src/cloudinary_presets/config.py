@@ -7,6 +7,7 @@ Read with the same strict YAML reader and located errors as preset files; the sc
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -174,6 +175,8 @@ def load_config(root: Path = Path(".")) -> LoadedConfig:
         return LoadedConfig(ProjectConfig(), None, root)
     shown = str(path) if root != Path(".") else CONFIG_FILE
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise OSError(0, "not a regular file")  # a FIFO would block the read forever
         raw = path.read_bytes()
     except OSError as exc:
         raise DefinitionError(

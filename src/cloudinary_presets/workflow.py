@@ -6,7 +6,9 @@ an apply) come in as callbacks, so the library never prompts or prints.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -18,7 +20,7 @@ from cloudinary_presets.diff import preset_changes
 from cloudinary_presets.environments import EnvironmentSpec
 from cloudinary_presets.errors import NotFound, PresetsError, RefusedError, StalePlanError, UsageError
 from cloudinary_presets.lock import apply_lock
-from cloudinary_presets.model import Preset
+from cloudinary_presets.model import NAME_PATTERN, Preset
 from cloudinary_presets.plan import (
     DELETE,
     Desired,
@@ -69,7 +71,7 @@ def make_plan(
         target.info,
         prune=spec.prune if prune is None else prune,
         ignore=config.ignore,
-        protect=[d.remote_name for d in desired if d.preset.protect],
+        protect=[*config.protect, *(d.remote_name for d in desired if d.preset.protect)],
         only=only,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
@@ -263,8 +265,15 @@ def import_presets(
                 problems.append(f"{remote_name}: does not start with this environment's prefix {spec.name_prefix!r}")
                 continue
             name = remote_name[len(spec.name_prefix):]
+        if not re.fullmatch(NAME_PATTERN, name):  # a file name too: never "../x" or "a/b"
+            problems.append(
+                f"{remote_name}: {name!r} cannot be a definition's name (1 to 255 of A-Z a-z "
+                "0-9 _ -); list it in `ignore`, or import the others by name"
+            )
+            continue
         defined = existing.get(remote_name)
-        path = project.presets_dir / f"{name}.yaml"
+        # --force replaces the file that defines the preset: a second file would duplicate it
+        path = Path(defined.file) if defined is not None else project.presets_dir / _file_name(name)
         if defined is not None and not force:
             problems.append(f"{remote_name}: already defined in {defined.file} (use --force to overwrite)")
             continue
@@ -281,6 +290,13 @@ def import_presets(
         imported.path.parent.mkdir(parents=True, exist_ok=True)
         imported.path.write_text(text, encoding="utf-8")
     return [imported for imported, _ in planned_writes]
+
+
+def _file_name(name: str) -> str:
+    """``<name>.yaml``, shortened with a digest where it would exceed 255 bytes."""
+    if len(name) <= 250:
+        return f"{name}.yaml"
+    return f"{name[:237]}-{hashlib.sha256(name.encode()).hexdigest()[:12]}.yaml"
 
 
 def _existing(project: Project, spec: EnvironmentSpec, environ: Mapping[str, str]) -> list[Desired]:

@@ -1,0 +1,57 @@
+"""Fixtures of the end-to-end tests: the official SDK pointed at the test's emulator (the
+"someone else changed it in the Console" actor), this tool's own client for the same
+emulator, and retries that wait milliseconds."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from types import ModuleType
+
+import cloudinary
+import cloudinary.api
+import cloudinary.api_client.call_api
+import cloudinary.uploader
+import pytest
+
+from cloudinary_presets import http
+from cloudinary_presets.credentials import parse_cloudinary_url
+from cloudinary_presets.emulator import Emulator
+from cloudinary_presets.remote import RemotePresets
+
+
+@pytest.fixture
+def sdk(emulator: Emulator) -> Iterator[ModuleType]:
+    """``cloudinary.api`` configured for the emulator's demo cloud (global config reset after)."""
+    account = emulator.clouds[0]
+    cloudinary.reset_config()
+    cloudinary.config(
+        cloud_name=account.name,
+        api_key=account.api_key,
+        api_secret=account.api_secret,
+        upload_prefix=emulator.url,
+    )
+    try:
+        yield cloudinary.api
+    finally:
+        cloudinary.reset_config()
+        cloudinary.api_client.call_api._http.clear()
+        cloudinary.uploader._http.clear()
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's transports keep their retry counts but back off for milliseconds."""
+    quick = functools.partial(http.RetryPolicy, base_delay=0.005, max_delay=0.02)
+    monkeypatch.setattr(http, "RetryPolicy", quick)
+
+
+@pytest.fixture
+def remote(emulator: Emulator) -> Iterator[RemotePresets]:
+    """This tool's own typed client for the emulator's demo cloud."""
+    credentials = parse_cloudinary_url(emulator.cloudinary_url("demo"), "the e2e tests")
+    transport = http.Transport(credentials, timeout=(2.0, 10.0))
+    try:
+        yield RemotePresets(transport)
+    finally:
+        transport.close()
