@@ -84,6 +84,8 @@ def _any_string(*, max_size: int = 20) -> st.SearchStrategy[str]:
 _NAME = st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True) | st.from_regex(
     r"[a-z]{255}", fullmatch=True
 )
+#: map values the k=v|... wire form can carry (a trailing backslash would escape the `|`)
+_MAP_VALUE = _any_string().filter(lambda s: not s.endswith("\\"))
 _MAP_KEY = st.from_regex(r"[A-Za-z0-9_.:-]{1,20}", fullmatch=True)
 _FORMAT = st.from_regex(r"[a-z0-9]{1,16}", fullmatch=True)
 _TAG = text(max_size=40).filter(lambda s: "," not in s and s == s.strip())
@@ -242,7 +244,7 @@ _BREAKPOINTS = st.fixed_dictionaries(
     },
 )
 _HEADER_VALUE = _any_string().filter(lambda s: "\n" not in s and "\r" not in s)
-_METADATA_VALUE = _any_string() | st.lists(_any_string(max_size=8), max_size=3)
+_METADATA_VALUE = _MAP_VALUE | st.lists(_any_string(max_size=8), max_size=3)
 
 #: YAML key of every Settings field -> strategy of the values a user may write
 SETTINGS: dict[str, st.SearchStrategy[Any]] = {
@@ -277,7 +279,7 @@ SETTINGS: dict[str, st.SearchStrategy[Any]] = {
         st.from_regex(r"[A-Za-z0-9-]{1,20}", fullmatch=True), _HEADER_VALUE, min_size=1, max_size=3
     ),
     "tags": _unique_lists(_TAG),
-    "context": st.dictionaries(_MAP_KEY, _any_string(), min_size=1, max_size=3),
+    "context": st.dictionaries(_MAP_KEY, _MAP_VALUE, min_size=1, max_size=3),
     "metadata": st.dictionaries(_MAP_KEY, _METADATA_VALUE, min_size=1, max_size=3),
     "face_coordinates": st.lists(_BOX, min_size=1, max_size=3),
     "custom_coordinates": st.lists(_BOX, min_size=1, max_size=3),

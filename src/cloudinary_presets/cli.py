@@ -337,28 +337,57 @@ def render_plan(result: Any, fmt: str, *, verbose: bool = False, title: str = ""
 # --------------------------------------------------------------------------- apply
 
 
-def _progress(total: int) -> Any:
-    """Per-preset lines off a TTY; a one-line counter on a TTY."""
-    state = {"finished": 0}
-    tty = sys.stdout.isatty()
-    verbs = {"create": "created", "update": "updated", "delete": "deleted"}
+class ApplyConsole:
+    """How an apply talks to the person: the plan, the question, then progress lines.
 
-    def on_event(event: Any) -> None:
+    Per-preset lines off a TTY; a one-line counter on a TTY.
+    """
+
+    VERBS = {"create": "created", "update": "updated", "delete": "deleted"}
+
+    def __init__(self, target: Any, *, yes: bool) -> None:
+        self.target = target
+        self.yes = yes
+        self.total = 0
+        self.finished = 0
+        self.tty = sys.stdout.isatty()
+
+    def show(self, result: Any) -> None:
+        from cloudinary_presets.renderers.text import render_text
+
+        OUT.echo(render_text(result, style=OUT.style))
+        self.total = len(result.writes)
+
+    def confirm(self, result: Any) -> bool:
+        if self.yes:
+            return True
+        if not sys.stdin.isatty():
+            raise PresetsError(
+                "refusing to apply without confirmation: stdin is not a terminal",
+                hint="review the plan, then pass --yes (or apply a saved plan: presets apply PLAN)",
+            )
+        answer = click.prompt(
+            f"\nApply {len(result.writes)} change(s) to {self.target.info.description}? "
+            "Only 'yes' is accepted",
+            default="",
+            show_default=False,
+        )
+        return bool(answer.strip() == "yes")
+
+    def on_event(self, event: Any) -> None:
         change = event.change
         if event.kind == "start":
-            if tty:
-                click.echo(f"\r[{state['finished']}/{total}] {change.action} {change.remote_name}...\033[K", nl=False)
+            if self.tty:
+                click.echo(f"\r[{self.finished}/{self.total}] {change.action} {change.remote_name}...\033[K", nl=False)
             return
-        state["finished"] += 1
+        self.finished += 1
         if event.kind == "done":
-            line = OUT.style(f"{verbs[change.action]} {change.remote_name}", fg="green")
+            line = OUT.style(f"{self.VERBS[change.action]} {change.remote_name}", fg="green")
         else:
             line = OUT.style(f"FAILED {change.action} {change.remote_name}: {event.message}", fg="red")
-        if tty:
+        if self.tty:
             click.echo("\r\033[K", nl=False)
         OUT.echo(line)
-
-    return on_event
 
 
 @cli.command()
@@ -380,7 +409,6 @@ def apply(plan_file: Path | None, yes: bool, force: bool, only: tuple[str, ...],
     deletes, then re-reads the remote to verify what Cloudinary stored.
     """
     from cloudinary_presets.planfile import load_plan
-    from cloudinary_presets.renderers.text import render_text
     from cloudinary_presets.workflow import apply_interactive, apply_saved
 
     if plan_file and (only or prune is not None):
@@ -389,47 +417,30 @@ def apply(plan_file: Path | None, yes: bool, force: bool, only: tuple[str, ...],
                                "make a new one with `presets plan --only ... --out PLAN`")
     saved = load_plan(plan_file) if plan_file else None
     session = Session(opts)
-    common: dict[str, Any] = {"force": force, "parallelism": parallelism, "continue_on_error": continue_on_error, "lock_timeout": lock_timeout}
-
-    def confirm(result: Any) -> bool:
-        OUT.echo(render_text(result, style=OUT.style))
-        on_event.__dict__["total"] = len(result.writes)
-        if yes:
-            return True
-        if not sys.stdin.isatty():
-            raise PresetsError(
-                "refusing to apply without confirmation: stdin is not a terminal",
-                hint="review the plan, then pass --yes (or apply a saved plan: presets apply PLAN)",
-            )
-        answer = click.prompt(
-            f"\nApply {len(result.writes)} change(s) to {session.target.info.description}? "
-            "Only 'yes' is accepted",
-            default="", show_default=False,
-        )
-        return bool(answer.strip() == "yes")
-
-    def on_event(event: Any) -> None:
-        if "printer" not in on_event.__dict__:
-            on_event.__dict__["printer"] = _progress(on_event.__dict__.get("total", 0))
-        on_event.__dict__["printer"](event)
-
+    console = ApplyConsole(session.target, yes=yes)
+    common: dict[str, Any] = {
+        "force": force,
+        "parallelism": parallelism,
+        "continue_on_error": continue_on_error,
+        "lock_timeout": lock_timeout,
+        "on_event": console.on_event,
+    }
     try:
         if saved is not None:
-            result, report = apply_saved(saved, session.project, session.spec, session.target, os.environ, on_event=on_event, **common)
+            result, report = apply_saved(saved, session.project, session.spec, session.target, os.environ, **common)
             if report is None:
                 OUT.echo("No changes. The remote matches the definitions.")
                 return
-            on_event.__dict__["total"] = len(result.writes)
+            console.total = len(result.writes)
         else:
             result, report = apply_interactive(
                 session.project, session.spec, session.target, os.environ,
-                confirm=confirm, only=only, prune=prune, on_event=on_event, **common,
+                confirm=console.confirm, show=console.show, only=only, prune=prune, **common,
             )
             if report is None:
                 if result.has_changes:
                     OUT.echo("Apply cancelled; nothing was written.")
                     raise SystemExit(EXIT_ERROR)
-                OUT.echo(render_text(result, style=OUT.style))  # "No changes." and the counts
                 return
     finally:
         session.close()

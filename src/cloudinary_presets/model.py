@@ -370,6 +370,13 @@ def _string_map(
                 raise _error(_type_message(expected, item), (key,))
             if header and ("\n" in item or "\r" in item):
                 raise _error("header values must be one line", (key,))
+            if not header and item.endswith("\\"):
+                raise _error(
+                    "value ends with a backslash, which Cloudinary's `k=v|k2=v2` encoding "
+                    "cannot carry (it would escape the `|` after it); remove it, or end the value "
+                    "with another character",
+                    (key,),
+                )
             out[key] = item
         return out
 
@@ -380,7 +387,7 @@ _STRING_MAP_SCHEMA: dict[str, Any] = {
     "type": "object",
     "minProperties": 1,
     "propertyNames": {"pattern": _MAP_KEY.pattern},
-    "additionalProperties": {"type": "string"},
+    "additionalProperties": {"type": "string", "pattern": r"(^|[^\\])$"},
 }
 Context = Annotated[
     dict[str, str],
@@ -393,7 +400,10 @@ Metadata = Annotated[
         {
             **_STRING_MAP_SCHEMA,
             "additionalProperties": {
-                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+                "anyOf": [
+                    _STRING_MAP_SCHEMA["additionalProperties"],
+                    {"type": "array", "items": {"type": "string"}},
+                ]
             },
         },
         dict,

@@ -123,6 +123,7 @@ def apply_interactive(
     environ: Mapping[str, str],
     *,
     confirm: Callable[[Plan], bool],
+    show: Callable[[Plan], None] = lambda plan: None,
     only: Sequence[str] = (),
     prune: bool | None = None,
     force: bool = False,
@@ -131,13 +132,15 @@ def apply_interactive(
     lock_timeout: float = 0.0,
     on_event: Callable[[Event], None] = lambda e: None,
 ) -> tuple[Plan, ApplyReport | None]:
-    """Plan, show (``confirm`` renders and asks), then apply, all under the checkout's lock.
+    """Plan, ``show`` it, check safety, ``confirm``, then apply, under the checkout's lock.
 
-    Returns the plan and the report (``None`` when there was nothing to do or the person
-    declined).
+    The plan is shown before a safety check can refuse it, so a person sees what was
+    refused. Returns the plan and the report (``None`` when there was nothing to do or
+    the person declined).
     """
     with apply_lock(project.state_dir, timeout=lock_timeout):
         planned = make_plan(project, spec, target, environ, only=only, prune=prune)
+        show(planned.plan)
         if not force:
             check_safety(planned.plan, spec.safety, empty_definitions=planned.definitions == 0)
         if not planned.plan.has_changes or not confirm(planned.plan):

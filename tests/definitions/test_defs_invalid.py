@@ -184,6 +184,7 @@ EXPECTED: dict[str, Case] = {
     "type-parameter-whitelist-string.yaml": model("3:22: error: parameter_whitelist: expected a list of parameter names, e.g. [a, b], got the string 'all'"),
     "type-rekognition-list.yaml": model("5:14: error: settings.moderation.aws_rek: expected a map of category: threshold, got a list"),
     "type-settings-list.yaml": model("3:11: error: settings: expected a map, got a list"),
+    "context-trailing-backslash.yaml": model("4:16: error: settings.context.a: value ends with a backslash, which Cloudinary's `k=v|k2=v2` encoding cannot carry (it would escape the `|` after it); remove it, or end the value with another character"),
     "null-setting.yaml": model("4:10: error: settings.folder: value is empty (null); write a value, or remove the key to leave it unset"),
     "type-settings-null.yaml": model("3:10: error: settings: value is empty (null); write a value, or remove the key to leave it unset"),
     "type-tags-number.yaml": model("4:9: error: settings.tags: expected a list of tags, e.g. [a, b], got the number 5"),
