@@ -68,6 +68,22 @@ class Problem:
         }
 
 
+class ValueProblem(ValueError):
+    """A problem inside one value, raised by the value parsers (moderation, transformations).
+
+    ``subpath`` points inside the value (``(0, "aws_rek", "violence")``); ``key`` says the
+    map key there is the problem, not its value. The model turns it into a located Problem.
+    """
+
+    def __init__(
+        self, message: str, subpath: tuple[int | str, ...] = (), *, key: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.subpath = subpath
+        self.key = key
+
+
 class PresetsError(Exception):
     """Base of every error cloudinary-presets raises on purpose."""
 
@@ -218,11 +234,7 @@ class ApplyFailed(PresetsError):
         super().__init__(message, hint="run `presets plan` to see exactly the remaining work")
 
 
-class ApplyInterrupted(PresetsError):
+class ApplyInterrupted(ApplyFailed):
     """The apply was interrupted (Ctrl-C); in-flight writes finished and were recorded."""
 
     exit_code = 130
-
-    def __init__(self, message: str, report: object) -> None:
-        self.report = report
-        super().__init__(message, hint="run `presets plan` to see exactly the remaining work")

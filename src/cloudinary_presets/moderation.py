@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from cloudinary_presets.errors import ValueProblem
 from cloudinary_presets.moderation_rules import CATEGORIES
 from cloudinary_presets.transformations import suggest
 
@@ -53,16 +54,8 @@ def _wire_number(text: str, known: frozenset[str] | None) -> float | None:
         return None
 
 
-class ModerationError(ValueError):
-    """``subpath`` points inside the setting; ``key`` when the map key there is the problem."""
-
-    def __init__(
-        self, message: str, subpath: tuple[int | str, ...] = (), *, key: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.subpath = subpath
-        self.key = key
+class ModerationError(ValueProblem):
+    """A moderation setting that cannot be read; ``subpath`` points inside it."""
 
 
 def format_threshold(value: float | None) -> str:
@@ -192,9 +185,7 @@ def _rekognition(
         _check_category(category, kind, known, sub, key=not text)
         if category in thresholds:
             raise ModerationError(f"{kind}: category `{category}` is given twice", sub)
-        thresholds[category] = _threshold(
-            value, f"{kind}.{category}", sub, text=text, known=known
-        )
+        thresholds[category] = _threshold(value, f"{kind}.{category}", sub, text=text, known=known)
     return Moderator(kind, tuple(sorted(thresholds.items())))
 
 

@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cloudinary_presets.errors import ValueProblem
+
 #: short key -> long name, from the official SDK (``generate_transformation_string``).
 SHORT_TO_LONG: dict[str, str] = {
     "a": "angle",
@@ -72,16 +74,8 @@ _FORMAT = re.compile(r"[a-z0-9]+\Z")
 Scalar = str | int | float
 
 
-class TransformationError(ValueError):
+class TransformationError(ValueProblem):
     """A transformation that cannot be parsed; ``subpath`` points inside step lists."""
-
-    def __init__(
-        self, message: str, subpath: tuple[int | str, ...] = (), *, key: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.subpath = subpath
-        self.key = key  # the step key at ``subpath`` is the problem (not its value)
 
 
 def suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
