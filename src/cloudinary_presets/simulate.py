@@ -52,7 +52,15 @@ def _labels_of(obj: Mapping[str, Any]) -> list[Any] | None:
 def _parse_item(index: int, item: object) -> Label:
     if not isinstance(item, Mapping):
         raise ValueError(f"label {index} must be an object with name, parent_name and confidence")
-    return parse_label(item)
+    label = parse_label(item)
+    if 0 < label.confidence <= 0.01:
+        # 0.94 on a 0-100 scale is 0.94 %: almost certainly a 0-1 value that would be read
+        # as "never rejected"; refuse rather than silently approve everything
+        raise ValueError(
+            f"label {label.name!r}: confidence {label.confidence * 100:g} looks like a 0-1 "
+            "value; Rekognition and Cloudinary report confidence from 0 to 100"
+        )
+    return label
 
 
 def read_samples(path: Path) -> list[Sample]:

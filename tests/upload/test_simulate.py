@@ -361,3 +361,17 @@ def test_plan_with_bad_labels_fails_before_any_request(applied, remote_cli, tmp_
         in result.stderr
     )
     assert applied.stats()["admin_calls"] == before
+
+
+def test_a_confidence_on_a_0_to_1_scale_is_refused_not_read_as_a_percentage(tmp_path):
+    from cloudinary_presets.errors import DefinitionError
+    from cloudinary_presets.simulate import read_samples
+
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"id": "a", "moderation_labels": [{"name": "Explicit Nudity", "confidence": 0.94}]}\n')
+    with pytest.raises(DefinitionError) as caught:
+        read_samples(path)
+    assert caught.value.problems[0].render() == (
+        f"{path}:1:1: error: label 'explicit_nudity': confidence 0.94 looks like a 0-1 value; "
+        "Rekognition and Cloudinary report confidence from 0 to 100"
+    )
