@@ -4,6 +4,10 @@ Every test runs with no Cloudinary credentials, no CI flag, a private HOME (so a
 developer's cloudinary-cli profiles never leak in) and a socket guard that refuses any
 connection that is not to loopback: tests talk to the emulator over real HTTP, never to
 an external address.
+
+The shared ``emulator`` serves the demo cloud with a sentinel secret
+(``secret_scan.SENTINEL_SECRET``), and the ``secret_scan`` plugin fails any test whose
+output, logs or files show it (see ``tests/secret_scan.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import contextlib
 import io
 import shutil
 import socket
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +24,19 @@ from typing import Any
 
 import pytest
 
-from cloudinary_presets.emulator import DEMO_CLOUD, Emulator
+from cloudinary_presets.emulator import DEMO_CLOUD, CloudAccount, Emulator
+
+# Loaded by pytest (not imported here first, so its asserts are rewritten).
+pytest_plugins = ["secret_scan"]
+
+
+def sentinel_cloud() -> CloudAccount:
+    """The demo cloud as the shared ``emulator`` serves it: the demo key, the sentinel secret."""
+    from secret_scan import SENTINEL_KEY, SENTINEL_SECRET
+
+    assert DEMO_CLOUD.api_key == SENTINEL_KEY
+    return CloudAccount(DEMO_CLOUD.name, SENTINEL_KEY, SENTINEL_SECRET)
+
 
 REPO = Path(__file__).resolve().parent.parent
 _LOOPBACK = {"127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1"}
@@ -47,10 +64,27 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyte
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
+def _modules_naming_demo_cloud(config: pytest.Config) -> list[Any]:
+    """Modules that imported ``DEMO_CLOUD`` by name: the emulator package (its default
+    account) and test modules, conftests and helpers (not always in ``sys.modules``)."""
+    candidates = {id(m): m for m in [*sys.modules.values(), *config.pluginmanager.get_plugins()]}
+    return [m for m in candidates.values() if getattr(m, "DEMO_CLOUD", None) is DEMO_CLOUD]
+
+
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A fresh in-memory emulator with the demo cloud, on a random loopback port."""
-    emu = Emulator(":memory:").start()
+def emulator(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """A fresh in-memory emulator with the demo cloud, on a random loopback port.
+
+    The demo cloud's secret is the sentinel (:func:`sentinel_cloud`), not the public demo
+    secret. For the duration of the test, every module that names ``DEMO_CLOUD`` (the
+    SDK fixtures and helpers that read ``DEMO_CLOUD.api_secret``, the emulator package
+    whose default account it is, so a second ``Emulator()`` agrees) sees the sentinel
+    account instead. New code should use ``emulator.clouds[0]``.
+    """
+    account = sentinel_cloud()
+    for module in _modules_naming_demo_cloud(request.config):
+        monkeypatch.setattr(module, "DEMO_CLOUD", account)
+    emu = Emulator(":memory:", clouds=[account]).start()
     try:
         yield emu
     finally:
@@ -100,7 +134,11 @@ class Cli:
             out, err = io.StringIO(), io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = main(list(args))
-        return Result(code, out.getvalue(), err.getvalue())
+        result = Result(code, out.getvalue(), err.getvalue())
+        from secret_scan import record
+
+        record(result.output, f"presets {' '.join(args[:1])} output")
+        return result
 
 
 @pytest.fixture

@@ -503,6 +503,9 @@ class Transport:
     ) -> ApiResponse:
         """Send one API call; retry it only if ``idempotent``; return its JSON object.
 
+        A call that is not idempotent is retried only after a 420/429: the rate limiter
+        refused it before it was processed, so sending it again cannot do it twice.
+
         ``success_on_retry`` lists error statuses that mean success when an earlier attempt
         may have reached the server (a DELETE answered 404 after a lost response). They are
         returned as an :class:`ApiResponse` with ``after_ambiguous_failure`` set.
@@ -512,7 +515,7 @@ class Transport:
         url = self.url_for(path)
         url_path = urlsplit(url).path
         basic = self.credentials.basic_auth() if auth else None
-        attempts = max(1, self.retry.max_attempts) if idempotent else 1
+        attempts = max(1, self.retry.max_attempts)
         shown = _shown_path(url_path, params)
         ambiguous = False
         for attempt in range(1, attempts + 1):
@@ -534,7 +537,7 @@ class Transport:
                     attempt,
                     attempts,
                 )
-                if last or not _retryable_network(exc):
+                if last or not idempotent or not _retryable_network(exc):
                     if attempt > 1:
                         error = _with_hint(error, f"gave up after {attempt} attempts")
                     raise error from exc
@@ -569,7 +572,8 @@ class Transport:
                         attempts=attempt,
                         after_ambiguous_failure=True,
                     )
-                if not idempotent or not _retryable_status(status):
+                refused = status in _RATE_LIMITED  # refused unprocessed: safe to resend
+                if not _retryable_status(status) or not (idempotent or refused):
                     raise
                 wait = self._required_wait(error, raw)
                 if last:

@@ -20,7 +20,6 @@ from cloudinary_presets.environments import (
 from cloudinary_presets.errors import DefinitionError
 from cloudinary_presets.loader import Report, check_documents, display_path, read_documents
 from cloudinary_presets.plan import Desired
-from cloudinary_presets.target import STATE_DIR
 
 
 @dataclass
@@ -37,6 +36,10 @@ class Project:
 
     @property
     def state_dir(self) -> Path:
+        # Imported here: the target module pulls in the HTTP stack (requests, urllib3),
+        # which offline commands such as `presets validate` never need.
+        from cloudinary_presets.target import STATE_DIR
+
         return self.root / STATE_DIR
 
     @property
