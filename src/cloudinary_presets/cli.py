@@ -216,10 +216,13 @@ def _enable_debug() -> None:
 
     from cloudinary_presets.http import install_redaction
 
+    logger = logging.getLogger("cloudinary_presets")
+    if any(getattr(h, "presets_debug", False) for h in logger.handlers):
+        return  # already on (the CLI may run several times in one process)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    handler.presets_debug = True  # type: ignore[attr-defined]
     install_redaction(handler)  # records of every logger pass here: scrub them all
-    logger = logging.getLogger("cloudinary_presets")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
 

@@ -22,7 +22,7 @@ from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageE
 from cloudinary_presets.lints import lint
 from cloudinary_presets.model import PRESET_LEVEL_KEYS, SETTING_KEYS, Preset
 from cloudinary_presets.moderation_rules import CATEGORIES
-from cloudinary_presets.strict_yaml import Document, decode, parse
+from cloudinary_presets.strict_yaml import Document, check_size, decode, parse
 from cloudinary_presets.validation import dotted, problems_from
 
 SUFFIXES = (".yaml", ".yml")
@@ -148,9 +148,11 @@ def read_document(path: Path) -> Document:
     """Read and parse one file; raises DefinitionError with a located problem."""
     shown = display_path(path)
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
             # reading a FIFO (or a device) found in the tree would block forever
             raise OSError(0, "not a regular file")
+        check_size(info.st_size, shown)  # before reading: a huge file never enters memory
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)

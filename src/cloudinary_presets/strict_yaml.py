@@ -120,10 +120,15 @@ def _fail(file: str, message: str, line: int = 0, column: int = 0) -> Definition
     return DefinitionError([problem], f"{file} is not valid YAML for a preset")
 
 
+def check_size(size: int, file: str) -> None:
+    """Refuse files over the cap (1 MiB: a preset is a few hundred bytes)."""
+    if size > MAX_BYTES:
+        raise _fail(file, f"file is {size} bytes; the limit is {MAX_BYTES} (1 MiB)")
+
+
 def decode(data: bytes, file: str) -> str:
     """Bytes to text: strict UTF-8 (BOM allowed), size-capped, with located errors."""
-    if len(data) > MAX_BYTES:
-        raise _fail(file, f"file is {len(data)} bytes; the limit is {MAX_BYTES} (1 MiB)")
+    check_size(len(data), file)
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         raise _fail(file, "file is UTF-32 encoded; save it as UTF-8", 1, 1)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
