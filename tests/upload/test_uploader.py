@@ -114,7 +114,7 @@ def test_signed_upload_applies_the_preset(
     assert len(signature) == {"sha1": 40, "sha256": 64}[algorithm]
     fields.pop("api_key")
     # the SDK's own signer is the oracle
-    assert signature == cloudinary.utils.api_sign_request(fields, DEMO_CLOUD.api_secret, algorithm)
+    assert signature == cloudinary.utils.api_sign_request(fields, applied.clouds[0].api_secret, algorithm)
     assert upload_requests(applied) == 1
 
 
@@ -347,7 +347,7 @@ def _drift(emulator: Emulator, uploader: Any, name: str, **changes: Any) -> None
     body.update(changes)
     response = requests.put(
         f"{emulator.url}/v1_1/demo/upload_presets/{name}",
-        data=body, auth=(DEMO_CLOUD.api_key, DEMO_CLOUD.api_secret), timeout=5,
+        data=body, auth=(emulator.clouds[0].api_key, emulator.clouds[0].api_secret), timeout=5,
     )  # fmt: skip
     assert response.status_code == 200, response.text
 
@@ -409,7 +409,7 @@ def test_cloudinary_errors_become_the_projects_exceptions(
     )
     assert isinstance(caught.value, PresetsError)
     # a wrong secret: the emulator's 401 is an AuthenticationError
-    wrong = make_uploader(cloudinary_url.replace(DEMO_CLOUD.api_secret, "not-the-secret"))
+    wrong = make_uploader(cloudinary_url.replace(applied.clouds[0].api_secret, "not-the-secret"))
     with pytest.raises(AuthenticationError, match="Invalid Signature"):
         wrong.upload(SUNSET, preset="product-images")
     assert upload_requests(applied) == 2

@@ -3,6 +3,8 @@ so ``from conftest import`` would be ambiguous)."""
 
 from __future__ import annotations
 
+import re
+
 import struct
 import zlib
 from pathlib import Path
@@ -28,7 +30,7 @@ EXAMPLE_IMAGES = {
 
 def key_only(url: str) -> str:
     """The same CLOUDINARY_URL without the API secret (unsigned uploads only)."""
-    without = url.replace(f":{DEMO_CLOUD.api_secret}@", "@")
+    without = re.sub(r"^(cloudinary://[^:@]+):[^@]*@", r"\1@", url)
     assert without != url
     return without
 
@@ -67,9 +69,9 @@ def configure_sdk(emulator: Emulator, **options: Any) -> None:
     """Point the official SDK's global configuration at ``emulator``'s demo cloud."""
     cloudinary.reset_config()
     cloudinary.config(
-        cloud_name=DEMO_CLOUD.name,
-        api_key=DEMO_CLOUD.api_key,
-        api_secret=DEMO_CLOUD.api_secret,
+        cloud_name=emulator.clouds[0].name,
+        api_key=emulator.clouds[0].api_key,
+        api_secret=emulator.clouds[0].api_secret,
         upload_prefix=emulator.url,
         **options,
     )
