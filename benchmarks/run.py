@@ -1,0 +1,242 @@
+"""Run every benchmark and write ``benchmarks/RESULTS.md`` (and ``results.json``).
+
+    python benchmarks/run.py            # the full run (about 15 minutes on 2 cores)
+    python benchmarks/run.py --quick    # small sizes: a smoke run for CI (about a minute)
+    python benchmarks/run.py --only plan,local --compare-src /tmp/before/src
+
+``--compare-src DIR`` also runs the local CPU benchmark and the profiles against another
+source tree (``DIR`` holds a ``cloudinary_presets`` package, e.g. from
+``git worktree add /tmp/before <rev>``: pass ``/tmp/before/src``), side by side.
+``--no-extrapolate`` measures the sequential 5,000-preset runs at 50 ms latency too
+(another ten minutes or more) instead of extrapolating them. ``--from-json results.json``
+renders ``RESULTS.md`` again from an earlier run's raw numbers, measuring nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_apply
+import bench_local
+import bench_plan
+import bench_profile
+import bench_upload
+from common import HERE, fmt_seconds, log, machine, table
+
+SECTIONS = ("plan", "apply", "local", "upload", "profile")
+
+
+def _config(quick: bool, extrapolate: bool) -> dict[str, Any]:
+    if quick:
+        return {
+            "plan": {"sizes": [50], "latencies": [0, 50], "extrapolate_over": 10**9, "repeats": 1},
+            "apply": {
+                "sizes": [20],
+                "latencies": [0, 50],
+                "extrapolate_over": 10**9,
+                "quota_n": 40,
+            },
+            "local": {"n": 500, "repeats": 1, "help_runs": 3},
+            "upload": {"count": 10, "latencies": [50]},
+            "profile": {"n": 500},
+        }
+    over = 1000 if extrapolate else 10**9
+    return {
+        "plan": {
+            "sizes": [100, 1000, 5000],
+            "latencies": [0, 50],
+            "extrapolate_over": over,
+            "repeats": 3,
+        },
+        "apply": {
+            "sizes": [100, 1000, 5000],
+            "latencies": [0, 50],
+            "extrapolate_over": over,
+            "quota_n": 200,
+        },
+        "local": {"n": 10_000, "repeats": 3, "help_runs": 10},
+        "upload": {"count": 100, "latencies": [0, 50]},
+        "profile": {"n": 10_000},
+    }
+
+
+def _warm_bytecode(compare_src: str | None) -> None:
+    """Compile the package (and the compared one) once, as any first run would: with
+    PYTHONDONTWRITEBYTECODE set, every start-up would otherwise recompile it."""
+    spec = importlib.util.find_spec("cloudinary_presets")
+    assert spec is not None
+    assert spec.submodule_search_locations
+    for path in [*spec.submodule_search_locations, *([compare_src] if compare_src else [])]:
+        compileall.compile_dir(path, quiet=1)
+
+
+def _load() -> str:
+    if not hasattr(os, "getloadavg"):
+        return "n/a"
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+METHOD = """\
+How the numbers are made (details in `benchmarks/README.md`):
+
+* **Emulator in its own process** for plan, apply and upload: `presets emulator --port 0`
+  (in-memory SQLite), driven through its `/_emulator` control API (seed, faults, quota,
+  stats). Latency is the emulator's fault rule `{"kind": "latency", "latency_ms": 50}` on every
+  API request. The local CPU benchmark and the profiles use an in-process emulator only to
+  build the remote listing, outside the timed part.
+* **Admin API calls** are the emulator's own counters (`GET /_emulator/stats`, the difference
+  before/after each run), never the client's.
+* **Every measurement is a fresh interpreter** (`benchmarks/worker.py`); *wall time* is the whole
+  process (start-up, imports, work, exit) unless a column says otherwise; *peak RSS* is that
+  process's `VmHWM`, its peak resident set since `exec` (interpreter and imports included),
+  so peaks are never shared.
+* **Naive SDK** = `benchmarks/naive_sdk.py` (official `cloudinary` SDK): list the names (pages
+  of 500), `cloudinary.api.upload_preset(name)` for each, then `create_upload_preset` /
+  `update_upload_preset` one at a time. **per-GET (our client)** = our transport, one
+  `GET /upload_presets/<name>` per definition (what a Terraform provider's refresh does).
+* Ratios are computed from the same run's numbers. Values marked † are extrapolated (see the
+  note under the table); everything else was measured in this run.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run for CI")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated subset of {', '.join(SECTIONS)}",
+    )
+    parser.add_argument(
+        "--compare-src", help="another source tree to compare the local CPU numbers with"
+    )
+    parser.add_argument(
+        "--no-extrapolate", action="store_true", help="measure every sequential run at 50 ms"
+    )
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        help="measure nothing: render RESULTS.md again from a results.json of an earlier run",
+    )
+    args = parser.parse_args(argv)
+    if args.from_json:
+        data = json.loads(args.from_json.read_text(encoding="utf-8"))
+        sections = {name: REPORTS[name](data["sections"][name]) for name in data["sections"]}
+        args.out.write_text(render(data, sections), encoding="utf-8")
+        log(f"wrote {args.out} from {args.from_json}")
+        return 0
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(unknown)}")
+    config = _config(args.quick, not args.no_extrapolate)
+    compare = str(Path(args.compare_src).resolve()) if args.compare_src else None
+    started = time.perf_counter()
+    load_before = _load()
+    _warm_bytecode(compare)
+    info = machine()
+    log(f"benchmarks: {', '.join(only)}{' (quick)' if args.quick else ''} on {info['cpu']}")
+    data: dict[str, Any] = {"machine": info, "quick": args.quick, "config": config, "sections": {}}
+    sections: dict[str, str] = {}
+    if "plan" in only:
+        data["sections"]["plan"] = bench_plan.run(**config["plan"])
+        sections["plan"] = bench_plan.report(data["sections"]["plan"])
+    if "apply" in only:
+        data["sections"]["apply"] = bench_apply.run(**config["apply"])
+        sections["apply"] = bench_apply.report(data["sections"]["apply"])
+    if "local" in only:
+        data["sections"]["local"] = bench_local.run(**config["local"], compare_src=compare)
+        sections["local"] = bench_local.report(data["sections"]["local"])
+    if "upload" in only:
+        data["sections"]["upload"] = bench_upload.run(**config["upload"])
+        sections["upload"] = bench_upload.report(data["sections"]["upload"])
+    if "profile" in only:
+        data["sections"]["profile"] = bench_profile.run(**config["profile"], compare_src=compare)
+        sections["profile"] = bench_profile.report(data["sections"]["profile"])
+    elapsed = time.perf_counter() - started
+    data["seconds"] = elapsed
+    data["load_average"] = {"before": load_before, "after": _load()}
+    args.out.write_text(render(data, sections), encoding="utf-8")
+    args.out.with_name("results.json").write_text(
+        json.dumps(data, indent=1, default=str), encoding="utf-8"
+    )
+    for name in sections:
+        print(f"\n## {name}\n\n{sections[name]}")
+    log(f"wrote {args.out} ({fmt_seconds(elapsed)})")
+    return 0
+
+
+REPORTS = {
+    "plan": bench_plan.report,
+    "apply": bench_apply.report,
+    "local": bench_local.report,
+    "upload": bench_upload.report,
+    "profile": bench_profile.report,
+}
+
+TITLES = {
+    "plan": (
+        "Plan cost versus the number of remote presets",
+        "Same N definitions (10 % edited) and N remote presets for every variant. The physical "
+        "limit is ceil(N/500) list calls (500 presets per page).",
+    ),
+    "apply": (
+        "Apply cost: N changes at parallelism 1, 4, 8",
+        "Half of the N changes are creates, half updates (the remote holds the odd presets with "
+        "other settings). Every run starts from the same emulator state; the emulator's `writes` "
+        "counter is checked to equal N.",
+    ),
+    "local": (
+        "Local CPU: load + validate + diff, and start-up",
+        "Files generated in a temporary directory (8 families of realistic presets, comments, "
+        "flow and block YAML); best of the repeated runs, CPU time in brackets.",
+    ),
+    "upload": ("Upload throughput", "Every upload is signed and counted by the emulator."),
+    "profile": (
+        "Profiles of the hot paths",
+        "pyinstrument, one run each; see the optimisation notes in `benchmarks/README.md`.",
+    ),
+}
+
+
+def render(data: dict[str, Any], sections: dict[str, str]) -> str:
+    info = data["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `python benchmarks/run.py{' --quick' if data['quick'] else ''}` on "
+        f"{info['date']} "
+        f"in {fmt_seconds(data['seconds'])}. Load average (1/5/15 min) before: "
+        f"{data['load_average']['before']}, after: {data['load_average']['after']} "
+        "(other processes on the machine disturb wall times; CPU times are given where it "
+        "matters).",
+        "",
+        "## Machine",
+        "",
+        table(["", ""], [[k, v] for k, v in info.items()]),
+        "",
+        "## Method",
+        "",
+        METHOD,
+    ]
+    for number, name in enumerate(sections, start=1):
+        title, intro = TITLES[name]
+        lines += [f"## {number}. {title}", "", intro, "", sections[name], ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
