@@ -131,7 +131,12 @@ def _run_phase(
         report.not_attempted.extend(queue)
 
 
-def verify(plan_writes: Sequence[Change], remote: RemotePresets, desired: Mapping[str, Preset], ignore: Sequence[str]) -> dict[str, list[FieldChange]]:
+def verify(
+    plan_writes: Sequence[Change],
+    remote: RemotePresets,
+    desired: Mapping[str, Preset],
+    ignore: Sequence[str],
+) -> dict[str, list[FieldChange]]:
     """Re-read the remote once and report, per preset, what Cloudinary stored differently."""
     snapshot = remote.snapshot(ignore)
     mismatches: dict[str, list[FieldChange]] = {}
@@ -145,6 +150,8 @@ def verify(plan_writes: Sequence[Change], remote: RemotePresets, desired: Mappin
         if current is None:
             mismatches[change.remote_name] = [FieldChange("(preset)", None, "missing", "not found after write")]
             continue
+        if current.fingerprint == change.after:
+            continue  # stored exactly what was sent: nothing to diff
         # notes describe a plan's direction (stored -> sent): "moderation added" for a
         # moderation Cloudinary dropped would say the opposite of what happened
         differences = [replace(f, note="") for f in preset_changes(current.preset, wanted)]
