@@ -41,7 +41,15 @@ REPO = Path(__file__).resolve().parent.parent
 _LOOPBACK = {"127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1"}
 _real_connect = socket.socket.connect
 _ENV_PREFIXES = ("CLOUDINARY_", "GITHUB_", "PRESETS_")
-_ENV_NAMES = ("CI", "NO_COLOR", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+_ENV_NAMES = (
+    "CI",
+    "NO_COLOR",
+    "REQUESTS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+)
 
 
 def _guarded_connect(self: socket.socket, address: Any) -> None:
@@ -52,7 +60,9 @@ def _guarded_connect(self: socket.socket, address: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     import os
 
     for name in list(os.environ):

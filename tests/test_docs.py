@@ -30,7 +30,8 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 @pytest.mark.parametrize(("name", "command"), _commands(cli))
 def test_every_command_is_documented_and_has_help(name, command):
     assert f"presets {name}" in README, f"README does not mention `presets {name}`"
-    assert command.help and len(command.help.strip()) > 20, f"`presets {name}` has no help text"
+    assert command.help, f"`presets {name}` has no help text"
+    assert len(command.help.strip()) > 20, f"`presets {name}` has almost no help text"
 
 
 @pytest.mark.parametrize("field", [f.alias or n for n, f in Settings.model_fields.items()])
@@ -49,7 +50,14 @@ def test_every_lint_is_documented(lint_id):
 
 
 @pytest.mark.parametrize(
-    "code", [errors.EXIT_OK, errors.EXIT_ERROR, errors.EXIT_CHANGES, errors.EXIT_REFUSED, errors.EXIT_USAGE]
+    "code",
+    [
+        errors.EXIT_OK,
+        errors.EXIT_ERROR,
+        errors.EXIT_CHANGES,
+        errors.EXIT_REFUSED,
+        errors.EXIT_USAGE,
+    ],
 )
 def test_every_exit_code_is_in_the_table(code):
     assert re.search(rf"^\| {code} \|", README, re.MULTILINE)
@@ -58,8 +66,10 @@ def test_every_exit_code_is_in_the_table(code):
 def test_quickstart_is_two_commands_and_ci_runs_the_readme_test_command():
     quickstart = README.split("## Quickstart", 1)[1].split("## Contents", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", quickstart, re.DOTALL)
-    assert len(blocks) == 2 and all(len(b.strip().splitlines()) == 1 for b in blocks)
-    assert "presets apply --yes" in blocks[0] and "presets plan" in blocks[0]
+    assert len(blocks) == 2
+    assert all(len(b.strip().splitlines()) == 1 for b in blocks)
+    assert "presets apply --yes" in blocks[0]
+    assert "presets plan" in blocks[0]
     test_command = blocks[1].strip().split("&&")[-1].strip()
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert test_command in [line.strip() for line in ci.splitlines()]

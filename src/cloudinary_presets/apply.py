@@ -51,7 +51,10 @@ class ApplyReport:
 
     def summary(self) -> str:
         total = len(self.done) + len(self.failed) + len(self.not_attempted)
-        text = f"applied {len(self.done)}/{total} change(s) in {self.seconds:.1f}s ({self.calls} Admin API calls)"
+        text = (
+            f"applied {len(self.done)}/{total} change(s) in {self.seconds:.1f}s "
+            f"({self.calls} Admin API calls)"
+        )
         if self.failed:
             text += f"; {len(self.failed)} failed"
         if self.not_attempted:
@@ -60,7 +63,7 @@ class ApplyReport:
 
 
 def parallelism_for(requested: int, remaining: int | None) -> int:
-    """Slow down as the hourly quota runs low, so a big apply does not hit the wall at full speed."""
+    """Slow down as the hourly quota runs low: a big apply must not hit the wall at full speed."""
     if remaining is None:
         return requested
     if remaining < 25:
@@ -125,7 +128,7 @@ def _run_phase(
                 try:
                     future.result()
                     report.done.append(change)
-                except Exception as error:  # noqa: BLE001 - recorded, not raised
+                except Exception as error:
                     report.failed.append((change, str(error)))
             running.clear()
         report.not_attempted.extend(queue)
@@ -144,11 +147,15 @@ def verify(
         current = snapshot.presets.get(change.remote_name)
         if change.action == DELETE:
             if current is not None:
-                mismatches[change.remote_name] = [FieldChange("(preset)", "present", None, "still exists after delete")]
+                mismatches[change.remote_name] = [
+                    FieldChange("(preset)", "present", None, "still exists after delete")
+                ]
             continue
         wanted = desired[change.remote_name]
         if current is None:
-            mismatches[change.remote_name] = [FieldChange("(preset)", None, "missing", "not found after write")]
+            mismatches[change.remote_name] = [
+                FieldChange("(preset)", None, "missing", "not found after write")
+            ]
             continue
         if current.fingerprint == change.after:
             continue  # stored exactly what was sent: nothing to diff
@@ -182,9 +189,14 @@ def apply_plan(
     writes = plan.writes
     first = [c for c in writes if c.action in (CREATE, UPDATE)]
     deletes = [c for c in writes if c.action == DELETE]
-    options = {"parallelism": parallelism, "continue_on_error": continue_on_error, "on_event": on_event, "stop": stop}
+    options = {
+        "parallelism": parallelism,
+        "continue_on_error": continue_on_error,
+        "on_event": on_event,
+        "stop": stop,
+    }
     _run_phase(first, remote, desired, report, **options)  # type: ignore[arg-type]
-    if report.failed and not continue_on_error or report.interrupted:
+    if (report.failed and not continue_on_error) or report.interrupted:
         report.not_attempted.extend(deletes)
     else:
         _run_phase(deletes, remote, desired, report, **options)  # type: ignore[arg-type]
@@ -213,7 +225,10 @@ def _failure_message(report: ApplyReport) -> str:
     for name, fields in report.mismatches.items():
         lines.append(f"  {name}: Cloudinary stored something other than what was sent:")
         for f in fields:
-            lines.append(f"    {f.path}: sent {f.after!r}, stored {f.before!r}" + (f" ({f.note})" if f.note else ""))
+            lines.append(
+                f"    {f.path}: sent {f.after!r}, stored {f.before!r}"
+                + (f" ({f.note})" if f.note else "")
+            )
     if report.mismatches:
         lines.append(
             "  (a setting that needs an add-on the environment has not enabled, such as "

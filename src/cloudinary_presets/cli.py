@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -54,8 +54,19 @@ def cli() -> None:
 def project_options(func: Any) -> Any:
     """Where the definitions are, and which environment resolves them (no network)."""
     decorators = [
-        click.option("--env", "env_name", metavar="NAME", help="Environment from cloudinary-presets.yaml (overrides and variables)."),
-        click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="Project root (where cloudinary-presets.yaml and .presets/ live)."),
+        click.option(
+            "--env",
+            "env_name",
+            metavar="NAME",
+            help="Environment from cloudinary-presets.yaml (overrides and variables).",
+        ),
+        click.option(
+            "--root",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=Path("."),
+            show_default=True,
+            help="Project root (where cloudinary-presets.yaml and .presets/ live).",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -154,13 +165,48 @@ _TARGET_HELP = (
 def target_options(func: Any) -> Any:
     """Options every remote command shares: where the definitions are, and the target."""
     decorators = [
-        click.option("--env", "env_name", metavar="NAME", help="Environment from cloudinary-presets.yaml."),
-        click.option("--url", metavar="CLOUDINARY_URL", help="cloudinary://KEY:SECRET@CLOUD[?upload_prefix=...] (prefer the CLOUDINARY_URL variable: arguments show in `ps`)."),
-        click.option("--profile", metavar="NAME", is_flag=False, flag_value="__default__", default=None, help="A cloudinary-cli saved configuration (`--profile` alone: the saved default)."),
-        click.option("--emulator", "use_emulator", is_flag=True, help="Use the embedded local emulator on purpose (required in CI)."),
-        click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="Project root (where cloudinary-presets.yaml and .presets/ live)."),
-        click.option("--presets-dir", type=click.Path(path_type=Path), default=None, help="Presets folder (default: presets_dir from the configuration, else presets/)."),
-        click.option("--debug", is_flag=True, help="Log every HTTP call (method, path, status, time, quota) to stderr, secrets redacted."),
+        click.option(
+            "--env", "env_name", metavar="NAME", help="Environment from cloudinary-presets.yaml."
+        ),
+        click.option(
+            "--url",
+            metavar="CLOUDINARY_URL",
+            help="cloudinary://KEY:SECRET@CLOUD[?upload_prefix=...] (prefer the CLOUDINARY_URL "
+            "variable: arguments show in `ps`).",
+        ),
+        click.option(
+            "--profile",
+            metavar="NAME",
+            is_flag=False,
+            flag_value="__default__",
+            default=None,
+            help="A cloudinary-cli saved configuration (`--profile` alone: the saved default).",
+        ),
+        click.option(
+            "--emulator",
+            "use_emulator",
+            is_flag=True,
+            help="Use the embedded local emulator on purpose (required in CI).",
+        ),
+        click.option(
+            "--root",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=Path("."),
+            show_default=True,
+            help="Project root (where cloudinary-presets.yaml and .presets/ live).",
+        ),
+        click.option(
+            "--presets-dir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Presets folder (default: presets_dir from the configuration, else presets/).",
+        ),
+        click.option(
+            "--debug",
+            is_flag=True,
+            help="Log every HTTP call (method, path, status, time, quota) to stderr, secrets "
+            "redacted.",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -239,18 +285,58 @@ def _github_summary(markdown: str) -> None:
 
 @cli.command()
 @target_options
-@click.option("--only", multiple=True, metavar="GLOB", help="Limit the plan to presets whose name matches (repeatable).")
-@click.option("--prune/--no-prune", default=None, help="Delete remote presets no file defines (default: `prune` in the configuration, else off).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-@click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON, mode 0600) for `presets apply PLAN`.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="GLOB",
+    help="Limit the plan to presets whose name matches (repeatable).",
+)
+@click.option(
+    "--prune/--no-prune",
+    default=None,
+    help="Delete remote presets no file defines (default: `prune` in the configuration, else off).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Save the plan (JSON, mode 0600) for `presets apply PLAN`.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error."
+)
 @click.option("--verbose", "-v", is_flag=True, help="Also list unchanged presets.")
-@click.option("--labels", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="JSON lines of moderation labels: show what each moderation change decides differently.")
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSON lines of moderation labels: show what each moderation change decides differently.",
+)
 @click.option("--all-envs", is_flag=True, help="Plan every environment of cloudinary-presets.yaml.")
-@click.option("--base", "base_rev", metavar="REV", help="No credentials: diff the definitions at git REV against the work tree.")
-def plan(only: tuple[str, ...], prune: bool | None, fmt: str, out_path: Path | None,
-         detailed_exitcode: bool, verbose: bool, labels: Path | None, all_envs: bool,
-         base_rev: str | None, **opts: Any) -> None:
+@click.option(
+    "--base",
+    "base_rev",
+    metavar="REV",
+    help="No credentials: diff the definitions at git REV against the work tree.",
+)
+def plan(
+    only: tuple[str, ...],
+    prune: bool | None,
+    fmt: str,
+    out_path: Path | None,
+    detailed_exitcode: bool,
+    verbose: bool,
+    labels: Path | None,
+    all_envs: bool,
+    base_rev: str | None,
+    **opts: Any,
+) -> None:
     """Show what `apply` would change in the target product environment.
 
     Reads every remote preset with the fewest Admin API calls (pages of 500) and diffs
@@ -288,12 +374,16 @@ def plan(only: tuple[str, ...], prune: bool | None, fmt: str, out_path: Path | N
             title = f"Environment {name}: " if all_envs else ""
             OUT.echo(render_plan(result, fmt, verbose=verbose, title=title))
     if fmt == "json" and all_envs:
-        OUT.echo(json.dumps({"environments": {k: v.to_dict() for k, v in results.items()}}, indent=2))
+        OUT.echo(
+            json.dumps({"environments": {k: v.to_dict() for k, v in results.items()}}, indent=2)
+        )
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         from cloudinary_presets.renderers.markdown import render_markdown
 
         for name, result in results.items():
-            _github_summary(render_markdown(result, title=f"Preset plan, environment {name}" if name else ""))
+            _github_summary(
+                render_markdown(result, title=f"Preset plan, environment {name}" if name else "")
+            )
     if out_path is not None and results:
         save_plan(next(iter(results.values())), out_path)
         OUT.err(f"saved the plan to {out_path} (apply it with `presets apply {out_path}`)")
@@ -303,8 +393,14 @@ def plan(only: tuple[str, ...], prune: bool | None, fmt: str, out_path: Path | N
         raise SystemExit(EXIT_CHANGES)
 
 
-def _plan_one(opts: dict[str, Any], fmt: str, only: tuple[str, ...], prune: bool | None,
-              base_rev: str | None, samples: Any) -> Any:
+def _plan_one(
+    opts: dict[str, Any],
+    fmt: str,
+    only: tuple[str, ...],
+    prune: bool | None,
+    base_rev: str | None,
+    samples: Any,
+) -> Any:
     """One environment's plan: against git REV (no credentials) or against its target."""
     from cloudinary_presets.workflow import make_plan, plan_impact
 
@@ -319,7 +415,9 @@ def _plan_one(opts: dict[str, Any], fmt: str, only: tuple[str, ...], prune: bool
         return plan_against_revision(project, spec, os.environ, base_rev)
     session = Session(opts, machine_output=fmt != "text")
     try:
-        planned = make_plan(session.project, session.spec, session.target, os.environ, only=only, prune=prune)
+        planned = make_plan(
+            session.project, session.spec, session.target, os.environ, only=only, prune=prune
+        )
     finally:
         session.close()
     return plan_impact(planned, samples) if samples else planned.plan
@@ -331,7 +429,9 @@ def render_plan(result: Any, fmt: str, *, verbose: bool = False, title: str = ""
     if fmt == "markdown":
         from cloudinary_presets.renderers.markdown import render_markdown
 
-        return render_markdown(result, title=f"{title}preset plan for {result.target.description}" if title else "")
+        return render_markdown(
+            result, title=f"{title}preset plan for {result.target.description}" if title else ""
+        )
     from cloudinary_presets.renderers.text import render_text
 
     return render_text(result, style=OUT.style, verbose=verbose)
@@ -346,7 +446,11 @@ class ApplyConsole:
     Per-preset lines off a TTY; a one-line counter on a TTY.
     """
 
-    VERBS = {"create": "created", "update": "updated", "delete": "deleted"}
+    VERBS: ClassVar[dict[str, str]] = {
+        "create": "created",
+        "update": "updated",
+        "delete": "deleted",
+    }
 
     def __init__(self, target: Any, *, yes: bool) -> None:
         self.target = target
@@ -381,13 +485,19 @@ class ApplyConsole:
         change = event.change
         if event.kind == "start":
             if self.tty:
-                click.echo(f"\r[{self.finished}/{self.total}] {change.action} {change.remote_name}...\033[K", nl=False)
+                click.echo(
+                    f"\r[{self.finished}/{self.total}] {change.action} "
+                    f"{change.remote_name}...\033[K",
+                    nl=False,
+                )
             return
         self.finished += 1
         if event.kind == "done":
             line = OUT.style(f"{self.VERBS[change.action]} {change.remote_name}", fg="green")
         else:
-            line = OUT.style(f"FAILED {change.action} {change.remote_name}: {event.message}", fg="red")
+            line = OUT.style(
+                f"FAILED {change.action} {change.remote_name}: {event.message}", fg="red"
+            )
         if self.tty:
             click.echo("\r\033[K", nl=False)
         OUT.echo(line)
@@ -398,13 +508,41 @@ class ApplyConsole:
 @target_options
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Override the safety thresholds and the quota check.")
-@click.option("--only", multiple=True, metavar="GLOB", help="Limit to presets whose name matches (repeatable).")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="GLOB",
+    help="Limit to presets whose name matches (repeatable).",
+)
 @click.option("--prune/--no-prune", default=None, help="Delete remote presets no file defines.")
-@click.option("--parallelism", type=click.IntRange(1, 32), default=4, show_default=True, help="Concurrent writes (lowered automatically when the quota runs low).")
-@click.option("--continue-on-error", is_flag=True, help="Keep applying other changes after a failure.")
-@click.option("--lock-timeout", type=click.FloatRange(0), default=0.0, show_default=True, help="Seconds to wait for another apply of this checkout.")
-def apply(plan_file: Path | None, yes: bool, force: bool, only: tuple[str, ...], prune: bool | None,
-          parallelism: int, continue_on_error: bool, lock_timeout: float, **opts: Any) -> None:
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Concurrent writes (lowered automatically when the quota runs low).",
+)
+@click.option(
+    "--continue-on-error", is_flag=True, help="Keep applying other changes after a failure."
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another apply of this checkout.",
+)
+def apply(
+    plan_file: Path | None,
+    yes: bool,
+    force: bool,
+    only: tuple[str, ...],
+    prune: bool | None,
+    parallelism: int,
+    continue_on_error: bool,
+    lock_timeout: float,
+    **opts: Any,
+) -> None:
     """Apply the definitions to the target (or exactly a saved PLAN_FILE).
 
     Computes and shows the plan, asks for confirmation on a terminal (--yes skips it;
@@ -416,8 +554,10 @@ def apply(plan_file: Path | None, yes: bool, force: bool, only: tuple[str, ...],
 
     if plan_file and (only or prune is not None):
         # silently applying the whole saved plan would do more than the person asked for
-        raise click.UsageError("--only and --prune/--no-prune cannot change a saved plan; "
-                               "make a new one with `presets plan --only ... --out PLAN`")
+        raise click.UsageError(
+            "--only and --prune/--no-prune cannot change a saved plan; "
+            "make a new one with `presets plan --only ... --out PLAN`"
+        )
     saved = load_plan(plan_file) if plan_file else None
     session = Session(opts)
     console = ApplyConsole(session.target, yes=yes)
@@ -430,15 +570,24 @@ def apply(plan_file: Path | None, yes: bool, force: bool, only: tuple[str, ...],
     }
     try:
         if saved is not None:
-            result, report = apply_saved(saved, session.project, session.spec, session.target, os.environ, **common)
+            result, report = apply_saved(
+                saved, session.project, session.spec, session.target, os.environ, **common
+            )
             if report is None:
                 OUT.echo("No changes. The remote matches the definitions.")
                 return
             console.total = len(result.writes)
         else:
             result, report = apply_interactive(
-                session.project, session.spec, session.target, os.environ,
-                confirm=console.confirm, show=console.show, only=only, prune=prune, **common,
+                session.project,
+                session.spec,
+                session.target,
+                os.environ,
+                confirm=console.confirm,
+                show=console.show,
+                only=only,
+                prune=prune,
+                **common,
             )
             if report is None:
                 if result.has_changes:
@@ -449,7 +598,8 @@ def apply(plan_file: Path | None, yes: bool, force: bool, only: tuple[str, ...],
         session.close()
     OUT.echo(OUT.style(f"Apply complete: {report.summary()}.", bold=True, fg="green"))
     if report.reconciled:
-        OUT.echo(f"  (reconciled after a lost response, no duplicate created: {', '.join(report.reconciled)})")
+        names = ", ".join(report.reconciled)
+        OUT.echo(f"  (reconciled after a lost response, no duplicate created: {names})")
 
 
 # --------------------------------------------------------------------------- import
@@ -469,13 +619,22 @@ def import_(names: tuple[str, ...], everything: bool, force: bool, **opts: Any) 
 
     session = Session(opts)
     try:
-        written = import_presets(session.project, session.spec, session.target, os.environ,
-                                 names=names, everything=everything, force=force)
+        written = import_presets(
+            session.project,
+            session.spec,
+            session.target,
+            os.environ,
+            names=names,
+            everything=everything,
+            force=force,
+        )
     finally:
         session.close()
     for item in written:
         OUT.echo(f"imported {item.remote_name} -> {item.path}")
-    OUT.echo(f"{len(written)} preset(s) imported; run `presets plan` to check that nothing changes.")
+    OUT.echo(
+        f"{len(written)} preset(s) imported; run `presets plan` to check that nothing changes."
+    )
 
 
 # --------------------------------------------------------------------------- upload, resolve
@@ -495,24 +654,61 @@ def _upload_line(path: str, result: Any) -> str:
     statuses = ", ".join(f"{m.get('kind')} {m.get('status')}" for m in result.moderation)
     moderation = f"  moderation: {statuses}" if statuses else ""
     color = "red" if result.rejected else "green"
-    return OUT.style(f"{path} -> {result.public_id}", fg=color) + f"  {result.secure_url}{moderation}"
+    return (
+        OUT.style(f"{path} -> {result.public_id}", fg=color) + f"  {result.secure_url}{moderation}"
+    )
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("--preset", "preset_name", required=True, metavar="NAME", help="The preset, by the name in its file.")
+@click.option(
+    "--preset",
+    "preset_name",
+    required=True,
+    metavar="NAME",
+    help="The preset, by the name in its file.",
+)
 @click.option("--public-id", metavar="ID", help="Public ID (one file only).")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Tag to add (repeatable).")
-@click.option("--context", "contexts", multiple=True, metavar="K=V", help="Context key=value (repeatable).")
-@click.option("--verify", is_flag=True, help="First check (one Admin API call) that the remote preset matches its definition.")
+@click.option(
+    "--context", "contexts", multiple=True, metavar="K=V", help="Context key=value (repeatable)."
+)
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="First check (one Admin API call) that the remote preset matches its definition.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--allow-rejected", is_flag=True, help="Exit 0 even when moderation rejects an upload.")
-@click.option("--parallelism", type=click.IntRange(1, 16), default=4, show_default=True, help="Concurrent uploads.")
-@click.option("--resource-type", type=click.Choice(["auto", "image", "video", "raw"]), default="auto", show_default=True)
+@click.option(
+    "--allow-rejected", is_flag=True, help="Exit 0 even when moderation rejects an upload."
+)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="Concurrent uploads.",
+)
+@click.option(
+    "--resource-type",
+    type=click.Choice(["auto", "image", "video", "raw"]),
+    default="auto",
+    show_default=True,
+)
 @target_options
-def upload(files: tuple[str, ...], preset_name: str, public_id: str | None, tags: tuple[str, ...],
-           contexts: tuple[str, ...], verify: bool, as_json: bool, allow_rejected: bool,
-           parallelism: int, resource_type: str, **opts: Any) -> None:
+def upload(
+    files: tuple[str, ...],
+    preset_name: str,
+    public_id: str | None,
+    tags: tuple[str, ...],
+    contexts: tuple[str, ...],
+    verify: bool,
+    as_json: bool,
+    allow_rejected: bool,
+    parallelism: int,
+    resource_type: str,
+    **opts: Any,
+) -> None:
     """Upload FILES (paths or URLs) with a preset resolved by name.
 
     Checks locally what Cloudinary would refuse before sending anything. Exit 1 if an
@@ -530,7 +726,14 @@ def upload(files: tuple[str, ...], preset_name: str, public_id: str | None, tags
         if verify:
             uploader.verify(uploader.resolve(preset_name))
         outcomes = upload_many(
-            uploader, files, preset_name, public_id, tags, context, resource_type, parallelism,
+            uploader,
+            files,
+            preset_name,
+            public_id,
+            tags,
+            context,
+            resource_type,
+            parallelism,
             lines_to_stderr=as_json,
         )
     finally:
@@ -539,14 +742,26 @@ def upload(files: tuple[str, ...], preset_name: str, public_id: str | None, tags
     rejected = [f for f, r in outcomes if not isinstance(r, Exception) and r.rejected]
     if as_json:
         OUT.echo(json.dumps([_upload_json(f, r) for f, r in outcomes], indent=2))
-    OUT.err(f"{len(outcomes) - len(failed)}/{len(outcomes)} uploaded; {len(rejected)} rejected by moderation; {len(failed)} failed")
+    OUT.err(
+        f"{len(outcomes) - len(failed)}/{len(outcomes)} uploaded; {len(rejected)} rejected by "
+        f"moderation; {len(failed)} failed"
+    )
     if failed or (rejected and not allow_rejected):
         raise SystemExit(EXIT_ERROR)
 
 
-def upload_many(uploader: Any, files: tuple[str, ...], preset_name: str, public_id: str | None,
-                tags: tuple[str, ...], context: dict[str, str], resource_type: str,
-                parallelism: int, *, lines_to_stderr: bool = False) -> list[tuple[str, Any]]:
+def upload_many(
+    uploader: Any,
+    files: tuple[str, ...],
+    preset_name: str,
+    public_id: str | None,
+    tags: tuple[str, ...],
+    context: dict[str, str],
+    resource_type: str,
+    parallelism: int,
+    *,
+    lines_to_stderr: bool = False,
+) -> list[tuple[str, Any]]:
     """Bounded concurrent uploads; one line per file as each finishes (a bar on a TTY).
 
     The lines go to stderr on a TTY (under the bar) and with ``lines_to_stderr`` (--json,
@@ -555,21 +770,33 @@ def upload_many(uploader: Any, files: tuple[str, ...], preset_name: str, public_
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     def one(path: str) -> Any:
-        return uploader.upload(path, preset=preset_name, public_id=public_id, tags=list(tags),
-                               context=context, resource_type=resource_type)
+        return uploader.upload(
+            path,
+            preset=preset_name,
+            public_id=public_id,
+            tags=list(tags),
+            context=context,
+            resource_type=resource_type,
+        )
 
     results: dict[str, Any] = {}
     tty = sys.stdout.isatty()
     to_stderr = tty or lines_to_stderr
     with ThreadPoolExecutor(max_workers=parallelism) as pool:
         futures = {pool.submit(one, f): f for f in files}
-        with click.progressbar(length=len(files), label="uploading", file=sys.stderr) if tty else _NullBar() as bar:
+        with (
+            click.progressbar(length=len(files), label="uploading", file=sys.stderr)
+            if tty
+            else _NullBar() as bar
+        ):
             for future in as_completed(futures):
                 path = futures[future]
                 try:
                     result = future.result()
                     results[path] = result
-                    OUT.err(_upload_line(path, result)) if to_stderr else OUT.echo(_upload_line(path, result))
+                    OUT.err(_upload_line(path, result)) if to_stderr else OUT.echo(
+                        _upload_line(path, result)
+                    )
                 except PresetsError as exc:
                     results[path] = exc
                     OUT.err(OUT.style(f"{path}: FAILED: {exc}", fg="red"))
@@ -625,7 +852,9 @@ def render(name: str | None, env_name: str | None, root: Path) -> None:
     from cloudinary_presets.workflow import render_definitions
 
     project = Project.open(root)
-    OUT.echo(render_definitions(project, project.environment(env_name), os.environ, name).rstrip("\n"))
+    OUT.echo(
+        render_definitions(project, project.environment(env_name), os.environ, name).rstrip("\n")
+    )
 
 
 @cli.group()
@@ -635,7 +864,13 @@ def moderation() -> None:
 
 @moderation.command("simulate")
 @click.option("--preset", "preset_name", required=True, metavar="NAME")
-@click.option("--labels", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=True, help="JSON lines: Cloudinary moderation_labels, upload responses, or Rekognition DetectModerationLabels output.")
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="JSON lines: Cloudinary moderation_labels, upload responses, or Rekognition "
+    "DetectModerationLabels output.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @target_options
 def simulate(preset_name: str, labels: Path, as_json: bool, **opts: Any) -> None:
@@ -646,11 +881,22 @@ def simulate(preset_name: str, labels: Path, as_json: bool, **opts: Any) -> None
     samples = read_samples(labels)
     session = Session(opts, machine_output=as_json)
     try:
-        result = simulate_preset(session.project, session.spec, session.target, os.environ, preset_name, samples)
+        result = simulate_preset(
+            session.project, session.spec, session.target, os.environ, preset_name, samples
+        )
     finally:
         session.close()
     if as_json:
-        OUT.echo(json.dumps({"preset": result.preset.remote_name, "remote_exists": result.remote_exists, **result.impact.to_dict()}, indent=2))
+        OUT.echo(
+            json.dumps(
+                {
+                    "preset": result.preset.remote_name,
+                    "remote_exists": result.remote_exists,
+                    **result.impact.to_dict(),
+                },
+                indent=2,
+            )
+        )
         return
     remote = "remote" if result.remote_exists else "remote (preset not created yet)"
     OUT.echo(f"Preset {result.preset.remote_name}: definition vs {remote}")
@@ -678,14 +924,52 @@ def _cloud_account(value: str) -> Any:
 
 @cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Bind address (loopback only unless --allow-remote).")
-@click.option("--allow-remote", is_flag=True, help="Allow a non-loopback bind address (the emulator has no real security).")
-@click.option("--data", type=click.Path(path_type=Path, dir_okay=False), default=None, help="SQLite file for state (default: in memory).")
-@click.option("--cloud", "clouds", multiple=True, metavar="NAME:KEY:SECRET", help="A cloud and its credentials (repeatable; default: the demo cloud).")
-@click.option("--labels", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="JSON lines of {sha256, labels} moderation labels.")
-@click.option("--quota", type=click.IntRange(0), default=2000, show_default=True, help="Admin API calls per hour per cloud.")
-def emulator(port: int, host: str, allow_remote: bool, data: Path | None, clouds: tuple[str, ...],
-             labels: Path | None, quota: int) -> None:
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Bind address (loopback only unless --allow-remote).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a non-loopback bind address (the emulator has no real security).",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="SQLite file for state (default: in memory).",
+)
+@click.option(
+    "--cloud",
+    "clouds",
+    multiple=True,
+    metavar="NAME:KEY:SECRET",
+    help="A cloud and its credentials (repeatable; default: the demo cloud).",
+)
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="JSON lines of {sha256, labels} moderation labels.",
+)
+@click.option(
+    "--quota",
+    type=click.IntRange(0),
+    default=2000,
+    show_default=True,
+    help="Admin API calls per hour per cloud.",
+)
+def emulator(
+    port: int,
+    host: str,
+    allow_remote: bool,
+    data: Path | None,
+    clouds: tuple[str, ...],
+    labels: Path | None,
+    quota: int,
+) -> None:
     """Run a local Cloudinary (Admin API presets + Upload API) for development and tests.
 
     The first line printed is the CLOUDINARY_URL that reaches the first cloud.
@@ -694,8 +978,15 @@ def emulator(port: int, host: str, allow_remote: bool, data: Path | None, clouds
 
     accounts = [_cloud_account(c) for c in clouds] or None
     try:
-        emu = Emulator(db_path=str(data) if data else ":memory:", clouds=accounts, host=host, port=port,
-                       quota_per_hour=quota, allow_remote=allow_remote, labels_file=labels)
+        emu = Emulator(
+            db_path=str(data) if data else ":memory:",
+            clouds=accounts,
+            host=host,
+            port=port,
+            quota_per_hour=quota,
+            allow_remote=allow_remote,
+            labels_file=labels,
+        )
     except (ValueError, OSError) as exc:
         raise click.UsageError(str(exc)) from None
     for line in emu.startup_lines():

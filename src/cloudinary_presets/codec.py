@@ -35,8 +35,8 @@ from cloudinary_presets.transformations import (
 UNORDERED_LISTS = frozenset({"tags", "allowed_formats", "categorization"})
 #: preset-level keys that Cloudinary echoes inside ``settings``
 _LEVEL_IN_SETTINGS = ("disallow_public_id", "live", "parameter_whitelist")
-_TRUE = frozenset({True, 1, "1", "true", "True", "TRUE"})
-_FALSE = frozenset({False, 0, "0", "false", "False", "FALSE"})
+_TRUE = frozenset({True, "1", "true", "True", "TRUE"})
+_FALSE = frozenset({False, "0", "false", "False", "FALSE"})
 #: upload parameter -> its wire encoding (``wire_kind`` reads the field metadata each call)
 _KINDS: dict[str, Wire] = {key: wire_kind(attr) for key, attr in SETTING_KEYS.items()}
 
@@ -72,8 +72,9 @@ def encode_value(kind: Wire, value: Any) -> Any:
         return ",".join(value)
     if kind is Wire.KEY_VALUE:
         return "|".join(
-            # as the SDK does, lists are JSON then escaped like any value ("a|b" inside must not split)
-            f"{k}={_escape(_compact(v) if isinstance(v, list) else v)}" for k, v in value.items()
+            # as the SDK does: lists are JSON, then escaped like any value ("a|b" must not split)
+            f"{k}={_escape(_compact(v) if isinstance(v, list) else v)}"
+            for k, v in value.items()
         )
     if kind is Wire.HEADERS:
         return "\n".join(f"{k}: {v}" for k, v in value.items())
@@ -121,7 +122,7 @@ def to_bool(value: Any) -> bool:
 
 
 def _split_unescaped(text: str, sep: str) -> list[str]:
-    return [p for p in re.split(rf"(?<!\\){re.escape(sep)}", text)]
+    return re.split(rf"(?<!\\){re.escape(sep)}", text)
 
 
 def _key_values(value: Any, *, allow_lists: bool) -> dict[str, Any]:
@@ -355,7 +356,7 @@ def _validate_remote(data: dict[str, Any], unreadable: list[tuple[str, str]]) ->
 def _encode_back(key: str, value: Any) -> Any:
     try:
         return encode_value(_KINDS[key], value)
-    except Exception:  # noqa: BLE001 - any shape we cannot re-encode is kept as JSON
+    except Exception:
         return value
 
 
@@ -403,7 +404,9 @@ def canonical(preset: Preset) -> dict[str, Any]:
     settings = {k: _canonical_setting(k, v) for k, v in sorted(preset.settings_dict().items())}
     if settings:
         out["settings"] = settings
-    extra = {k: _canonical_extra(v) for k, v in sorted(preset.extra_settings.items()) if not _empty(v)}
+    extra = {
+        k: _canonical_extra(v) for k, v in sorted(preset.extra_settings.items()) if not _empty(v)
+    }
     if extra:
         out["extra_settings"] = extra
     return out
@@ -422,4 +425,3 @@ def canonical_fingerprint(canon: Mapping[str, Any]) -> str:
 
 def same(a: Preset, b: Preset) -> bool:
     return canonical(a) == canonical(b)
-

@@ -30,13 +30,15 @@ class Safety(StrictModel):
         30.0,
         ge=0,
         le=100,
-        description="Refuse plans that update more than this share of managed presets (unless --force).",
+        description="Refuse plans that update more than this share of managed presets (unless "
+        "--force).",
     )
     max_delete_percent: float = Field(
         30.0,
         ge=0,
         le=100,
-        description="Refuse plans that delete more than this share of managed presets (unless --force).",
+        description="Refuse plans that delete more than this share of managed presets (unless "
+        "--force).",
     )
     min_existing: int = Field(
         10,
@@ -48,7 +50,8 @@ class Safety(StrictModel):
 class ModerationConfig(StrictModel):
     extra_categories: list[str] = Field(
         default_factory=list,
-        description="Rekognition category names to accept beyond the built-in taxonomy (newer AWS labels).",
+        description="Rekognition category names to accept beyond the built-in taxonomy (newer AWS "
+        "labels).",
     )
 
 
@@ -84,19 +87,22 @@ class Environment(StrictModel):
     )
     emulator: bool = Field(
         False,
-        description="Use the embedded local emulator for this environment (demos, CI without secrets).",
+        description="Use the embedded local emulator for this environment (demos, CI without "
+        "secrets).",
     )
     name_prefix: str = Field(
         "",
         pattern=r"^[A-Za-z0-9_-]{0,64}$",
-        description="Prefix added to every preset name in this environment (remote name = prefix + name).",
+        description="Prefix added to every preset name in this environment (remote name = prefix "
+        "+ name).",
     )
     variables: dict[str, str] = Field(
         default_factory=dict, description="Values for ${name} references in definitions."
     )
     overrides: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Per-preset values deep-merged over the definitions (maps merge, lists replace).",
+        description="Per-preset values deep-merged over the definitions (maps merge, lists "
+        "replace).",
     )
     prune: bool | None = Field(
         None, description="Override the project's prune setting for this environment."
@@ -126,11 +132,13 @@ class ProjectConfig(StrictModel):
     )
     prune: bool = Field(
         False,
-        description="Delete remote presets that no file defines (unmanaged presets are only listed otherwise).",
+        description="Delete remote presets that no file defines (unmanaged presets are only "
+        "listed otherwise).",
     )
     ignore: list[str] = Field(
         default_factory=list,
-        description="Globs of remote preset names that are never read into a plan or touched (e.g. ml_default).",
+        description="Globs of remote preset names that are never read into a plan or touched "
+        "(e.g. ml_default).",
     )
     protect: list[str] = Field(
         default_factory=list,

@@ -77,7 +77,7 @@ def display_value(key: str, value: Any) -> Any:
     if key in URL_KEYS and isinstance(value, str):
         return redact_url(value)
     if key == "headers" and isinstance(value, dict):
-        return {k: "***" for k in value}
+        return dict.fromkeys(value, "***")
     if _SECRETISH.search(key) and isinstance(value, str):
         return f"(redacted, sha256:{_digest(value)})"
     return value
@@ -138,9 +138,7 @@ def moderation_changes(before: Moderation | None, after: Moderation | None) -> l
         if moderator.kind in REKOGNITION_KINDS:
             changes.extend(_threshold_changes(moderator.kind, old, moderator))
         elif old is not None and old.argument != moderator.argument:
-            changes.append(
-                FieldChange(f"{moderator.kind}", old.argument, moderator.argument)
-            )
+            changes.append(FieldChange(f"{moderator.kind}", old.argument, moderator.argument))
     for moderator in b_chain:
         if moderator.kind in REKOGNITION_KINDS and moderator.kind not in a_kinds:
             changes.extend(_threshold_changes(moderator.kind, moderator, None))
@@ -176,7 +174,11 @@ def _threshold_changes(kind: str, before: Any, after: Any) -> list[FieldChange]:
             eff_a, rule_a = effective(category, a)
             note = _strictness(eff_b, eff_a)
             if not has_a:
-                fallback = f"the {rule_a} threshold" if rule_a != "default" else f"the default {DEFAULT_THRESHOLD}"
+                fallback = (
+                    f"the {rule_a} threshold"
+                    if rule_a != "default"
+                    else f"the default {DEFAULT_THRESHOLD}"
+                )
                 note = f"back to {fallback}" + (f", {note}" if note else "")
         changes.append(
             FieldChange(

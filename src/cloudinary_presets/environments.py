@@ -76,7 +76,12 @@ def environment_spec(loaded: LoadedConfig, name: str | None) -> EnvironmentSpec:
 
 
 def _merge(
-    base: Any, override: Any, path: Path, marks: dict[Path, Mark], source: Document, source_path: Path
+    base: Any,
+    override: Any,
+    path: Path,
+    marks: dict[Path, Mark],
+    source: Document,
+    source_path: Path,
 ) -> Any:
     """Deep-merge ``override`` into ``base``; record the override's marks for merged paths."""
     mark = source.marks.get(source_path)
@@ -97,8 +102,16 @@ def _merge(
     return copy.deepcopy(override)
 
 
-def _remark(value: Any, path: Path, marks: dict[Path, Mark], source: Document, source_path: Path) -> None:
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+def _remark(
+    value: Any, path: Path, marks: dict[Path, Mark], source: Document, source_path: Path
+) -> None:
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
     for key, item in items:
         mark = source.marks.get(source_path + (key,))
         if mark is not None:
@@ -121,12 +134,18 @@ class _Substitution:
             if ref.startswith("env:"):
                 var = ref[4:]
                 if not _ENV_NAME.match(var):
-                    return self._fail(path, f"${{{ref}}}: {var!r} is not an environment variable name")
+                    return self._fail(
+                        path, f"${{{ref}}}: {var!r} is not an environment variable name"
+                    )
                 if var not in self.environ:
                     return self._fail(path, f"${{{ref}}}: environment variable {var} is not set")
                 return self.environ[var]
             if not _NAME.match(ref):
-                return self._fail(path, f"${{{ref}}} is not a variable reference (use ${{name}} or ${{env:NAME}}; $${{ for a literal)")
+                return self._fail(
+                    path,
+                    f"${{{ref}}} is not a variable reference (use ${{name}} or ${{env:NAME}}; "
+                    f"$${{ for a literal)",
+                )
             if ref not in self.spec.variables:
                 env = f"environment '{self.spec.name}'" if self.spec.name else "no environment"
                 known = sorted(self.spec.variables)
@@ -169,19 +188,24 @@ def resolve_documents(
     problems: list[Problem] = []
     # only string names: a malformed `name: []` is the schema's to report, not a crash here
     names = {
-        d.data["name"] for d in documents if isinstance(d.data, dict) and isinstance(d.data.get("name"), str)
+        d.data["name"]
+        for d in documents
+        if isinstance(d.data, dict) and isinstance(d.data.get("name"), str)
     }
     config_doc = loaded.document
     for preset_name in spec.overrides:
         if preset_name not in names:
             where = (
-                config_doc.location(("environments", spec.name or "", "overrides", preset_name), key=True)
+                config_doc.location(
+                    ("environments", spec.name or "", "overrides", preset_name), key=True
+                )
                 if config_doc
                 else None
             )
             problems.append(
                 Problem(
-                    f"override for unknown preset {preset_name!r}{suggest(preset_name, sorted(n for n in names if isinstance(n, str)))}",
+                    f"override for unknown preset {preset_name!r}"
+                    + suggest(preset_name, sorted(n for n in names if isinstance(n, str))),
                     where,
                     f"environments.{spec.name}.overrides.{preset_name}",
                 )
@@ -214,5 +238,12 @@ def check_remote_names(spec: EnvironmentSpec, names: list[tuple[str, Location | 
     too_long = [(n, loc) for n, loc in names if len(remote_name(spec, n)) > 255]
     if too_long:
         raise DefinitionError(
-            [Problem(f"remote name {remote_name(spec, n)!r} is longer than 255 characters", loc, "name") for n, loc in too_long]
+            [
+                Problem(
+                    f"remote name {remote_name(spec, n)!r} is longer than 255 characters",
+                    loc,
+                    "name",
+                )
+                for n, loc in too_long
+            ]
         )

@@ -8,8 +8,8 @@ at ``REV`` stand in for the remote: every difference is rendered exactly like a 
 from __future__ import annotations
 
 import subprocess
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from cloudinary_presets.codec import fingerprint
@@ -30,7 +30,9 @@ def _git(root: Path, *args: str) -> bytes:
         raise UsageError("--base needs git, which is not installed") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git {' '.join(args[:2])} failed: {message[-1] if message else done.returncode}")
+        raise UsageError(
+            f"git {' '.join(args[:2])} failed: {message[-1] if message else done.returncode}"
+        )
     return done.stdout
 
 
@@ -66,7 +68,11 @@ def plan_against_revision(
     except DefinitionError as exc:
         raise PresetsError(f"the definitions at {revision} cannot be read:\n{exc}") from None
     resolved, problems = resolve_documents(documents, spec, project.loaded, environ)
-    report = check_documents(resolved, extra_categories=project.loaded.config.moderation.extra_categories, errors=problems)
+    report = check_documents(
+        resolved,
+        extra_categories=project.loaded.config.moderation.extra_categories,
+        errors=problems,
+    )
     base = {}
     protected = []
     for definition in report.presets:
@@ -74,11 +80,13 @@ def plan_against_revision(
         base[name] = RemotePreset(name, definition.preset, fingerprint(definition.preset))
         if definition.preset.protect:
             protected.append(name)
-    warnings = tuple(
-        f"at {revision}: {p.render()}" for p in report.errors
-    )
+    warnings = tuple(f"at {revision}: {p.render()}" for p in report.errors)
     target = TargetInfo(
-        f"definitions at {revision} (no credentials used)", "(git)", "(git)", "", spec.name,
+        f"definitions at {revision} (no credentials used)",
+        "(git)",
+        "(git)",
+        "",
+        spec.name,
         git_revision=revision,
     )
     # a preset protected at the base revision may not disappear in the work tree

@@ -30,7 +30,8 @@ except ImportError:  # pragma: no cover - Windows
 def _holder(path: Path) -> str:
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
-        return f"{info.get('who')} (pid {info.get('pid')} on {info.get('host')}, since {info.get('since')})"
+        who, pid, host, since = (info.get(k) for k in ("who", "pid", "host", "since"))
+        return f"{who} (pid {pid} on {host}, since {since})"
     except (OSError, ValueError):
         return "another process"
 
@@ -43,7 +44,9 @@ def _user() -> str:
 
 
 @contextmanager
-def apply_lock(state_dir: Path, *, timeout: float = 0.0, operation: str = "apply") -> Iterator[None]:
+def apply_lock(
+    state_dir: Path, *, timeout: float = 0.0, operation: str = "apply"
+) -> Iterator[None]:
     """Hold the checkout's apply lock, waiting up to ``timeout`` seconds for it."""
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "apply.lock"

@@ -866,11 +866,13 @@ class Settings(StrictModel):
     filename_override: Text | None = S("File name used for downloads (fl_attachment).", Wire.STRING)
     discard_original_filename: bool | None = S("Do not keep the original file name.", Wire.BOOL)
     overwrite: bool | None = S(
-        "Replace an existing asset with the same public ID (default true for signed uploads; always false for unsigned).",
+        "Replace an existing asset with the same public ID (default true for signed uploads; "
+        "always false for unsigned).",
         Wire.BOOL,
     )
     type: Literal["upload", "private", "authenticated", "asset"] | None = S(
-        "Delivery type: upload (public), private, authenticated or asset. Changing it changes who can see assets.",
+        "Delivery type: upload (public), private, authenticated or asset. Changing it changes who "
+        "can see assets.",
         Wire.STRING,
     )
     access_mode: Literal["public", "authenticated"] | None = S(
@@ -907,7 +909,8 @@ class Settings(StrictModel):
         "Quality to use for this asset instead of q_auto's choice.", Wire.STRING
     )
     raw_convert: RawConvert | None = S(
-        "Generate a related file: aspose, google_speech[:vtt|:srt][:lang], extract_text, azure_video_indexer.",
+        "Generate a related file: aspose, google_speech[:vtt|:srt][:lang], extract_text, "
+        "azure_video_indexer.",
         Wire.STRING,
     )
     backup: bool | None = S("Back up uploaded assets.", Wire.BOOL)
@@ -946,7 +949,8 @@ class Settings(StrictModel):
 
     # Analysis and add-ons.
     moderation: ModerationField | None = S(
-        "Moderation: one moderator or a chain (manual last). Rekognition kinds take per-category thresholds.",
+        "Moderation: one moderator or a chain (manual last). Rekognition kinds take per-category "
+        "thresholds.",
         Wire.MODERATION,
     )
     categorization: Categorization | None = S(
@@ -997,11 +1001,13 @@ class Settings(StrictModel):
         "Return immediately and upload in the background.", Wire.BOOL, alias="async"
     )
     eval: Text | None = S(
-        "JavaScript run by Cloudinary on every upload to modify parameters (security-sensitive; redacted in plans).",
+        "JavaScript run by Cloudinary on every upload to modify parameters (security-sensitive; "
+        "redacted in plans).",
         Wire.STRING,
     )
     on_success: Text | None = S(
-        "JavaScript run by Cloudinary after a successful upload (security-sensitive; redacted in plans).",
+        "JavaScript run by Cloudinary after a successful upload (security-sensitive; redacted in "
+        "plans).",
         Wire.STRING,
     )
 
@@ -1099,14 +1105,16 @@ class Preset(StrictModel):
     """One upload preset, as written in ``presets/<name>.yaml``."""
 
     name: PresetName = Field(
-        description="The preset's name in Cloudinary (1 to 255 of A-Z a-z 0-9 _ -). Applications upload with this name."
+        description="The preset's name in Cloudinary (1 to 255 of A-Z a-z 0-9 _ -). Applications "
+        "upload with this name."
     )
     description: Text | None = Field(
         None, description="What the preset is for. Local only: never sent to Cloudinary."
     )
     unsigned: bool = Field(
         False,
-        description="Allow unsigned uploads (browsers, widgets). Anyone who knows the name can upload: restrict formats and moderate.",
+        description="Allow unsigned uploads (browsers, widgets). Anyone who knows the name can "
+        "upload: restrict formats and moderate.",
     )
     disallow_public_id: bool = Field(
         False,
@@ -1115,11 +1123,13 @@ class Preset(StrictModel):
     live: bool | None = Field(None, description="Use the preset for live streaming.")
     parameter_whitelist: ParameterWhitelist | None = Field(
         None,
-        description="Upload parameters a caller may pass with this preset ('none' for none). Unverified encoding: checked after apply.",
+        description="Upload parameters a caller may pass with this preset ('none' for none). "
+        "Unverified encoding: checked after apply.",
     )
     protect: bool = Field(
         False,
-        description="Local only: a plan may never delete this preset (like Terraform's prevent_destroy).",
+        description="Local only: a plan may never delete this preset (like Terraform's "
+        "prevent_destroy).",
     )
     ignore_lints: list[str] = Field(
         default_factory=list,
@@ -1131,7 +1141,8 @@ class Preset(StrictModel):
     )
     extra_settings: dict[str, ExtraValue] = Field(
         default_factory=dict,
-        description="Raw wire values for Cloudinary parameters this tool does not model yet; sent as given.",
+        description="Raw wire values for Cloudinary parameters this tool does not model yet; sent "
+        "as given.",
         json_schema_extra=_EXTRA_KEYS_SCHEMA,
     )
 

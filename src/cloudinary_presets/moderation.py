@@ -241,7 +241,7 @@ def parse_wire_moderator(
     if kind in REKOGNITION_KINDS:
         if len(args) % 2:
             raise ModerationError(f"{kind}: expected category:threshold pairs in {text!r}", sub)
-        return _rekognition(kind, zip(args[::2], args[1::2]), known, sub, text=True)
+        return _rekognition(kind, zip(args[::2], args[1::2], strict=True), known, sub, text=True)
     if kind == "duplicate" and len(args) == 1:
         return _duplicate(args[0], sub, text=True, known=known)
     if kind == "google_video_moderation":

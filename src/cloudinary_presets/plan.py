@@ -27,7 +27,13 @@ from cloudinary_presets.errors import PlanError, RefusedError
 from cloudinary_presets.model import Preset
 
 PLAN_FORMAT = 1
-CREATE, UPDATE, DELETE, UNCHANGED, UNMANAGED = "create", "update", "delete", "unchanged", "unmanaged"
+CREATE, UPDATE, DELETE, UNCHANGED, UNMANAGED = (
+    "create",
+    "update",
+    "delete",
+    "unchanged",
+    "unmanaged",
+)
 WRITE_ACTIONS = (CREATE, UPDATE, DELETE)
 _ORDER = {CREATE: 0, UPDATE: 1, DELETE: 2, UNCHANGED: 3, UNMANAGED: 4}
 PAGE_SIZE = 500
@@ -194,9 +200,7 @@ class Plan:
 
     def checksum(self) -> str:
         """sha256 of what the plan would do (actions, names, fingerprints), for review gates."""
-        essence = [
-            (c.action, c.remote_name, c.before, c.after) for c in self.changes if c.is_write
-        ]
+        essence = [(c.action, c.remote_name, c.before, c.after) for c in self.changes if c.is_write]
         text = json.dumps([self.target.cloud_name, self.definitions_digest, essence])
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
@@ -297,23 +301,52 @@ def build_plan(
         after = canonical_fingerprint(canon)
         if current is None:
             changes.append(
-                Change(CREATE, d.name, d.remote_name, tuple(canonical_changes(None, canon)),
-                       tuple(security_flags(None, d.preset)), None, after, d.file, d.line)
+                Change(
+                    CREATE,
+                    d.name,
+                    d.remote_name,
+                    tuple(canonical_changes(None, canon)),
+                    tuple(security_flags(None, d.preset)),
+                    None,
+                    after,
+                    d.file,
+                    d.line,
+                )
             )
             continue
         for key, reason in current.unreadable:
-            warnings.append(f"{d.remote_name}: remote setting `{key}` kept as a raw value ({reason})")
+            warnings.append(
+                f"{d.remote_name}: remote setting `{key}` kept as a raw value ({reason})"
+            )
         if current.fingerprint == after:
             changes.append(
-                Change(UNCHANGED, d.name, d.remote_name, (), (), current.fingerprint, after,
-                       d.file, d.line)
+                Change(
+                    UNCHANGED,
+                    d.name,
+                    d.remote_name,
+                    (),
+                    (),
+                    current.fingerprint,
+                    after,
+                    d.file,
+                    d.line,
+                )
             )
             continue
         fields = tuple(canonical_changes(canonical(current.preset), canon))
         flags = tuple(security_flags(current.preset, d.preset))
         changes.append(
-            Change(UPDATE, d.name, d.remote_name, fields, flags, current.fingerprint, after,
-                   d.file, d.line)
+            Change(
+                UPDATE,
+                d.name,
+                d.remote_name,
+                fields,
+                flags,
+                current.fingerprint,
+                after,
+                d.file,
+                d.line,
+            )
         )
     protected = []
     for name, current in sorted(remote.items()):
@@ -326,8 +359,13 @@ def build_plan(
             protected.append(name)
             continue
         changes.append(
-            Change(DELETE, name, name, tuple(preset_changes(current.preset, None)),
-                   before=current.fingerprint)
+            Change(
+                DELETE,
+                name,
+                name,
+                tuple(preset_changes(current.preset, None)),
+                before=current.fingerprint,
+            )
         )
     if protected:
         raise PlanError(
@@ -363,7 +401,10 @@ def check_safety(plan: Plan, safety: Safety, *, empty_definitions: bool = False)
             hint="check the presets folder; pass --force if deleting everything is intended",
         )
     if existing >= safety.min_existing and existing:
-        for action, limit in ((UPDATE, safety.max_update_percent), (DELETE, safety.max_delete_percent)):
+        for action, limit in (
+            (UPDATE, safety.max_update_percent),
+            (DELETE, safety.max_delete_percent),
+        ):
             share = 100.0 * counts[action] / existing
             if share > limit:
                 raise RefusedError(

@@ -8,6 +8,7 @@ secret), a fingerprint of every remote preset it read, and a digest of the defin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -34,10 +35,8 @@ def write_private(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -52,7 +52,9 @@ class Project:
     def environments(self) -> list[str]:
         return sorted(self.loaded.config.environments)
 
-    def report(self, spec: EnvironmentSpec, environ: Mapping[str, str], *, strict: bool = False) -> Report:
+    def report(
+        self, spec: EnvironmentSpec, environ: Mapping[str, str], *, strict: bool = False
+    ) -> Report:
         """Read, resolve for ``spec``, validate and lint every definition."""
         documents, problems, files = read_documents(self.presets_dir)
         resolved, env_problems = resolve_documents(documents, spec, self.loaded, environ)

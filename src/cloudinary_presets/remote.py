@@ -26,7 +26,9 @@ def read_remote(raw: dict[str, Any]) -> RemotePreset:
         decoded = decode(raw)
     except ValueError as exc:
         raise BadResponse(f"cannot read a remote preset: {exc}") from None
-    return RemotePreset(decoded.preset.name, decoded.preset, fingerprint(decoded.preset), decoded.unreadable)
+    return RemotePreset(
+        decoded.preset.name, decoded.preset, fingerprint(decoded.preset), decoded.unreadable
+    )
 
 
 class RemotePresets:

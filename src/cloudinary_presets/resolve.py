@@ -31,7 +31,9 @@ class ResolvedPreset:
 
     def summary(self) -> str:
         s = self.preset.settings
-        parts = [f"{'unsigned' if self.unsigned else 'signed'} preset {self.remote_name!r} ({self.file})"]
+        parts = [
+            f"{'unsigned' if self.unsigned else 'signed'} preset {self.remote_name!r} ({self.file})"
+        ]
         if self.preset.description:
             parts.append(f"  {self.preset.description}")
         if s.folder or s.asset_folder:
@@ -47,7 +49,9 @@ class ResolvedPreset:
         return "\n".join(parts)
 
 
-def definitions(project: Project, spec: EnvironmentSpec, environ: Mapping[str, str]) -> dict[str, ResolvedPreset]:
+def definitions(
+    project: Project, spec: EnvironmentSpec, environ: Mapping[str, str]
+) -> dict[str, ResolvedPreset]:
     """Every definition for ``spec``, by the name in its file."""
     return {
         d.name: ResolvedPreset(d.name, d.remote_name, d.preset, f"{d.file}:{d.line}")
@@ -67,5 +71,7 @@ def resolve_in(found: Mapping[str, ResolvedPreset], name: str, project: Project)
     return hit
 
 
-def resolve_preset(project: Project, spec: EnvironmentSpec, environ: Mapping[str, str], name: str) -> ResolvedPreset:
+def resolve_preset(
+    project: Project, spec: EnvironmentSpec, environ: Mapping[str, str], name: str
+) -> ResolvedPreset:
     return resolve_in(definitions(project, spec, environ), name, project)

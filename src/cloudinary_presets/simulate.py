@@ -68,7 +68,9 @@ def read_samples(path: Path) -> list[Sample]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError([Problem(f"cannot read the labels file: {exc}", Location(str(path)))]) from None
+        raise DefinitionError(
+            [Problem(f"cannot read the labels file: {exc}", Location(str(path)))]
+        ) from None
     samples, problems = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -108,7 +110,9 @@ def read_samples(path: Path) -> list[Sample]:
     return samples
 
 
-def rekognition_thresholds(moderation: Moderation | None, kind: str = "aws_rek") -> dict[str, float | None] | None:
+def rekognition_thresholds(
+    moderation: Moderation | None, kind: str = "aws_rek"
+) -> dict[str, float | None] | None:
     """The Rekognition thresholds of a chain, or None when it has no Rekognition step."""
     if moderation is None:
         return None
@@ -135,8 +139,16 @@ class Impact:
     def to_dict(self) -> dict[str, Any]:
         return {
             "samples": self.samples,
-            "before": {"approved": self.samples - self.before_rejected, "rejected": self.before_rejected, "moderated": self.before_moderated},
-            "after": {"approved": self.samples - self.after_rejected, "rejected": self.after_rejected, "moderated": self.after_moderated},
+            "before": {
+                "approved": self.samples - self.before_rejected,
+                "rejected": self.before_rejected,
+                "moderated": self.before_moderated,
+            },
+            "after": {
+                "approved": self.samples - self.after_rejected,
+                "rejected": self.after_rejected,
+                "moderated": self.after_moderated,
+            },
             "newly_rejected": len(self.newly_rejected),
             "newly_approved": len(self.newly_approved),
             "categories_causing_rejections": dict(self.rejecting_categories.most_common()),
@@ -172,12 +184,18 @@ def _top(counter: Counter[str]) -> str:
 
 
 def compare(
-    before: Moderation | None, after: Moderation | None, samples: Iterable[Sample], *, kind: str = "aws_rek"
+    before: Moderation | None,
+    after: Moderation | None,
+    samples: Iterable[Sample],
+    *,
+    kind: str = "aws_rek",
 ) -> Impact:
     """Decide every sample under both moderations; count outcomes and flips."""
     b_thresholds = rekognition_thresholds(before, kind)
     a_thresholds = rekognition_thresholds(after, kind)
-    impact = Impact(before_moderated=b_thresholds is not None, after_moderated=a_thresholds is not None)
+    impact = Impact(
+        before_moderated=b_thresholds is not None, after_moderated=a_thresholds is not None
+    )
     for sample in samples:
         impact.samples += 1
         b = decide(b_thresholds, sample.labels) if b_thresholds is not None else None

@@ -38,7 +38,9 @@ class Target:
     emulator: Emulator | None = None
     _transports: list[Transport] = field(default_factory=list)
 
-    def transport(self, *, timeout: tuple[float, float] = (5.0, 30.0), retry: RetryPolicy | None = None) -> Transport:
+    def transport(
+        self, *, timeout: tuple[float, float] = (5.0, 30.0), retry: RetryPolicy | None = None
+    ) -> Transport:
         transport = Transport(self.credentials, timeout=timeout, retry=retry)
         self._transports.append(transport)
         return transport
@@ -84,7 +86,11 @@ def start_emulator(root: Path, environment: str | None = None) -> tuple[Emulator
 
     state = ensure_state_dir(root)
     cloud = _emulator_cloud(environment)
-    account = DEMO_CLOUD if cloud == DEMO_CLOUD.name else CloudAccount(cloud, DEMO_CLOUD.api_key, DEMO_CLOUD.api_secret)
+    account = (
+        DEMO_CLOUD
+        if cloud == DEMO_CLOUD.name
+        else CloudAccount(cloud, DEMO_CLOUD.api_key, DEMO_CLOUD.api_secret)
+    )
     db = state / EMULATOR_DB
     emulator = Emulator(db_path=str(db), clouds=[account]).start()
     credentials = parse_cloudinary_url(emulator.cloudinary_url(cloud), "embedded emulator")
@@ -94,7 +100,8 @@ def start_emulator(root: Path, environment: str | None = None) -> tuple[Emulator
 
 def describe(credentials: Credentials, environment: str | None) -> str:
     env = f"environment '{environment}': " if environment else ""
-    return f"{env}cloud '{credentials.cloud_name}' at {credentials.api_host} (credentials from {credentials.source})"
+    where = f"cloud '{credentials.cloud_name}' at {credentials.api_host}"
+    return f"{env}{where} (credentials from {credentials.source})"
 
 
 def open_target(
@@ -157,4 +164,3 @@ def same_target(a: TargetInfo, b: TargetInfo) -> list[str]:
     if (a.environment or None) != (b.environment or None):
         reasons.append(f"environment {a.environment!r} vs {b.environment!r}")
     return reasons
-

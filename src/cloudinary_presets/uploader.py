@@ -46,7 +46,8 @@ class PresetDrift(PresetsError):
     def __init__(self, name: str, changes: list[FieldChange]) -> None:
         self.changes = changes
         lines = "\n".join(
-            f"  {c.path}: {c.note}" if c.path == "(preset)"
+            f"  {c.path}: {c.note}"
+            if c.path == "(preset)"
             else f"  {c.path}: remote {c.before!r}, definition {c.after!r}"
             for c in changes
         )
@@ -101,7 +102,9 @@ def _read_file(file: FileLike) -> tuple[bytes | str | IO[bytes], str | None, byt
     """(what to send, a file name, the first bytes for format detection)."""
     if isinstance(file, bytes):
         return file, None, file[:64]
-    if isinstance(file, str) and file.startswith(("http://", "https://", "data:", "s3://", "gs://")):
+    if isinstance(file, str) and file.startswith(
+        ("http://", "https://", "data:", "s3://", "gs://")
+    ):
         return file, None, None
     if isinstance(file, (str, os.PathLike)):
         path = Path(file)
@@ -124,7 +127,9 @@ class Uploader:
     an environment and a target you opened yourself.
     """
 
-    def __init__(self, project: Project, spec: EnvironmentSpec, target: Target, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self, project: Project, spec: EnvironmentSpec, target: Target, environ: Mapping[str, str]
+    ) -> None:
         self.project = project
         self.spec = spec
         self.target = target
@@ -153,9 +158,15 @@ class Uploader:
         project = Project.open(Path(root))
         spec = project.environment(env)
         target = open_target(
-            root=project.root, environ=environ, home=Path.home(), url=url, profile=profile,
-            environment=spec.name, env_credentials=spec.credentials,
-            env_emulator=spec.emulator, force_emulator=emulator,
+            root=project.root,
+            environ=environ,
+            home=Path.home(),
+            url=url,
+            profile=profile,
+            environment=spec.name,
+            env_credentials=spec.credentials,
+            env_emulator=spec.emulator,
+            force_emulator=emulator,
         )
         return cls(project, spec, target, environ)
 
@@ -194,7 +205,9 @@ class Uploader:
 
     # -- uploading -----------------------------------------------------------------
 
-    def params_for(self, preset: ResolvedPreset, signed: bool, params: Mapping[str, Any]) -> dict[str, Any]:
+    def params_for(
+        self, preset: ResolvedPreset, signed: bool, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
         """Wire parameters for one upload; refuses what the preset or the mode forbids."""
         given = {k: v for k, v in params.items() if v is not None and v != [] and v != {}}
         if not signed:
@@ -203,14 +216,21 @@ class Uploader:
                 raise UsageError(
                     f"unsigned uploads may not pass {', '.join(refused)} (Cloudinary ignores or "
                     f"rejects them); allowed: {', '.join(sorted(UNSIGNED_PARAMS))}",
-                    hint="move them into the preset's settings, or upload signed (with the API secret)",
+                    hint="move them into the preset's settings, or upload signed (with the API "
+                    "secret)",
                 )
         if "public_id" in given and preset.preset.disallow_public_id and not signed:
-            raise UsageError(f"preset {preset.name!r} has disallow_public_id: uploads cannot choose a public_id")
+            raise UsageError(
+                f"preset {preset.name!r} has disallow_public_id: uploads cannot choose a public_id"
+            )
         out: dict[str, Any] = {"upload_preset": preset.remote_name}
         for key, value in given.items():
             attr = SETTING_KEYS.get(key)
-            out[key] = encode_value(wire_kind(attr), value) if attr and not isinstance(value, str) else value
+            out[key] = (
+                encode_value(wire_kind(attr), value)
+                if attr and not isinstance(value, str)
+                else value
+            )
         return out
 
     def upload(
@@ -245,18 +265,26 @@ class Uploader:
                     f"{filename or 'the file'} is {fmt}; preset {resolved.name!r} accepts only "
                     f"{', '.join(allowed)} (Cloudinary would reject it)"
                 )
-        all_params = {"public_id": public_id, "tags": list(tags) if tags else None, "context": dict(context) if context else None, **params}
+        all_params = {
+            "public_id": public_id,
+            "tags": list(tags) if tags else None,
+            "context": dict(context) if context else None,
+            **params,
+        }
         wire = self.params_for(resolved, signed, all_params)
         if verify:
             self.verify(resolved)
         try:
-            response = self._upload.upload(content, wire, resource_type=resource_type, signed=signed, filename=filename)
+            response = self._upload.upload(
+                content, wire, resource_type=resource_type, signed=signed, filename=filename
+            )
         except BadRequest as exc:
             if "preset not found" in exc.cloudinary_message.lower():
                 raise NotFound(
                     f"Cloudinary has no preset {resolved.remote_name!r} in cloud "
                     f"{credentials.cloud_name!r} ({exc.cloudinary_message})",
-                    status=exc.status, request_id=exc.request_id,
+                    status=exc.status,
+                    request_id=exc.request_id,
                     hint="apply the definitions first: presets apply",
                 ) from None
             raise

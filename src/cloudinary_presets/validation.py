@@ -88,7 +88,9 @@ def _strip(annotation: Any) -> Any:
     while True:
         args = [a for a in get_args(annotation) if a is not type(None)]
         origin = get_origin(annotation)
-        if origin is Annotated or (origin is not None and origin not in (list, dict, tuple) and args):
+        if origin is Annotated or (
+            origin is not None and origin not in (list, dict, tuple) and args
+        ):
             annotation = args[0]
             continue
         return annotation

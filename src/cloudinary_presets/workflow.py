@@ -18,7 +18,13 @@ from typing import Any
 from cloudinary_presets.apply import ApplyReport, Event, apply_plan
 from cloudinary_presets.diff import preset_changes
 from cloudinary_presets.environments import EnvironmentSpec
-from cloudinary_presets.errors import NotFound, PresetsError, RefusedError, StalePlanError, UsageError
+from cloudinary_presets.errors import (
+    NotFound,
+    PresetsError,
+    RefusedError,
+    StalePlanError,
+    UsageError,
+)
 from cloudinary_presets.lock import apply_lock
 from cloudinary_presets.model import NAME_PATTERN, Preset
 from cloudinary_presets.plan import (
@@ -75,7 +81,9 @@ def make_plan(
         only=only,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    return Planned(plan, {d.remote_name: d.preset for d in desired}, remote, snapshot, spec, len(desired))
+    return Planned(
+        plan, {d.remote_name: d.preset for d in desired}, remote, snapshot, spec, len(desired)
+    )
 
 
 def plan_impact(planned: Planned, samples: Sequence[Sample]) -> Plan:
@@ -83,7 +91,8 @@ def plan_impact(planned: Planned, samples: Sequence[Sample]) -> Plan:
     impact: dict[str, Any] = {}
     for change in planned.plan.writes:
         if change.action == DELETE or not any(
-            f.path == "settings.moderation" or f.path.startswith(("aws_rek", "aws_rek_video")) for f in change.fields
+            f.path == "settings.moderation" or f.path.startswith(("aws_rek", "aws_rek_video"))
+            for f in change.fields
         ):
             continue
         current = planned.snapshot.presets.get(change.remote_name)
@@ -146,8 +155,12 @@ def apply_interactive(
         if not planned.plan.has_changes or not confirm(planned.plan):
             return planned.plan, None
         return planned.plan, _execute(
-            planned, project, force=True, parallelism=parallelism,
-            continue_on_error=continue_on_error, on_event=on_event,
+            planned,
+            project,
+            force=True,
+            parallelism=parallelism,
+            continue_on_error=continue_on_error,
+            on_event=on_event,
         )
 
 
@@ -171,14 +184,18 @@ def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
             wanted = planned.desired.get(change.remote_name)
             if wanted is not None:
                 fields = preset_changes(current.preset, wanted)
-                detail = "; differs now in " + ", ".join(f.path for f in fields[:6]) if fields else ""
+                detail = (
+                    "; differs now in " + ", ".join(f.path for f in fields[:6]) if fields else ""
+                )
             reasons.append(
                 f"{change.remote_name}: changed on the remote since the plan "
-                f"(was {change.before[:19]}…, now {fingerprint[:19] if fingerprint else None}…){detail}"
+                f"(was {change.before[:19]}…, now {(fingerprint or 'none')[:19]}…){detail}"
             )
     if not reasons and planned.plan.checksum() != saved.checksum():
         added = sorted(
-            c.remote_name for c in planned.plan.writes if c.remote_name not in {w.remote_name for w in saved.writes}
+            c.remote_name
+            for c in planned.plan.writes
+            if c.remote_name not in {w.remote_name for w in saved.writes}
         )
         reasons.append(
             "the plan computed now differs from the saved one"
@@ -220,8 +237,12 @@ def apply_saved(
         if not planned.plan.has_changes:
             return planned.plan, None
         return planned.plan, _execute(
-            planned, project, force=force, parallelism=parallelism,
-            continue_on_error=continue_on_error, on_event=on_event,
+            planned,
+            project,
+            force=force,
+            parallelism=parallelism,
+            continue_on_error=continue_on_error,
+            on_event=on_event,
         )
 
 
@@ -265,9 +286,12 @@ def import_presets(
         name = remote_name
         if spec.name_prefix:
             if not remote_name.startswith(spec.name_prefix):
-                problems.append(f"{remote_name}: does not start with this environment's prefix {spec.name_prefix!r}")
+                problems.append(
+                    f"{remote_name}: does not start with this environment's prefix "
+                    f"{spec.name_prefix!r}"
+                )
                 continue
-            name = remote_name[len(spec.name_prefix):]
+            name = remote_name[len(spec.name_prefix) :]
         if not re.fullmatch(NAME_PATTERN, name):  # a file name too: never "../x" or "a/b"
             problems.append(
                 f"{remote_name}: {name!r} cannot be a definition's name (1 to 255 of A-Z a-z "
@@ -278,7 +302,9 @@ def import_presets(
         # --force replaces the file that defines the preset: a second file would duplicate it
         path = Path(defined.file) if defined is not None else project.presets_dir / _file_name(name)
         if defined is not None and not force:
-            problems.append(f"{remote_name}: already defined in {defined.file} (use --force to overwrite)")
+            problems.append(
+                f"{remote_name}: already defined in {defined.file} (use --force to overwrite)"
+            )
             continue
         if path.exists() and not force:
             problems.append(f"{remote_name}: {path} exists (use --force to overwrite)")
@@ -312,7 +338,6 @@ def _existing(project: Project, spec: EnvironmentSpec, environ: Mapping[str, str
 def _schema_path(project: Project, path: Path) -> str:
     schemas = project.root / "schemas" / "preset.schema.json"
     return os.path.relpath(schemas, path.parent).replace(os.sep, "/")
-
 
 
 # --------------------------------------------------------------------------- moderation, render

@@ -29,7 +29,9 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     needs_quotes = resolve_plain(value) != value or value != value.strip() or value == ""
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if needs_quotes else None)
+    return dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style='"' if needs_quotes else None
+    )
 
 
 def _list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.Node:
@@ -93,10 +95,19 @@ def preset_data(preset: Preset) -> dict[str, Any]:
 
 
 def dump_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
 
 
-def dump_preset(preset: Preset, *, schema: str = "../schemas/preset.schema.json", header: str = "") -> str:
+def dump_preset(
+    preset: Preset, *, schema: str = "../schemas/preset.schema.json", header: str = ""
+) -> str:
     """A complete preset file: modeline, optional comment header, the preset."""
     lines = MODELINE.format(schema=schema)
     if header:

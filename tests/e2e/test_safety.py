@@ -80,7 +80,8 @@ def test_deletes_over_30_percent_need_force(ten, project_dir, emulator):
     )
     assert names(emulator) == TEN
     # the refused plan is shown first, so the person sees what was refused
-    assert "- delete p00" in result.stdout and "Plan: 0 to create, 0 to update, 4 to delete." in result.stdout
+    assert "- delete p00" in result.stdout
+    assert "Plan: 0 to create, 0 to update, 4 to delete." in result.stdout
 
     write(project_dir, "p00", "name: p00\nsettings:\n  folder: v1-p00\n  tags: [t]\n")
     result = ten("apply", "--yes", "--prune")  # 3/10

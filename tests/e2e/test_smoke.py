@@ -9,7 +9,11 @@ def test_apply_then_plan_is_empty(project_dir, remote_cli, emulator):
     assert first.stdout.splitlines()[0].startswith("Target: cloud 'demo' at http://127.0.0.1")
     applied = remote_cli("apply", "--yes")
     assert applied.exit_code == 0, applied.output
-    assert sorted(p["name"] for p in emulator.presets("demo")) == ["avatar", "product-images", "ugc-moderated"]
+    assert sorted(p["name"] for p in emulator.presets("demo")) == [
+        "avatar",
+        "product-images",
+        "ugc-moderated",
+    ]
     again = remote_cli("plan", "--detailed-exitcode")
     assert again.exit_code == 0, again.output
     assert "No changes" in again.stdout

@@ -6,7 +6,6 @@ The emulator serves two clouds with different credentials; the configuration poi
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,7 +86,9 @@ def _by_name(emu: Emulator, cloud: str) -> dict[str, dict]:
 def test_each_environment_gets_its_names_and_overrides(envs_project, cli, clouds):
     staging = cli("apply", "--yes")  # default_environment: staging
     assert staging.exit_code == 0, staging.output
-    assert staging.stdout.splitlines()[0].startswith("Target: environment 'staging': cloud 'stg-cloud'")
+    assert staging.stdout.splitlines()[0].startswith(
+        "Target: environment 'staging': cloud 'stg-cloud'"
+    )
     production = cli("apply", "--yes", "--env", "production")
     assert production.exit_code == 0, production.output
 
@@ -97,9 +98,14 @@ def test_each_environment_gets_its_names_and_overrides(envs_project, cli, clouds
     assert sorted(prod) == ["avatar", "ugc"]
     # the override replaced the chain (lists replace) in staging only
     assert stg["stg_ugc"]["settings"]["moderation"] == "aws_rek:explicit_nudity:0.6|manual"
-    assert prod["ugc"]["settings"]["moderation"] == "aws_rek:explicit_nudity:0.7:violence:0.8|manual"
+    assert (
+        prod["ugc"]["settings"]["moderation"] == "aws_rek:explicit_nudity:0.7:violence:0.8|manual"
+    )
     # variables per environment, and ${env:NAME} from the process environment
-    assert stg["stg_ugc"]["settings"]["notification_url"] == "https://hooks.staging.example.com/cloudinary"
+    assert (
+        stg["stg_ugc"]["settings"]["notification_url"]
+        == "https://hooks.staging.example.com/cloudinary"
+    )
     assert prod["ugc"]["settings"]["notification_url"] == "https://hooks.example.com/cloudinary"
     assert prod["avatar"]["settings"]["tags"] == "avatar,shop"
 
@@ -195,10 +201,15 @@ def test_override_errors_are_located_in_the_config_file(envs_project, cli):
 
 
 def test_invalid_config_is_located(envs_project, cli):
-    (envs_project / "cloudinary-presets.yaml").write_text(CONFIG.replace("name_prefix", "name_prefx"))
+    (envs_project / "cloudinary-presets.yaml").write_text(
+        CONFIG.replace("name_prefix", "name_prefx")
+    )
     result = cli("validate")
     assert result.exit_code == 1
-    assert "cloudinary-presets.yaml:6:5: error: environments.staging.name_prefx: unknown key `name_prefx` (did you mean `name_prefix`?)" in result.stderr
+    assert (
+        "cloudinary-presets.yaml:6:5: error: environments.staging.name_prefx: unknown key "
+        "`name_prefx` (did you mean `name_prefix`?)" in result.stderr
+    )
 
 
 def test_render_prints_the_resolved_definitions(envs_project, cli):

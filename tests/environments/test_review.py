@@ -33,10 +33,19 @@ settings:
 
 def _git(root: Path, *args: str) -> str:
     done = subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True,
-        env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-             "HOME": str(root), "PATH": "/usr/bin:/bin:/usr/local/bin"},
+        ["git", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+            "HOME": str(root),
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+        },
     )
     return done.stdout
 
@@ -119,7 +128,9 @@ def _many_errors(root: Path, count: int) -> None:
 
 def test_validate_github_annotations_are_exact(repo, cli):
     (repo / "presets" / "bad.yaml").write_text("name: bad\nsettings:\n  tags: 5\n  folder: 'a,b'\n")
-    (repo / "presets" / "open.yaml").write_text("name: open\nunsigned: true\nsettings: {moderation: manual}\n")
+    (repo / "presets" / "open.yaml").write_text(
+        "name: open\nunsigned: true\nsettings: {moderation: manual}\n"
+    )
     result = cli("validate", "--format", "github")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [

@@ -368,7 +368,9 @@ def test_a_confidence_on_a_0_to_1_scale_is_refused_not_read_as_a_percentage(tmp_
     from cloudinary_presets.simulate import read_samples
 
     path = tmp_path / "labels.jsonl"
-    path.write_text('{"id": "a", "moderation_labels": [{"name": "Explicit Nudity", "confidence": 0.94}]}\n')
+    path.write_text(
+        '{"id": "a", "moderation_labels": [{"name": "Explicit Nudity", "confidence": 0.94}]}\n'
+    )
     with pytest.raises(DefinitionError) as caught:
         read_samples(path)
     assert caught.value.problems[0].render() == (

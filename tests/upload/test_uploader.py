@@ -114,7 +114,9 @@ def test_signed_upload_applies_the_preset(
     assert len(signature) == {"sha1": 40, "sha256": 64}[algorithm]
     fields.pop("api_key")
     # the SDK's own signer is the oracle
-    assert signature == cloudinary.utils.api_sign_request(fields, applied.clouds[0].api_secret, algorithm)
+    assert signature == cloudinary.utils.api_sign_request(
+        fields, applied.clouds[0].api_secret, algorithm
+    )
     assert upload_requests(applied) == 1
 
 

@@ -4,7 +4,6 @@ so ``from conftest import`` would be ambiguous)."""
 from __future__ import annotations
 
 import re
-
 import struct
 import zlib
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 import cloudinary
 
-from cloudinary_presets.emulator import DEMO_CLOUD, Emulator
+from cloudinary_presets.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGES = REPO / "examples" / "images"

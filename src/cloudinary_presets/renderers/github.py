@@ -65,7 +65,8 @@ def validation_summary(problems: Sequence[Problem], files: int, presets: int) ->
     lines = [
         f"### Preset definitions: {status}",
         "",
-        f"{files} file(s), {presets} valid preset(s), {len(errors)} error(s), {len(warnings)} warning(s).",
+        f"{files} file(s), {presets} valid preset(s), {len(errors)} error(s), {len(warnings)} "
+        f"warning(s).",
         "",
     ]
     if problems:

@@ -57,7 +57,9 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
             lines.append("")
             lines.append("**Moderation impact** (on the sample labels):")
             lines.append("")
-            lines.extend(f"    {line}" for line in plan.impact[change.remote_name]["summary"].splitlines())
+            lines.extend(
+                f"    {line}" for line in plan.impact[change.remote_name]["summary"].splitlines()
+            )
         lines.append("")
         lines.append("</details>")
         lines.append("")

@@ -47,7 +47,9 @@ def where(change: Change) -> str:
 
 def quota_line(plan: Plan) -> str:
     if plan.target.git_revision is not None:
-        return f"Compared with the definitions at {plan.target.git_revision}; no API calls were made."
+        return (
+            f"Compared with the definitions at {plan.target.git_revision}; no API calls were made."
+        )
     parts = [f"this plan read {plan.list_calls} list page(s)"]
     if plan.has_changes:
         parts.append(f"apply will make {plan.apply_calls} call(s)")
@@ -67,13 +69,13 @@ def summary_line(plan: Plan) -> str:
         head = f"Plan: {c[CREATE]} to create, {c[UPDATE]} to update, {c[DELETE]} to delete."
     tail = f" {c[UNCHANGED]} unchanged"
     if c[UNMANAGED]:
-        tail += f", {c[UNMANAGED]} unmanaged (not in any file; listed, never touched without --prune)"
+        tail += (
+            f", {c[UNMANAGED]} unmanaged (not in any file; listed, never touched without --prune)"
+        )
     return head + tail + "."
 
 
-def render_text(
-    plan: Plan, *, style: Style = _plain, verbose: bool = False
-) -> str:
+def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> str:
     """The whole plan as text. ``style`` is click.style on a colour terminal."""
     lines: list[str] = []
     for change in plan.changes:
@@ -89,10 +91,20 @@ def render_text(
         for flag in change.flags:
             lines.append(style(f"    ! security: {flag}", fg="red", bold=True))
         if change.action == UNMANAGED:
-            lines.append("    not defined by any file: left alone (use --prune to delete, or list it in `ignore`)")
+            lines.append(
+                "    not defined by any file: left alone (use --prune to delete, or list it in "
+                "`ignore`)"
+            )
         for field in change.fields:
-            lines.append("    " + style(field_line(field), fg=COLORS.get(
-                {"add": CREATE, "remove": DELETE, "change": UPDATE}[field.kind], "white")))
+            lines.append(
+                "    "
+                + style(
+                    field_line(field),
+                    fg=COLORS.get(
+                        {"add": CREATE, "remove": DELETE, "change": UPDATE}[field.kind], "white"
+                    ),
+                )
+            )
         if change.remote_name in plan.impact:
             for line in plan.impact[change.remote_name]["summary"].splitlines():
                 lines.append(f"    {line}")
