@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from cloudinary_presets.codec import canonical
 from cloudinary_presets.model import Preset
@@ -61,7 +61,9 @@ def redact_code(text: str) -> str:
 def redact_url(url: str) -> str:
     """Keep scheme, host and path; replace query values (tokens live there) with ***."""
     parts = urlsplit(url)
-    query = urlencode([(k, "***") for k, _ in parse_qsl(parts.query, keep_blank_values=True)])
+    query = "&".join(
+        f"{quote(k, safe='')}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True)
+    )
     netloc = parts.hostname or ""
     if parts.port:
         netloc += f":{parts.port}"
