@@ -20,7 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import corpus
-from common import ceil_div, emulator_process, fmt_mib, fmt_ratio, fmt_seconds, log, measure, table
+from common import (
+    ceil_div,
+    emulator_process,
+    extrapolate,
+    fmt_mib,
+    fmt_ratio,
+    fmt_seconds,
+    log,
+    measure,
+    table,
+)
 
 PARALLELISM = (1, 4, 8)
 
@@ -180,7 +190,7 @@ def run(
                     results.append({"n": n, "latency": latency, "variant": variant, **result})
                     log(f"  -> {fmt_seconds(result['seconds'])}, {result['calls']} calls")
         quota = _quota_case(emu, work, quota_n)
-    _extrapolate(results, sizes, latencies)
+    extrapolate(results, sizes, latencies)
     return {"results": results, "quota": quota}
 
 
@@ -203,49 +213,6 @@ def _quota_case(emu: Any, work: Path, n: int) -> dict[str, Any]:
         result["start_remaining"] = remaining
         out[label] = result
     return out
-
-
-def _extrapolate(results: list[dict[str, Any]], sizes: list[int], latencies: list[int]) -> None:
-    """Skipped sequential runs: time at 0 ms for the same N plus calls × the latency cost
-    per sequential call measured at the largest N that ran."""
-
-    def find(n: int, latency: int, variant: str) -> dict[str, Any] | None:
-        return next(
-            (r for r in results if (r["n"], r["latency"], r["variant"]) == (n, latency, variant)),
-            None,
-        )
-
-    variants = {r["variant"] for r in results}
-    for variant in sorted(variants):
-        for latency in latencies:
-            for n in sizes:
-                if not latency or find(n, latency, variant):
-                    continue
-                base = find(n, 0, variant)
-                measured = [
-                    r
-                    for r in results
-                    if r["variant"] == variant
-                    and r["latency"] == latency
-                    and not r.get("extrapolated")
-                ]
-                if base is None or not measured:
-                    continue
-                ref = max(measured, key=lambda r: r["n"])
-                ref0 = find(ref["n"], 0, variant)
-                if ref0 is None:
-                    continue
-                per_call = (ref["seconds"] - ref0["seconds"]) / ref["calls"]
-                results.append(
-                    {
-                        **base,
-                        "latency": latency,
-                        "seconds": base["seconds"] + base["calls"] * per_call,
-                        "extrapolated": f"{fmt_seconds(base['seconds'])} at 0 ms + "
-                        f"{base['calls']:,} calls × {per_call * 1000:.1f} ms (latency cost per "
-                        f"call measured at N={ref['n']:,})",
-                    }
-                )
 
 
 def report(data: dict[str, Any]) -> str:

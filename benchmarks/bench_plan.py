@@ -26,6 +26,7 @@ import corpus
 from common import (
     ceil_div,
     emulator_process,
+    extrapolate,
     fmt_mib,
     fmt_ratio,
     fmt_seconds,
@@ -166,50 +167,8 @@ def run(
                         f"  -> {fmt_seconds(result['seconds'])}, {result['calls']} calls, "
                         f"{fmt_mib(result['peak_rss_mib'])}"
                     )
-    extrapolate(results, sizes, latencies)
+    extrapolate(results, sizes, latencies, ("per-GET (our client)", "naive SDK"))
     return {"results": results}
-
-
-def extrapolate(results: list[dict[str, Any]], sizes: list[int], latencies: list[int]) -> None:
-    """Fill in the skipped baselines: time at 0 ms for the same N, plus (calls x the extra
-    time per sequential call that the latency added at the largest measured N)."""
-
-    def find(n: int, latency: int, variant: str) -> dict[str, Any] | None:
-        return next(
-            (
-                r
-                for r in results
-                if r["n"] == n and r["latency"] == latency and r["variant"] == variant
-            ),
-            None,
-        )
-
-    for variant in ("per-GET (our client)", "naive SDK"):
-        for latency in latencies:
-            for n in sizes:
-                if not latency or find(n, latency, variant) is not None:
-                    continue
-                base = find(n, 0, variant)
-                measured = [
-                    r for r in results if r["variant"] == variant and r["latency"] == latency
-                ]
-                if base is None or not measured:
-                    continue
-                ref = max(measured, key=lambda r: r["n"])
-                ref0 = find(ref["n"], 0, variant)
-                if ref0 is None:
-                    continue
-                per_call = (ref["seconds"] - ref0["seconds"]) / ref["calls"]
-                results.append(
-                    {
-                        **base,
-                        "latency": latency,
-                        "seconds": base["seconds"] + base["calls"] * per_call,
-                        "extrapolated": f"{fmt_seconds(base['seconds'])} at 0 ms + "
-                        f"{base['calls']:,} calls × {per_call * 1000:.1f} ms (latency cost per "
-                        f"call measured at N={ref['n']:,})",
-                    }
-                )
 
 
 def report(data: dict[str, Any]) -> str:

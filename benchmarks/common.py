@@ -274,3 +274,50 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def extrapolate(
+    results: list[dict[str, Any]],
+    sizes: Sequence[int],
+    latencies: Sequence[int],
+    variants: Sequence[str] | None = None,
+) -> None:
+    """Fill in skipped sequential runs: the time at 0 ms for the same N, plus calls × the
+    extra time per call that the latency added at the largest N measured (marked †)."""
+
+    def find(n: int, latency: int, variant: str) -> dict[str, Any] | None:
+        return next(
+            (r for r in results if (r["n"], r["latency"], r["variant"]) == (n, latency, variant)),
+            None,
+        )
+
+    for variant in variants or sorted({r["variant"] for r in results}):
+        for latency in latencies:
+            for n in sizes:
+                if not latency or find(n, latency, variant) is not None:
+                    continue
+                base = find(n, 0, variant)
+                measured = [
+                    r
+                    for r in results
+                    if r["variant"] == variant
+                    and r["latency"] == latency
+                    and not r.get("extrapolated")
+                ]
+                if base is None or not measured:
+                    continue
+                ref = max(measured, key=lambda r: r["n"])
+                ref0 = find(ref["n"], 0, variant)
+                if ref0 is None:
+                    continue
+                per_call = (ref["seconds"] - ref0["seconds"]) / ref["calls"]
+                results.append(
+                    {
+                        **base,
+                        "latency": latency,
+                        "seconds": base["seconds"] + base["calls"] * per_call,
+                        "extrapolated": f"{fmt_seconds(base['seconds'])} at 0 ms + "
+                        f"{base['calls']:,} calls × {per_call * 1000:.1f} ms (latency cost per "
+                        f"call measured at N={ref['n']:,})",
+                    }
+                )

@@ -125,7 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-extrapolate", action="store_true", help="measure every sequential run at 50 ms"
     )
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write the report (default: RESULTS.md; with --quick or --only, "
+        ".work/RESULTS.md, so a smoke run never overwrites the committed results)",
+    )
     parser.add_argument(
         "--from-json",
         type=Path,
@@ -133,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.from_json:
+        args.out = args.out or HERE / "RESULTS.md"
         data = json.loads(args.from_json.read_text(encoding="utf-8"))
         sections = {name: REPORTS[name](data["sections"][name]) for name in data["sections"]}
         args.out.write_text(render(data, sections), encoding="utf-8")
@@ -142,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(only) - set(SECTIONS))
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
+    if args.out is None:
+        partial = args.quick or set(only) != set(SECTIONS)
+        args.out = HERE / ".work" / "RESULTS.md" if partial else HERE / "RESULTS.md"
+        args.out.parent.mkdir(exist_ok=True)
     config = _config(args.quick, not args.no_extrapolate)
     compare = str(Path(args.compare_src).resolve()) if args.compare_src else None
     started = time.perf_counter()

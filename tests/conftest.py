@@ -19,8 +19,13 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import cloudinary
+import cloudinary.api
+import cloudinary.api_client.call_api
+import cloudinary.uploader
 import pytest
 
 from cloudinary_presets.emulator import DEMO_CLOUD, CloudAccount, Emulator
@@ -145,3 +150,23 @@ def remote_cli(cli: Cli, cloudinary_url: str) -> Cli:
     """The CLI pointed at the test's emulator through CLOUDINARY_URL."""
     cli.env["CLOUDINARY_URL"] = cloudinary_url
     return cli
+
+
+@pytest.fixture
+def sdk(emulator: Emulator) -> Iterator[ModuleType]:
+    """The official SDK (``cloudinary.api``) pointed at the test's emulator: the "someone
+    changed it in the Console" actor. Its global configuration is reset after."""
+    account = emulator.clouds[0]
+    cloudinary.reset_config()
+    cloudinary.config(
+        cloud_name=account.name,
+        api_key=account.api_key,
+        api_secret=account.api_secret,
+        upload_prefix=emulator.url,
+    )
+    try:
+        yield cloudinary.api
+    finally:
+        cloudinary.reset_config()
+        cloudinary.api_client.call_api._http.clear()
+        cloudinary.uploader._http.clear()

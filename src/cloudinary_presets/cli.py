@@ -51,26 +51,32 @@ def cli() -> None:
 # --------------------------------------------------------------------------- validate
 
 
-def project_options(func: Any) -> Any:
-    """Where the definitions are, and which environment resolves them (no network)."""
-    decorators = [
-        click.option(
-            "--env",
-            "env_name",
-            metavar="NAME",
-            help="Environment from cloudinary-presets.yaml (overrides and variables).",
-        ),
-        click.option(
-            "--root",
-            type=click.Path(path_type=Path, file_okay=False),
-            default=Path("."),
-            show_default=True,
-            help="Project root (where cloudinary-presets.yaml and .presets/ live).",
-        ),
-    ]
+def _apply_options(func: Any, decorators: list[Any]) -> Any:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+_PROJECT_OPTIONS = [
+    click.option(
+        "--env",
+        "env_name",
+        metavar="NAME",
+        help="Environment from cloudinary-presets.yaml (credentials, overrides, variables).",
+    ),
+    click.option(
+        "--root",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("."),
+        show_default=True,
+        help="Project root (where cloudinary-presets.yaml and .presets/ live).",
+    ),
+]
+
+
+def project_options(func: Any) -> Any:
+    """Where the definitions are, and which environment resolves them (no network)."""
+    return _apply_options(func, _PROJECT_OPTIONS)
 
 
 @cli.command()
@@ -165,9 +171,7 @@ _TARGET_HELP = (
 def target_options(func: Any) -> Any:
     """Options every remote command shares: where the definitions are, and the target."""
     decorators = [
-        click.option(
-            "--env", "env_name", metavar="NAME", help="Environment from cloudinary-presets.yaml."
-        ),
+        *_PROJECT_OPTIONS,
         click.option(
             "--url",
             metavar="CLOUDINARY_URL",
@@ -189,13 +193,6 @@ def target_options(func: Any) -> Any:
             help="Use the embedded local emulator on purpose (required in CI).",
         ),
         click.option(
-            "--root",
-            type=click.Path(path_type=Path, file_okay=False),
-            default=Path("."),
-            show_default=True,
-            help="Project root (where cloudinary-presets.yaml and .presets/ live).",
-        ),
-        click.option(
             "--presets-dir",
             type=click.Path(path_type=Path),
             default=None,
@@ -208,9 +205,7 @@ def target_options(func: Any) -> Any:
             "redacted.",
         ),
     ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    return _apply_options(func, decorators)
 
 
 class Session:

@@ -53,6 +53,7 @@ from cloudinary_presets.transformations import (
     TransformationError,
     suggest,
 )
+from cloudinary_presets.wording import type_message
 
 T = TypeVar("T")
 
@@ -127,7 +128,7 @@ def _shorten(text: str) -> str:
 
 def _validate_name(value: Any, info: ValidationInfo) -> str:
     if not isinstance(value, str):
-        raise _error(_type_message("a string", value))
+        raise _error(type_message("a string", value))
     if _context(info).get("remote"):
         if not value:
             raise _error("the name is empty")
@@ -156,30 +157,10 @@ PresetName = Annotated[
 
 def _validate_text(value: Any, info: ValidationInfo) -> str:
     if not isinstance(value, str):
-        raise _error(_type_message("a string", value))
+        raise _error(type_message("a string", value))
     if not value.strip():
         raise _error("value is empty; remove the key to leave it unset")
     return value
-
-
-def _type_message(expected: str, value: Any) -> str:
-    if isinstance(value, bool):
-        got = f"the boolean {str(value).lower()}"
-    elif isinstance(value, (int, float)):
-        got = f"the number {value!r}"
-        if "a string" in expected:
-            got += "; quote it to keep it as written"
-    elif isinstance(value, str):
-        got = f"the string {value!r}"
-    elif isinstance(value, list):
-        got = "a list"
-    elif isinstance(value, dict):
-        got = "a map"
-    elif value is None:
-        got = "null"
-    else:
-        got = f"{type(value).__name__} {value!r}"
-    return f"expected {expected}, got {got}"
 
 
 #: JSON Schema for "a string with something besides whitespace" (what _validate_text checks)
@@ -230,7 +211,7 @@ def is_private_host(url: str) -> bool:
 
 def _validate_unit(value: Any, info: ValidationInfo) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _error(_type_message("a number from 0 to 1", value))
+        raise _error(type_message("a number from 0 to 1", value))
     if not math.isfinite(value) or not 0 <= value <= 1:
         raise _error(f"must be a number from 0 to 1, got {value!r}")
     return float(value)
@@ -254,13 +235,13 @@ def _string_list(
 ) -> Callable[[Any, ValidationInfo], list[str]]:
     def validate(value: Any, info: ValidationInfo) -> list[str]:
         if not isinstance(value, list):
-            raise _error(_type_message(f"a list of {kind}, e.g. [a, b]", value))
+            raise _error(type_message(f"a list of {kind}, e.g. [a, b]", value))
         if not value:
             raise _error("list is empty; remove the key to leave it unset")
         out: list[str] = []
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                raise _error(_type_message("a string", item), (i,))
+                raise _error(type_message("a string", item), (i,))
             text = item.strip()
             if lower:
                 text = text.lower()
@@ -341,7 +322,7 @@ def _string_map(
 ) -> Callable[[Any, ValidationInfo], dict[str, Any]]:
     def validate(value: Any, info: ValidationInfo) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise _error(_type_message(f"a map of {kind}", value))
+            raise _error(type_message(f"a map of {kind}", value))
         if not value:
             raise _error("map is empty; remove the key to leave it unset")
         out: dict[str, Any] = {}
@@ -362,12 +343,12 @@ def _string_map(
             if allow_lists and isinstance(item, list):
                 for i, element in enumerate(item):
                     if not isinstance(element, str):
-                        raise _error(_type_message("a string", element), (key, i))
+                        raise _error(type_message("a string", element), (key, i))
                 out[key] = list(item)
                 continue
             if not isinstance(item, str):
                 expected = "a string or a list of strings" if allow_lists else "a string"
-                raise _error(_type_message(expected, item), (key,))
+                raise _error(type_message(expected, item), (key,))
             if header and ("\n" in item or "\r" in item):
                 raise _error("header values must be one line", (key,))
             if not header and item.endswith("\\"):
@@ -426,7 +407,7 @@ Headers = Annotated[
 
 def _validate_coordinates(value: Any, info: ValidationInfo) -> list[list[int]]:
     if not isinstance(value, list) or not value:
-        raise _error(_type_message("a non-empty list of [x, y, width, height]", value))
+        raise _error(type_message("a non-empty list of [x, y, width, height]", value))
     out = []
     for i, box in enumerate(value):
         if (
@@ -524,7 +505,7 @@ def _transformation_from(value: Any, subpath: tuple[int | str, ...] = ()) -> Tra
             return Transformation.from_steps(value)
     except TransformationError as exc:
         raise _error(exc.message, (*subpath, *exc.subpath), key=exc.key) from None
-    raise _error(_type_message("a transformation string or a list of steps", value), subpath)
+    raise _error(type_message("a transformation string or a list of steps", value), subpath)
 
 
 def _validate_transformation(value: Any, info: ValidationInfo) -> Transformation:
@@ -566,12 +547,12 @@ def _eager_item(item: Any, i: int) -> EagerTransformation:
         return EagerTransformation(
             _transformation_from(item["transformation"], (i, "transformation")), fmt
         )
-    raise _error(_type_message("a transformation", item), (i,))
+    raise _error(type_message("a transformation", item), (i,))
 
 
 def _validate_eager(value: Any, info: ValidationInfo) -> list[EagerTransformation]:
     if not isinstance(value, list) or not value:
-        raise _error(_type_message("a non-empty list of transformations", value))
+        raise _error(type_message("a non-empty list of transformations", value))
     out = [_eager_item(item, i) for i, item in enumerate(value)]
     return out
 
@@ -763,7 +744,7 @@ def _validate_transcription(value: Any, info: ValidationInfo) -> bool | AutoTran
         return value
     if isinstance(value, dict):
         return AutoTranscription.model_validate(value, strict=True)
-    raise _error(_type_message("true/false or a map with `translate: [languages]`", value))
+    raise _error(type_message("true/false or a map with `translate: [languages]`", value))
 
 
 AutoTranscriptionField = Annotated[
@@ -812,7 +793,7 @@ _RAW_CONVERT_KINDS = ("aspose", "azure_video_indexer", "google_speech", "extract
 
 def _validate_raw_convert(value: Any, info: ValidationInfo) -> str:
     if not isinstance(value, str):
-        raise _error(_type_message("a string", value))
+        raise _error(type_message("a string", value))
     if not _RAW_CONVERT.fullmatch(value):
         kind = value.split(":", 1)[0]
         raise _error(
@@ -1072,7 +1053,7 @@ def _validate_extra(value: Any, info: ValidationInfo) -> str | bool | int | floa
         raise _error("value is empty; remove the key")
     if isinstance(value, (str, bool, int, float)):
         return value
-    raise _error(_type_message("a raw wire value (a string, boolean or number)", value))
+    raise _error(type_message("a raw wire value (a string, boolean or number)", value))
 
 
 ExtraValue = Annotated[

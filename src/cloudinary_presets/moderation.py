@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from cloudinary_presets.errors import ValueProblem
 from cloudinary_presets.moderation_rules import CATEGORIES
 from cloudinary_presets.transformations import suggest
+from cloudinary_presets.wording import describe
 
 #: moderators that take no argument
 SIMPLE_KINDS = ("manual", "webpurify", "perception_point")
@@ -272,7 +273,7 @@ def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str,
                 return Moderator(kind)
             if not isinstance(value, Mapping):
                 raise ModerationError(
-                    f"{kind}: expected a map of category: threshold, got {_kind_of(value)}",
+                    f"{kind}: expected a map of category: threshold, got {describe(value)}",
                     key_sub,
                 )
             return _rekognition(kind, value.items(), known, sub, text=False)
@@ -283,24 +284,7 @@ def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str,
         if kind in SIMPLE_KINDS:
             raise ModerationError(f"{kind} takes no settings; write just `{kind}`", key_sub)
         raise _unknown_kind(kind, key_sub, key=True)
-    raise ModerationError(f"expected a moderator name, a map or a list, got {_kind_of(item)}", sub)
-
-
-def _kind_of(value: object) -> str:
-    """How a YAML value reads to its author: ``the number 5``, ``a list``."""
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a map"
-    return type(value).__name__
+    raise ModerationError(f"expected a moderator name, a map or a list, got {describe(item)}", sub)
 
 
 def parse_moderation(value: object, known: frozenset[str] | None = CATEGORIES) -> Moderation:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudinary_presets.errors import ValueProblem
+from cloudinary_presets.wording import describe
 
 #: short key -> long name, from the official SDK (``generate_transformation_string``).
 SHORT_TO_LONG: dict[str, str] = {
@@ -96,7 +97,7 @@ def canonical_value(value: str) -> str:
 def _scalar_text(value: object, where: str, subpath: tuple[int | str, ...]) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise TransformationError(
-            f"{where}: expected a string or a number, got {_describe(value)}", subpath
+            f"{where}: expected a string or a number, got {describe(value)}", subpath
         )
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -121,18 +122,6 @@ def _check_value(text: str, where: str, subpath: tuple[int | str, ...] = ()) -> 
             f"{where}: value {text!r} contains a space; remove it (URL-encode text as %20)",
             subpath,
         )
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a map"
-    return type(value).__name__
 
 
 def _sort_key(param: tuple[str, str]) -> tuple[int, str, str]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from cloudinary_presets.errors import Problem
 from cloudinary_presets.strict_yaml import Document, Path
 from cloudinary_presets.transformations import suggest
+from cloudinary_presets.wording import describe
 
 _TYPE_NAMES = {
     "bool_type": "true or false",
@@ -64,23 +65,6 @@ def dotted(path: Path) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if value is None:
-        return "null (an empty value)"
-    if isinstance(value, str):
-        text = value if len(value) <= 60 else value[:57] + "..."
-        return f"the string {text!r}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a map"
-    return type(value).__name__
 
 
 def _strip(annotation: Any) -> Any:
@@ -156,7 +140,7 @@ def problems_from(
             message = _without_path_prefix(str(ctx.get("message", err["msg"])), loc)
             is_key = bool(ctx.get("key"))
         elif kind in _TYPE_NAMES:
-            message = f"expected {_TYPE_NAMES[kind]}, got {_describe(err.get('input'))}"
+            message = f"expected {_TYPE_NAMES[kind]}, got {describe(err.get('input'))}"
             if kind == "string_type" and isinstance(err.get("input"), (int, float)):
                 message += "; quote it to keep it as written"
         elif kind == "literal_error":
@@ -164,7 +148,7 @@ def problems_from(
             got = err.get("input")
             choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
             hint = suggest(got, choices) if isinstance(got, str) else ""
-            message = f"must be one of {expected}, got {_describe(got)}{hint}"
+            message = f"must be one of {expected}, got {describe(got)}{hint}"
         elif kind in ("too_short", "too_long"):
             size = ctx.get("actual_length")
             bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
@@ -176,9 +160,9 @@ def problems_from(
                 message = f"expected {limit} {bound} item(s), got {size}"
         elif kind in _BOUNDS:
             limit = next(iter(ctx.values()), "")
-            message = f"must be {_BOUNDS[kind]} {limit}, got {_describe(err.get('input'))}"
+            message = f"must be {_BOUNDS[kind]} {limit}, got {describe(err.get('input'))}"
         elif kind == "string_pattern_mismatch":
-            message = f"{_describe(err.get('input'))} does not match {ctx.get('pattern')}"
+            message = f"{describe(err.get('input'))} does not match {ctx.get('pattern')}"
         else:
             message = err["msg"][0].lower() + err["msg"][1:]
         full = (*prefix, *loc)

@@ -6,37 +6,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from types import ModuleType
 
-import cloudinary
-import cloudinary.api
-import cloudinary.api_client.call_api
-import cloudinary.uploader
 import pytest
 
 from cloudinary_presets import http
 from cloudinary_presets.credentials import parse_cloudinary_url
 from cloudinary_presets.emulator import Emulator
 from cloudinary_presets.remote import RemotePresets
-
-
-@pytest.fixture
-def sdk(emulator: Emulator) -> Iterator[ModuleType]:
-    """``cloudinary.api`` configured for the emulator's demo cloud (global config reset after)."""
-    account = emulator.clouds[0]
-    cloudinary.reset_config()
-    cloudinary.config(
-        cloud_name=account.name,
-        api_key=account.api_key,
-        api_secret=account.api_secret,
-        upload_prefix=emulator.url,
-    )
-    try:
-        yield cloudinary.api
-    finally:
-        cloudinary.reset_config()
-        cloudinary.api_client.call_api._http.clear()
-        cloudinary.uploader._http.clear()
 
 
 @pytest.fixture

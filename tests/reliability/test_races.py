@@ -21,14 +21,10 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import cloudinary
-import cloudinary.api
-import cloudinary.api_client.call_api
 import pytest
 from reliability_helpers import (
     CONFIG,
@@ -47,24 +43,6 @@ pytestmark = [pytest.mark.race, pytest.mark.slow]
 
 WRITES = ("create", "update", "delete")
 SLOW_CALLS = [{"kind": "latency", "path": PRESET_PATHS, "latency_ms": 40, "jitter_ms": 80}]
-
-
-@pytest.fixture
-def sdk(emulator: Any) -> Iterator[ModuleType]:
-    """The official SDK as 'someone in the Console' (its global configuration reset after)."""
-    account = emulator.clouds[0]
-    cloudinary.reset_config()
-    cloudinary.config(
-        cloud_name=account.name,
-        api_key=account.api_key,
-        api_secret=account.api_secret,
-        upload_prefix=emulator.url,
-    )
-    try:
-        yield cloudinary.api
-    finally:
-        cloudinary.reset_config()
-        cloudinary.api_client.call_api._http.clear()
 
 
 def child_env(url: str) -> dict[str, str]:
