@@ -243,8 +243,12 @@ _BREAKPOINTS = st.fixed_dictionaries(
         "format": _FORMAT,
     },
 )
-_HEADER_VALUE = _any_string().filter(lambda s: "\n" not in s and "\r" not in s)
-_METADATA_VALUE = _MAP_VALUE | st.lists(_any_string(max_size=8), max_size=3)
+_HEADER_VALUE = _any_string().filter(
+    lambda s: "\n" not in s and "\r" not in s and s.strip() and s == s.strip()
+)
+_METADATA_VALUE = _MAP_VALUE | st.lists(
+    _any_string(max_size=8).filter(lambda s: '"' not in s and "\\" not in s), max_size=3
+)
 
 #: YAML key of every Settings field -> strategy of the values a user may write
 SETTINGS: dict[str, st.SearchStrategy[Any]] = {

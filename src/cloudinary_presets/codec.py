@@ -125,9 +125,21 @@ def _split_unescaped(text: str, sep: str) -> list[str]:
     return re.split(rf"(?<!\\){re.escape(sep)}", text)
 
 
+def _list_value(item: Any, allow_lists: bool) -> Any:
+    """A multi-select metadata value travels as a JSON list inside the string form; the
+    get-one form may echo it parsed or still as that JSON text: read both the same way."""
+    if allow_lists and isinstance(item, str) and item.startswith("["):
+        try:
+            parsed = json.loads(item)
+        except ValueError:
+            return item
+        return parsed if isinstance(parsed, list) else item
+    return item
+
+
 def _key_values(value: Any, *, allow_lists: bool) -> dict[str, Any]:
     if isinstance(value, Mapping):
-        return {str(k): v for k, v in value.items()}
+        return {str(k): _list_value(v, allow_lists) for k, v in value.items()}
     if not isinstance(value, str):
         raise _Unreadable(f"expected k=v|k2=v2, got {value!r}")
     out: dict[str, Any] = {}
@@ -138,14 +150,7 @@ def _key_values(value: Any, *, allow_lists: bool) -> dict[str, Any]:
         if not sep:
             raise _Unreadable(f"{pair!r} is not key=value")
         item = item.replace("\\=", "=").replace("\\|", "|")
-        value_out: Any = item
-        if allow_lists and item.startswith("["):
-            try:
-                parsed = json.loads(item)
-            except ValueError:
-                parsed = item
-            value_out = parsed if isinstance(parsed, list) else item
-        out[key] = value_out
+        out[key] = _list_value(item, allow_lists)
     return out
 
 

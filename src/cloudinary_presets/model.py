@@ -344,6 +344,14 @@ def _string_map(
                 for i, element in enumerate(item):
                     if not isinstance(element, str):
                         raise _error(type_message("a string", element), (key, i))
+                    if '"' in element or "\\" in element:
+                        # a list travels as JSON inside `k=v|...`, where Cloudinary also reads
+                        # backslash escapes: a quote or backslash in an item would not survive
+                        raise _error(
+                            f"{element!r}: list items may not contain \" or \\ "
+                            "(the list travels as JSON inside Cloudinary's k=v|... form)",
+                            (key, i),
+                        )
                 out[key] = list(item)
                 continue
             if not isinstance(item, str):
@@ -351,6 +359,9 @@ def _string_map(
                 raise _error(type_message(expected, item), (key,))
             if header and ("\n" in item or "\r" in item):
                 raise _error("header values must be one line", (key,))
+            if header and (not item.strip() or item != item.strip()):
+                # HTTP trims header values: spaces around one would never be stored
+                raise _error("header values may not be blank or start or end with spaces", (key,))
             if not header and item.endswith("\\"):
                 raise _error(
                     "value ends with a backslash, which Cloudinary's `k=v|k2=v2` encoding "
@@ -383,7 +394,7 @@ Metadata = Annotated[
             "additionalProperties": {
                 "anyOf": [
                     _STRING_MAP_SCHEMA["additionalProperties"],
-                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "array", "items": {"type": "string", "pattern": r'^[^"\\]*$'}},
                 ]
             },
         },
@@ -398,7 +409,7 @@ Headers = Annotated[
             "type": "object",
             "minProperties": 1,
             "propertyNames": {"pattern": r"^[A-Za-z0-9-]{1,100}$"},
-            "additionalProperties": {"type": "string", "pattern": r"^[^\r\n]*$"},
+            "additionalProperties": {"type": "string", "pattern": r"^\S(?:[^\r\n]*\S)?$"},
         },
         dict,
     ),

@@ -70,6 +70,7 @@ LONG_TO_SHORT: dict[str, str] = {long: short for short, long in SHORT_TO_LONG.it
 
 _VARIABLE = re.compile(r"\$[A-Za-z][A-Za-z0-9]*\Z")
 _DECIMAL = re.compile(r"(-?\d+)\.(\d+)\Z")
+_INTEGER = re.compile(r"-?\d+\Z")
 _FORMAT = re.compile(r"[a-z0-9]+\Z")
 
 Scalar = str | int | float
@@ -86,11 +87,18 @@ def suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
 
 
 def canonical_value(value: str) -> str:
-    """One spelling per number: ``0.50`` -> ``0.5``, ``1.00`` -> ``1.0``; others unchanged."""
+    """One spelling per number: ``0.50`` -> ``0.5``, ``1.00`` -> ``1.0``, ``007`` -> ``7``.
+
+    ``1.0`` stays a decimal: in a transformation it means 100 %, unlike ``1`` (one pixel).
+    """
     match = _DECIMAL.match(value)
     if match:
+        whole = match.group(1)
+        sign = "-" if whole.startswith("-") else ""
         digits = match.group(2).rstrip("0") or "0"
-        return f"{match.group(1)}.{digits}"
+        return f"{sign}{int(whole.lstrip('-'))}.{digits}"
+    if _INTEGER.match(value):
+        return str(int(value))
     return value
 
 

@@ -185,6 +185,8 @@ EXPECTED: dict[str, Case] = {
     "type-rekognition-list.yaml": model("5:14: error: settings.moderation.aws_rek: expected a map of category: threshold, got a list"),
     "type-settings-list.yaml": model("3:11: error: settings: expected a map, got a list"),
     "context-trailing-backslash.yaml": model("4:16: error: settings.context.a: value ends with a backslash, which Cloudinary's `k=v|k2=v2` encoding cannot carry (it would escape the `|` after it); remove it, or end the value with another character"),
+    "header-value-spaces.yaml": model("4:27: error: settings.headers.X-Robots-Tag: header values may not be blank or start or end with spaces"),
+    "metadata-list-quote.yaml": model("4:28: error: settings.metadata.colors[1]: 'say \"hi\"': list items may not contain \" or \\ (the list travels as JSON inside Cloudinary's k=v|... form)"),
     "null-setting.yaml": model("4:10: error: settings.folder: value is empty (null); write a value, or remove the key to leave it unset"),
     "type-settings-null.yaml": model("3:10: error: settings: value is empty (null); write a value, or remove the key to leave it unset"),
     "type-tags-number.yaml": model("4:9: error: settings.tags: expected a list of tags, e.g. [a, b], got the number 5"),
