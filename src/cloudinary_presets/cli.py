@@ -208,6 +208,27 @@ def target_options(func: Any) -> Any:
     return _apply_options(func, decorators)
 
 
+def scope_options(func: Any) -> Any:
+    """Which presets a plan or an apply covers: `--only` globs and pruning."""
+    return _apply_options(
+        func,
+        [
+            click.option(
+                "--only",
+                multiple=True,
+                metavar="GLOB",
+                help="Limit to presets whose name matches (repeatable).",
+            ),
+            click.option(
+                "--prune/--no-prune",
+                default=None,
+                help="Delete remote presets no file defines (default: `prune` in the "
+                "configuration, else off).",
+            ),
+        ],
+    )
+
+
 class Session:
     """What a remote command works with: the project, its environment and the target."""
 
@@ -280,17 +301,7 @@ def _github_summary(markdown: str) -> None:
 
 @cli.command()
 @target_options
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="GLOB",
-    help="Limit the plan to presets whose name matches (repeatable).",
-)
-@click.option(
-    "--prune/--no-prune",
-    default=None,
-    help="Delete remote presets no file defines (default: `prune` in the configuration, else off).",
-)
+@scope_options
 @click.option(
     "--format",
     "fmt",
@@ -503,13 +514,7 @@ class ApplyConsole:
 @target_options
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Override the safety thresholds and the quota check.")
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="GLOB",
-    help="Limit to presets whose name matches (repeatable).",
-)
-@click.option("--prune/--no-prune", default=None, help="Delete remote presets no file defines.")
+@scope_options
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 32),

@@ -348,7 +348,7 @@ def _string_map(
                         # a list travels as JSON inside `k=v|...`, where Cloudinary also reads
                         # backslash escapes: a quote or backslash in an item would not survive
                         raise _error(
-                            f"{element!r}: list items may not contain \" or \\ "
+                            f'{element!r}: list items may not contain " or \\ '
                             "(the list travels as JSON inside Cloudinary's k=v|... form)",
                             (key, i),
                         )
