@@ -12,12 +12,10 @@ output, logs or files show it (see ``tests/secret_scan.py``).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import shutil
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,6 +26,7 @@ import cloudinary.api_client.call_api
 import cloudinary.uploader
 import pytest
 
+from cli_runner import Result, run_main
 from cloudinary_presets.emulator import DEMO_CLOUD, CloudAccount, Emulator
 
 # Loaded by pytest (not imported here first, so its asserts are rewritten).
@@ -105,17 +104,6 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-@dataclass
-class Result:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
 class Cli:
     """Runs ``presets`` in-process (``cli.main``) with captured output and given variables."""
 
@@ -124,16 +112,10 @@ class Cli:
         self.env: dict[str, str] = {}
 
     def __call__(self, *args: str, env: dict[str, str] | None = None, stdin: str = "") -> Result:
-        from cloudinary_presets.cli import main
-
         with pytest.MonkeyPatch.context() as mp:
             for key, value in {**self.env, **(env or {})}.items():
                 mp.setenv(key, value)
-            mp.setattr("sys.stdin", io.StringIO(stdin))
-            out, err = io.StringIO(), io.StringIO()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = main(list(args))
-        result = Result(code, out.getvalue(), err.getvalue())
+            result = run_main(list(args), io.StringIO(stdin))
         from secret_scan import record
 
         record(result.output, f"presets {' '.join(args[:1])} output")

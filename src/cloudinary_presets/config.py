@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import stat
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -202,6 +202,3 @@ def load_config(root: Path = Path(".")) -> LoadedConfig:
             problems_from(exc, doc, ProjectConfig), f"{shown} is invalid"
         ) from None
     return LoadedConfig(config, doc, root)
-
-
-Kind = Literal["env", "profile"]

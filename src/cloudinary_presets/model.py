@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -54,8 +54,6 @@ from cloudinary_presets.transformations import (
     suggest,
 )
 from cloudinary_presets.wording import type_message
-
-T = TypeVar("T")
 
 
 class Wire(enum.Enum):

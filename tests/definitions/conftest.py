@@ -7,26 +7,23 @@ asserts that no Python traceback was printed. Paths and helpers live in ``defs_s
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import pytest
 from defs_support import Run, Runner
 
+from cli_runner import run_main
+
 
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch) -> Runner:
     """``run(*args, cwd=path)``: run the CLI in-process; asserts no traceback escaped."""
-    from cloudinary_presets.cli import main
 
     def invoke(*args: str, cwd: Path | None = None) -> Run:
         if cwd is not None:
             monkeypatch.chdir(cwd)
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-        result = Run(code, out.getvalue(), err.getvalue())
+        done = run_main(list(args))
+        result = Run(done.exit_code, done.stdout, done.stderr)
         assert "Traceback" not in result.output, result.output
         return result
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import jsonschema
 
+from cli_runner import Result
+
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
 REPO = TESTS.parent
@@ -26,16 +28,8 @@ if str(TESTS) not in sys.path:
 
 
 @dataclass(frozen=True)
-class Run:
-    """What one ``presets`` invocation did."""
-
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
+class Run(Result):
+    """What one ``presets`` invocation did, with the problem lines picked out."""
 
     @property
     def lines(self) -> list[str]:

@@ -3,14 +3,14 @@ exist, so ``from conftest import`` would be ambiguous)."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cli_runner import Result, run_main
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_PRESETS = FIXTURES / "presets"
@@ -129,24 +129,6 @@ class TerminalInput(io.StringIO):
         return True
 
 
-@dataclass
-class Outcome:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def run_on_terminal(monkeypatch: Any, args: list[str], answer: str) -> Outcome:
+def run_on_terminal(monkeypatch: Any, args: list[str], answer: str) -> Result:
     """Run ``presets`` in-process as if typed on a terminal, answering the prompt."""
-    from cloudinary_presets.cli import main
-
-    with monkeypatch.context() as mp:
-        mp.setattr("sys.stdin", TerminalInput(answer + "\n"))
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(args)
-    return Outcome(code, out.getvalue(), err.getvalue())
+    return run_main(args, TerminalInput(answer + "\n"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator, Mapping
@@ -363,3 +364,15 @@ def assert_failure_reported(
     )
     unreported = pending - outcome.failed - outcome.not_attempted
     assert not unreported, f"pending but never reported as failed: {unreported}\n{outcome.text}"
+
+
+def child_env(url: str) -> dict[str, str]:
+    """The environment of a ``presets`` child process: this one's, pointed at ``url``,
+    without coverage, pytest or other Cloudinary settings."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COV_CORE_", "COVERAGE_", "CLOUDINARY_", "PYTEST_"))
+    }
+    env["CLOUDINARY_URL"] = url
+    return env

@@ -19,7 +19,6 @@ variables, and a killed process could not save its data anyway).
 from __future__ import annotations
 
 import fcntl
-import os
 import random
 import signal
 import subprocess
@@ -34,6 +33,7 @@ from reliability_helpers import (
     ChangeSet,
     CreateLog,
     assert_converged,
+    child_env,
     pending_writes,
     stored_presets,
 )
@@ -47,17 +47,6 @@ KILLS_PER_ROUND = 2
 SEED = 20251125
 #: every preset call waits 40-120 ms, so one apply of the change set lasts about a second
 SLOW_CALLS = [{"kind": "latency", "path": PRESET_PATHS, "latency_ms": 40, "jitter_ms": 80}]
-
-
-def child_env(url: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("COV_CORE_", "COVERAGE_", "CLOUDINARY_", "PYTEST_"))
-    }
-    env["CLOUDINARY_URL"] = url
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def spawn_apply(root: Path, url: str) -> subprocess.Popen[bytes]:

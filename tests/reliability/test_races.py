@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from reliability_helpers import (
     PRESET_PATHS,
     ChangeSet,
     Spec,
+    child_env,
     outcome_from_cli,
     pending_writes,
     stored_presets,
@@ -43,16 +43,6 @@ pytestmark = [pytest.mark.race, pytest.mark.slow]
 
 WRITES = ("create", "update", "delete")
 SLOW_CALLS = [{"kind": "latency", "path": PRESET_PATHS, "latency_ms": 40, "jitter_ms": 80}]
-
-
-def child_env(url: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("COV_CORE_", "COVERAGE_", "CLOUDINARY_", "PYTEST_"))
-    }
-    env["CLOUDINARY_URL"] = url
-    return env
 
 
 def spawn(root: Path, url: str, *args: str) -> subprocess.Popen[bytes]:
