@@ -61,12 +61,12 @@ def naive(url: str, desired: str) -> dict[str, Any]:
 def quota_trace(url: str, root: str, parallelism: int) -> dict[str, Any]:
     """``apply_interactive`` with a progress callback that records, at each write's start,
     how many writes are in flight and the remaining quota the client last saw."""
-    from cloudinary_presets.apply import parallelism_for
-    from cloudinary_presets.credentials import parse_cloudinary_url
-    from cloudinary_presets.plan import TargetInfo
-    from cloudinary_presets.project import Project
-    from cloudinary_presets.target import Target
-    from cloudinary_presets.workflow import apply_interactive
+    from cloudinary_presets.cloudinary.credentials import parse_cloudinary_url
+    from cloudinary_presets.definitions.project import Project
+    from cloudinary_presets.operations.apply import parallelism_for
+    from cloudinary_presets.operations.target import Target
+    from cloudinary_presets.operations.workflow import apply_interactive
+    from cloudinary_presets.planning.plan import TargetInfo
 
     credentials = parse_cloudinary_url(url, "benchmark")
     target = Target(

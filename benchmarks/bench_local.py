@@ -48,7 +48,7 @@ def _timed(func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float, float]:
 def validate(presets: str) -> dict[str, Any]:
     """``validate_tree`` on the folder: read, parse (strict YAML, libyaml), validate, lint."""
     started = time.perf_counter()
-    from cloudinary_presets.loader import validate_tree
+    from cloudinary_presets.definitions.loader import validate_tree
 
     imported = time.perf_counter() - started
     report, wall, cpu = _timed(validate_tree, Path(presets))
@@ -68,7 +68,7 @@ def validate_parallel(presets: str, processes: int = 2) -> dict[str, Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from cloudinary_presets.loader import check_documents, find_files
+    from cloudinary_presets.definitions.loader import check_documents, find_files
 
     def run() -> Any:
         paths = find_files(Path(presets))
@@ -83,7 +83,7 @@ def validate_parallel(presets: str, processes: int = 2) -> dict[str, Any]:
 
 
 def _read_part(paths: list[Path]) -> list[Any]:
-    from cloudinary_presets.loader import read_document
+    from cloudinary_presets.definitions.loader import read_document
 
     return [read_document(path) for path in paths]
 
@@ -115,10 +115,10 @@ def plan_diff(root: str, n: int, trace: bool = False) -> dict[str, Any]:
     decode the remote listing (``read_remote``) and diff (``build_plan``)."""
     import tracemalloc
 
+    from cloudinary_presets.cloudinary.remote import read_remote
+    from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.emulator import Emulator
-    from cloudinary_presets.plan import Snapshot, TargetInfo, build_plan
-    from cloudinary_presets.project import Project
-    from cloudinary_presets.remote import read_remote
+    from cloudinary_presets.planning.plan import Snapshot, TargetInfo, build_plan
 
     project = Project.open(Path(root))
     desired = project.desired(project.environment(None), {})
@@ -170,12 +170,12 @@ KEY_MODULES = (
     "yaml",
     "requests",
     "jsonschema",
-    "cloudinary_presets.model",
-    "cloudinary_presets.config",
-    "cloudinary_presets.http",
-    "cloudinary_presets.codec",
-    "cloudinary_presets.loader",
-    "cloudinary_presets.apply",
+    "cloudinary_presets.model.preset",
+    "cloudinary_presets.definitions.config",
+    "cloudinary_presets.cloudinary.transport",
+    "cloudinary_presets.cloudinary.codec",
+    "cloudinary_presets.definitions.loader",
+    "cloudinary_presets.operations.apply",
 )
 
 
@@ -207,7 +207,8 @@ def _lazy_check(env: dict[str, str] | None = None) -> list[str]:
     code = (
         "import sys, cloudinary_presets.cli; "
         "print(' '.join(m for m in ('pydantic', 'requests', 'yaml', 'jsonschema', "
-        "'cloudinary_presets.model', 'cloudinary_presets.http', 'cloudinary_presets.emulator') "
+        "'cloudinary_presets.model.preset', 'cloudinary_presets.cloudinary.transport', "
+        "'cloudinary_presets.emulator') "
         "if m in sys.modules))"
     )
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, env=env)
@@ -267,7 +268,9 @@ def run(n: int, *, repeats: int, help_runs: int, compare_src: str | None) -> dic
                 ["validate", "--root", str(small), str(small / "presets")], help_runs, help_env
             )
             result["import_cli"] = import_profile("cloudinary_presets.cli", help_env)
-            result["import_workflow"] = import_profile("cloudinary_presets.workflow", help_env)
+            result["import_workflow"] = import_profile(
+                "cloudinary_presets.operations.workflow", help_env
+            )
             result["cli_loads"] = _lazy_check(help_env)
             trees["sources"][label] = result
         log("local: parallel parsing experiment (2 processes)")
@@ -371,7 +374,7 @@ def report(data: dict[str, Any]) -> str:
                 "min",
                 "`presets validate` of the 3 example presets (median)",
                 "`import cloudinary_presets.cli`",
-                "`import cloudinary_presets.workflow` (what plan/apply load)",
+                "`import cloudinary_presets.operations.workflow` (what plan/apply load)",
                 "heavy modules loaded by the CLI import",
             ],
             rows,
@@ -379,7 +382,7 @@ def report(data: dict[str, Any]) -> str:
     )
     for key, module in (
         ("import_cli", "cloudinary_presets.cli"),
-        ("import_workflow", "cloudinary_presets.workflow"),
+        ("import_workflow", "cloudinary_presets.operations.workflow"),
     ):
         profile = after[key]
         out.append(

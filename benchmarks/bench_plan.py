@@ -59,12 +59,12 @@ def per_get(url: str, root: str) -> dict[str, Any]:
     """Same definitions and diff as ``presets plan``, remote read with one GET per preset."""
     from pathlib import Path
 
-    from cloudinary_presets.credentials import parse_cloudinary_url
+    from cloudinary_presets.cloudinary.credentials import parse_cloudinary_url
+    from cloudinary_presets.cloudinary.remote import RemotePresets
+    from cloudinary_presets.cloudinary.transport import Transport
+    from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.errors import NotFound
-    from cloudinary_presets.http import Transport
-    from cloudinary_presets.plan import Snapshot, TargetInfo, build_plan
-    from cloudinary_presets.project import Project
-    from cloudinary_presets.remote import RemotePresets
+    from cloudinary_presets.planning.plan import Snapshot, TargetInfo, build_plan
 
     started = time.perf_counter()
     project = Project.open(Path(root))

@@ -5,7 +5,7 @@ UGC, documents, video, marketing banners, thumbnails, archives), each varied by 
 index: different folders, tags, formats, thresholds, transformations, comments and key
 order. ``preset_yaml(i)`` is what a person would write in ``presets/<name>.yaml``;
 ``remote_body(i)`` is the create body Cloudinary would hold for the same preset (the
-official encoding, via ``cloudinary_presets.codec.encode``), so a plan of the same
+official encoding, via ``cloudinary_presets.cloudinary.codec.encode``), so a plan of the same
 index is "unchanged" and ``changed=True`` makes it an update.
 """
 
@@ -179,22 +179,22 @@ def preset_yaml(i: int, *, changed: bool = False) -> str:
 
 @cache
 def _preset(i: int, changed: bool) -> Any:
-    from cloudinary_presets.loader import validation_context
-    from cloudinary_presets.model import Preset
-    from cloudinary_presets.strict_yaml import parse
+    from cloudinary_presets.definitions.loader import validation_context
+    from cloudinary_presets.definitions.strict_yaml import parse
+    from cloudinary_presets.model.preset import Preset
 
     doc = parse(preset_yaml(i, changed=changed), f"{name_of(i)}.yaml")
     return Preset.model_validate(doc.data, context=validation_context())
 
 
 def preset(i: int, *, changed: bool = False) -> Any:
-    """The validated :class:`~cloudinary_presets.model.Preset` of ``preset_yaml(i)``."""
+    """The validated :class:`~cloudinary_presets.model.preset.Preset` of ``preset_yaml(i)``."""
     return _preset(i, changed)
 
 
 def remote_body(i: int, *, changed: bool = False, prefix: str = "") -> dict[str, Any]:
     """The create body (wire form) Cloudinary would store for preset ``i``."""
-    from cloudinary_presets.codec import encode
+    from cloudinary_presets.cloudinary.codec import encode
 
     return encode(preset(i, changed=changed), name=prefix + name_of(i))
 

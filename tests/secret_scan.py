@@ -150,7 +150,7 @@ def _secret_scan_wiring(monkeypatch: pytest.MonkeyPatch) -> None:
     """Record every computed signature, and everything the CLI prints with click.echo."""
     import click
 
-    import cloudinary_presets.upload_api as upload_api
+    import cloudinary_presets.cloudinary.upload_api as upload_api
 
     real_sign = upload_api.sign
 

@@ -14,7 +14,7 @@ surfaces as a ``ValidationError``, never as a silent filter.
 Sizes are kept small (a handful of settings per preset, short lists) so a few hundred
 examples take a second or two. ``max_settings`` raises or lowers the number of settings.
 
-``SETTINGS`` maps every upload parameter of :class:`~cloudinary_presets.model.Settings`
+``SETTINGS`` maps every upload parameter of :class:`~cloudinary_presets.model.preset.Settings`
 (by its YAML name) to the strategy of its values; a test checks that it covers them all.
 """
 
@@ -25,18 +25,18 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from cloudinary_presets.lints import LINT_IDS
-from cloudinary_presets.loader import validation_context
-from cloudinary_presets.model import (
+from cloudinary_presets.definitions.lints import LINT_IDS
+from cloudinary_presets.definitions.loader import validation_context
+from cloudinary_presets.model.moderation import GOOGLE_LEVELS
+from cloudinary_presets.model.moderation_rule import CATEGORIES
+from cloudinary_presets.model.preset import (
     CATEGORIZATION_KINDS,
     PRESET_LEVEL_KEYS,
     SETTING_KEYS,
     UPLOAD_PARAMETERS,
     Preset,
 )
-from cloudinary_presets.moderation import GOOGLE_LEVELS
-from cloudinary_presets.moderation_rules import CATEGORIES
-from cloudinary_presets.transformations import LONG_TO_SHORT
+from cloudinary_presets.model.transformations import LONG_TO_SHORT
 
 __all__ = [
     "SETTINGS",

@@ -10,8 +10,8 @@ import pytest
 
 from cloudinary_presets import errors
 from cloudinary_presets.cli import cli
-from cloudinary_presets.lints import LINT_IDS
-from cloudinary_presets.model import Preset, Settings
+from cloudinary_presets.definitions.lints import LINT_IDS
+from cloudinary_presets.model.preset import Preset, Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

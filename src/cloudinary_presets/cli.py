@@ -97,7 +97,7 @@ def validate(path: Path | None, env_name: str | None, root: Path, strict: bool, 
     Prints each problem as file:line:col: severity: message, then a summary. Exit 0 when
     valid (warnings allowed), 1 when not.
     """
-    from cloudinary_presets.project import Project
+    from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.renderers.github import annotation_lines, validation_summary
 
     project = Project.open(root, path)
@@ -146,7 +146,7 @@ def validate(path: Path | None, env_name: str | None, root: Path, strict: bool, 
 )
 def schema(check: bool, directory: Path) -> None:
     """Write the JSON Schemas generated from the models (or check them with --check)."""
-    from cloudinary_presets.schema import stale_schemas, write_schemas
+    from cloudinary_presets.definitions.schema import stale_schemas, write_schemas
 
     if check:
         stale = stale_schemas(directory)
@@ -233,8 +233,8 @@ class Session:
     """What a remote command works with: the project, its environment and the target."""
 
     def __init__(self, opts: dict[str, Any], *, machine_output: bool = False) -> None:
-        from cloudinary_presets.project import Project
-        from cloudinary_presets.target import open_target
+        from cloudinary_presets.definitions.project import Project
+        from cloudinary_presets.operations.target import open_target
 
         if opts.get("debug"):
             _enable_debug()
@@ -276,7 +276,7 @@ def announce_target(target: Any, *, machine_output: bool) -> None:
 def _enable_debug() -> None:
     import logging
 
-    from cloudinary_presets.http import install_redaction
+    from cloudinary_presets.cloudinary.transport import install_redaction
 
     logger = logging.getLogger("cloudinary_presets")
     if any(getattr(h, "presets_debug", False) for h in logger.handlers):
@@ -348,9 +348,9 @@ def plan(
     Reads every remote preset with the fewest Admin API calls (pages of 500) and diffs
     them semantically against the definitions. Never writes to Cloudinary.
     """
-    from cloudinary_presets.planfile import save_plan
-    from cloudinary_presets.project import Project
-    from cloudinary_presets.simulate import read_samples
+    from cloudinary_presets.definitions.project import Project
+    from cloudinary_presets.operations.simulate import read_samples
+    from cloudinary_presets.planning.planfile import save_plan
 
     samples = read_samples(labels) if labels else None
     if all_envs and opts.get("env_name"):
@@ -408,11 +408,11 @@ def _plan_one(
     samples: Any,
 ) -> Any:
     """One environment's plan: against git REV (no credentials) or against its target."""
-    from cloudinary_presets.workflow import make_plan, plan_impact
+    from cloudinary_presets.operations.workflow import make_plan, plan_impact
 
     if base_rev is not None:
-        from cloudinary_presets.gitbase import plan_against_revision
-        from cloudinary_presets.project import Project
+        from cloudinary_presets.definitions.project import Project
+        from cloudinary_presets.planning.gitbase import plan_against_revision
 
         project = Project.open(opts["root"], opts.get("presets_dir"))
         spec = project.environment(opts.get("env_name"))
@@ -549,8 +549,8 @@ def apply(
     without a terminal and without --yes it refuses), applies creates and updates before
     deletes, then re-reads the remote to verify what Cloudinary stored.
     """
-    from cloudinary_presets.planfile import load_plan
-    from cloudinary_presets.workflow import apply_interactive, apply_saved
+    from cloudinary_presets.operations.workflow import apply_interactive, apply_saved
+    from cloudinary_presets.planning.planfile import load_plan
 
     if plan_file and (only or prune is not None):
         # silently applying the whole saved plan would do more than the person asked for
@@ -615,7 +615,7 @@ def import_(names: tuple[str, ...], everything: bool, force: bool, **opts: Any) 
 
     NAMES may be globs. Afterwards `presets plan` shows them unchanged.
     """
-    from cloudinary_presets.workflow import import_presets
+    from cloudinary_presets.operations.workflow import import_presets
 
     session = Session(opts)
     try:
@@ -714,7 +714,7 @@ def upload(
     Checks locally what Cloudinary would refuse before sending anything. Exit 1 if an
     upload failed or moderation rejected it (--allow-rejected: exit 0 for rejections).
     """
-    from cloudinary_presets.uploader import Uploader
+    from cloudinary_presets.operations.uploader import Uploader
 
     if public_id and len(files) > 1:
         raise click.UsageError("--public-id needs exactly one file")
@@ -834,8 +834,8 @@ def _upload_json(path: str, result: Any) -> dict[str, Any]:
 @project_options
 def resolve(name: str, env_name: str | None, root: Path) -> None:
     """Print a preset's remote name and a summary of its definition (no network)."""
-    from cloudinary_presets.project import Project
-    from cloudinary_presets.resolve import resolve_preset
+    from cloudinary_presets.definitions.project import Project
+    from cloudinary_presets.definitions.resolve import resolve_preset
 
     project = Project.open(root)
     found = resolve_preset(project, project.environment(env_name), os.environ, name)
@@ -848,8 +848,8 @@ def resolve(name: str, env_name: str | None, root: Path) -> None:
 @project_options
 def render(name: str | None, env_name: str | None, root: Path) -> None:
     """Print the fully resolved definitions of an environment (overrides and variables applied)."""
-    from cloudinary_presets.project import Project
-    from cloudinary_presets.workflow import render_definitions
+    from cloudinary_presets.definitions.project import Project
+    from cloudinary_presets.operations.workflow import render_definitions
 
     project = Project.open(root)
     OUT.echo(
@@ -875,8 +875,8 @@ def moderation() -> None:
 @target_options
 def simulate(preset_name: str, labels: Path, as_json: bool, **opts: Any) -> None:
     """Decide labelled samples under the definition and under the remote's current preset."""
-    from cloudinary_presets.simulate import read_samples
-    from cloudinary_presets.workflow import simulate_preset
+    from cloudinary_presets.operations.simulate import read_samples
+    from cloudinary_presets.operations.workflow import simulate_preset
 
     samples = read_samples(labels)
     session = Session(opts, machine_output=as_json)

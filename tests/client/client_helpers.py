@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
-from cloudinary_presets.http import Transport
+from cloudinary_presets.cloudinary.transport import Transport
 
 #: The sentinel: a secret that must never appear in any log record, message or repr.
 SENTINEL_SECRET = "Sentinel-7f3a9c-DO-NOT-LEAK"

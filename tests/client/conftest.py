@@ -16,8 +16,8 @@ import pytest
 from client_helpers import SENTINEL_KEY, SENTINEL_SECRET, MakeTransport, Sleeps
 from client_stub import StubServer
 
-from cloudinary_presets.credentials import Credentials, Secret, parse_cloudinary_url
-from cloudinary_presets.http import RetryPolicy, Transport
+from cloudinary_presets.cloudinary.credentials import Credentials, Secret, parse_cloudinary_url
+from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
 
 
 @pytest.fixture

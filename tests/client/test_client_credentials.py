@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudinary_presets.credentials import (
+from cloudinary_presets.cloudinary.credentials import (
     Credentials,
     Secret,
     is_registered,

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from client_helpers import MakeTransport, Sleeps
 
-from cloudinary_presets.admin_api import AdminApi
-from cloudinary_presets.credentials import Credentials, Secret
+from cloudinary_presets.cloudinary.admin_api import AdminApi
+from cloudinary_presets.cloudinary.credentials import Credentials, Secret
+from cloudinary_presets.cloudinary.transport import RetryPolicy
+from cloudinary_presets.cloudinary.upload_api import UploadApi
 from cloudinary_presets.errors import (
     AlreadyExists,
     AuthenticationError,
@@ -23,8 +25,6 @@ from cloudinary_presets.errors import (
     ServerError,
     UsageError,
 )
-from cloudinary_presets.http import RetryPolicy
-from cloudinary_presets.upload_api import UploadApi
 
 LIST = "/v1_1/demo/upload_presets"
 ONE = "/v1_1/demo/upload_presets/*"

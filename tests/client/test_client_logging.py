@@ -9,8 +9,8 @@ import pytest
 from client_helpers import SENTINEL_KEY, SENTINEL_SECRET, MakeTransport
 from client_stub import Reply, StubServer
 
-from cloudinary_presets.credentials import Credentials
-from cloudinary_presets.http import RedactingFilter, install_redaction
+from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.transport import RedactingFilter, install_redaction
 
 BLOB = base64.b64encode(f"{SENTINEL_KEY}:{SENTINEL_SECRET}".encode()).decode()
 
@@ -22,7 +22,7 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 
 def test_filter_installed_once_at_import() -> None:
-    for name in ("cloudinary_presets", "cloudinary_presets.http"):
+    for name in ("cloudinary_presets", "cloudinary_presets.cloudinary.transport"):
         filters = logging.getLogger(name).filters
         assert sum(isinstance(f, RedactingFilter) for f in filters) == 1
     install_redaction(logging.getLogger("cloudinary_presets"))
@@ -45,7 +45,7 @@ def test_filter_scrubs_messages_args_and_tracebacks(
         raise RuntimeError(f"boom with {SENTINEL_SECRET}")
     except RuntimeError:
         logger.exception("failed")
-    logging.getLogger("cloudinary_presets.http").info("child %s", SENTINEL_SECRET)
+    logging.getLogger("cloudinary_presets.cloudinary.transport").info("child %s", SENTINEL_SECRET)
     text = debug_logs.text
     for leaked in (SENTINEL_SECRET, BLOB, "QUJDREVG", "abc.def", "0123abcd", "s3 ", "pw@", '"zz"'):
         assert leaked not in text, leaked
@@ -96,7 +96,11 @@ def test_one_debug_line_per_attempt(
         params={"max_results": 5, "signature": "sig-value-1", "api_key": SENTINEL_KEY},
         idempotent=True,
     )
-    lines = [r.getMessage() for r in debug_logs.records if r.name == "cloudinary_presets.http"]
+    lines = [
+        r.getMessage()
+        for r in debug_logs.records
+        if r.name == "cloudinary_presets.cloudinary.transport"
+    ]
     attempts = [line for line in lines if " -> " in line]
     assert len(attempts) == 2
     assert attempts[0].startswith(

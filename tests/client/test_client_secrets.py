@@ -17,17 +17,17 @@ import pytest
 from client_helpers import SENTINEL_KEY, SENTINEL_SECRET, MakeTransport, closed_port
 from client_stub import Reply, StubServer
 
-import cloudinary_presets.upload_api as upload_module
-from cloudinary_presets.admin_api import AdminApi
-from cloudinary_presets.credentials import (
+import cloudinary_presets.cloudinary.upload_api as upload_module
+from cloudinary_presets.cloudinary.admin_api import AdminApi
+from cloudinary_presets.cloudinary.credentials import (
     Credentials,
     Secret,
     parse_cloudinary_url,
     resolve_credentials,
 )
+from cloudinary_presets.cloudinary.transport import RetryPolicy
+from cloudinary_presets.cloudinary.upload_api import UploadApi
 from cloudinary_presets.errors import PresetsError
-from cloudinary_presets.http import RetryPolicy
-from cloudinary_presets.upload_api import UploadApi
 
 pytestmark = pytest.mark.secrets
 
@@ -188,7 +188,7 @@ def test_sentinel_never_leaks(
 
     assert evidence.errors >= 20
     assert evidence.signatures, "no signed request was made"
-    assert any(r.name == "cloudinary_presets.http" for r in caplog.records)
+    assert any(r.name == "cloudinary_presets.cloudinary.transport" for r in caplog.records)
     logged = [caplog.text] + [r.getMessage() for r in caplog.records]
     logged += [r.exc_text or "" for r in caplog.records]
     for text in evidence.texts + logged:

@@ -15,8 +15,9 @@ from client_helpers import SENTINEL_KEY, SENTINEL_SECRET, MakeTransport, Sleeps,
 from client_stub import Reply, StubServer
 
 from cloudinary_presets import __version__
-from cloudinary_presets.admin_api import AdminApi
-from cloudinary_presets.credentials import Credentials, Secret
+from cloudinary_presets.cloudinary.admin_api import AdminApi
+from cloudinary_presets.cloudinary.credentials import Credentials, Secret
+from cloudinary_presets.cloudinary.transport import RetryPolicy, parse_retry_after
 from cloudinary_presets.errors import (
     ApiError,
     AuthenticationError,
@@ -28,7 +29,6 @@ from cloudinary_presets.errors import (
     ServerError,
     UsageError,
 )
-from cloudinary_presets.http import RetryPolicy, parse_retry_after
 
 NOW = 1_800_000_000.0
 

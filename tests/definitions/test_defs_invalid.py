@@ -28,10 +28,10 @@ from pathlib import Path
 import pytest
 from defs_support import INVALID, Runner, schema_errors
 
+from cloudinary_presets.definitions.loader import validation_context
+from cloudinary_presets.definitions.strict_yaml import MAX_BYTES, decode, parse
 from cloudinary_presets.errors import DefinitionError
-from cloudinary_presets.loader import validation_context
-from cloudinary_presets.model import Preset
-from cloudinary_presets.strict_yaml import MAX_BYTES, decode, parse
+from cloudinary_presets.model.preset import Preset
 
 MODEL, LOADER, TREE, LIMIT = "model", "loader", "tree", "limit"
 

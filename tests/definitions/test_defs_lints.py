@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from defs_support import Runner
 
-from cloudinary_presets.lints import LINT_IDS
+from cloudinary_presets.definitions.lints import LINT_IDS
 
 #: lint id -> (a minimal preset that triggers only that lint, the warning it prints)
 LINT_CASES: dict[str, tuple[str, str]] = {

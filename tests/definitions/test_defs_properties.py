@@ -11,11 +11,11 @@ from defs_support import VALID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cloudinary_presets.definitions.loader import validate_tree, validation_context
+from cloudinary_presets.definitions.strict_yaml import decode, parse
+from cloudinary_presets.definitions.yaml_writer import dump_preset
 from cloudinary_presets.errors import DefinitionError, Problem
-from cloudinary_presets.loader import validate_tree, validation_context
-from cloudinary_presets.model import SETTING_KEYS, Preset
-from cloudinary_presets.strict_yaml import decode, parse
-from cloudinary_presets.yaml_dump import dump_preset
+from cloudinary_presets.model.preset import SETTING_KEYS, Preset
 from strategies import SETTINGS, YAML_ALPHABET, presets
 
 FAST = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

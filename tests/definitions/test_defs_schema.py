@@ -14,12 +14,12 @@ import pytest
 from defs_support import EXAMPLES, SCHEMAS, VALID, Runner, schema_errors
 from hypothesis import HealthCheck, given, settings
 
-from cloudinary_presets.loader import validation_context
-from cloudinary_presets.model import Preset
-from cloudinary_presets.schema import SCHEMAS as SCHEMA_BUILDERS
-from cloudinary_presets.schema import render, stale_schemas
-from cloudinary_presets.strict_yaml import decode, parse
-from cloudinary_presets.yaml_dump import preset_data as dumped_data
+from cloudinary_presets.definitions.loader import validation_context
+from cloudinary_presets.definitions.schema import SCHEMAS as SCHEMA_BUILDERS
+from cloudinary_presets.definitions.schema import render, stale_schemas
+from cloudinary_presets.definitions.strict_yaml import decode, parse
+from cloudinary_presets.definitions.yaml_writer import preset_data as dumped_data
+from cloudinary_presets.model.preset import Preset
 from strategies import preset_data, presets
 
 VALID_FILES = sorted(VALID.glob("*.yaml")) + sorted(EXAMPLES.glob("*.yaml"))

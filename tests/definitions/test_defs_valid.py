@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from defs_support import EXAMPLES, VALID, Runner
 
-from cloudinary_presets.lints import LINT_IDS, lint
-from cloudinary_presets.loader import validate_tree, validation_context
-from cloudinary_presets.model import SETTING_KEYS, Preset
-from cloudinary_presets.moderation import Moderation
-from cloudinary_presets.strict_yaml import decode, parse
-from cloudinary_presets.yaml_dump import dump_preset
+from cloudinary_presets.definitions.lints import LINT_IDS, lint
+from cloudinary_presets.definitions.loader import validate_tree, validation_context
+from cloudinary_presets.definitions.strict_yaml import decode, parse
+from cloudinary_presets.definitions.yaml_writer import dump_preset
+from cloudinary_presets.model.moderation import Moderation
+from cloudinary_presets.model.preset import SETTING_KEYS, Preset
 
 VALID_FILES = sorted(VALID.glob("*.yaml"))
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))

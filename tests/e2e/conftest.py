@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from cloudinary_presets import http
-from cloudinary_presets.credentials import parse_cloudinary_url
+from cloudinary_presets.cloudinary import transport as http
+from cloudinary_presets.cloudinary.credentials import parse_cloudinary_url
+from cloudinary_presets.cloudinary.remote import RemotePresets
 from cloudinary_presets.emulator import Emulator
-from cloudinary_presets.remote import RemotePresets
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from e2e_helpers import config, names, only_presets, plan_json, requests, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudinary_presets.yaml_dump import dump_preset
+from cloudinary_presets.definitions.yaml_writer import dump_preset
 from strategies import presets as shared_presets
 
 EXAMPLES = ["avatar", "product-images", "ugc-moderated"]

@@ -22,7 +22,7 @@ from e2e_helpers import (
     write_requests,
 )
 
-from cloudinary_presets.lock import apply_lock
+from cloudinary_presets.operations.lock import apply_lock
 
 TEN = [f"p{i:02d}" for i in range(10)]
 

@@ -232,7 +232,7 @@ def test_the_emulator_imports_nothing_of_the_project_but_the_shared_rule() -> No
 
     import cloudinary_presets.emulator as package
 
-    allowed = ("cloudinary_presets.emulator", "cloudinary_presets.moderation_rules")
+    allowed = ("cloudinary_presets.emulator", "cloudinary_presets.model.moderation_rule")
     allowed_exact = ("cloudinary_presets._version",)
     offenders = []
     for path in Path(package.__file__).parent.glob("*.py"):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from reliability_helpers import FAST_RETRY, ChangeSet, CreateLog, make_changeset
 
-from cloudinary_presets import http
+from cloudinary_presets.cloudinary import transport as http
 
 
 @pytest.fixture

@@ -37,10 +37,10 @@ from reliability_helpers import (
     pending_writes,
 )
 
-from cloudinary_presets.http import RetryPolicy, Transport
-from cloudinary_presets.project import Project
-from cloudinary_presets.target import Target, open_target
-from cloudinary_presets.workflow import apply_interactive
+from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
+from cloudinary_presets.definitions.project import Project
+from cloudinary_presets.operations.target import Target, open_target
+from cloudinary_presets.operations.workflow import apply_interactive
 
 pytestmark = pytest.mark.faults
 

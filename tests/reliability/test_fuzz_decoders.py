@@ -33,18 +33,22 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cloudinary_presets.admin_api import AdminApi
-from cloudinary_presets.codec import canonical, decode, encode, fingerprint, same
-from cloudinary_presets.config import load_config
-from cloudinary_presets.credentials import Credentials, Secret
+from cloudinary_presets.cloudinary.admin_api import AdminApi
+from cloudinary_presets.cloudinary.codec import canonical, decode, encode, fingerprint, same
+from cloudinary_presets.cloudinary.credentials import Credentials, Secret
+from cloudinary_presets.cloudinary.remote import RemotePresets, read_remote
+from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
+from cloudinary_presets.definitions.config import load_config
+from cloudinary_presets.definitions.loader import (
+    read_document,
+    validate_document,
+    validation_context,
+)
+from cloudinary_presets.definitions.strict_yaml import decode as decode_bytes
+from cloudinary_presets.definitions.strict_yaml import parse
 from cloudinary_presets.errors import ApiError, BadResponse, DefinitionError
-from cloudinary_presets.http import RetryPolicy, Transport
-from cloudinary_presets.loader import read_document, validate_document, validation_context
-from cloudinary_presets.model import PRESET_LEVEL_KEYS, SETTING_KEYS
-from cloudinary_presets.remote import RemotePresets, read_remote
-from cloudinary_presets.simulate import read_samples
-from cloudinary_presets.strict_yaml import decode as decode_bytes
-from cloudinary_presets.strict_yaml import parse
+from cloudinary_presets.model.preset import PRESET_LEVEL_KEYS, SETTING_KEYS
+from cloudinary_presets.operations.simulate import read_samples
 
 pytestmark = pytest.mark.fuzz
 
@@ -331,7 +335,7 @@ def test_codec_decode_on_cloudinary_shaped_json(raw):
 @given(st.lists(cloudinary_shaped(), max_size=4), st.one_of(st.none(), JUNK))
 def test_a_junk_listing_is_a_bad_response(presets, cursor):
     """A listing page, read and decoded the way ``plan`` does it, through a stub transport."""
-    from cloudinary_presets.http import ApiResponse, CallCounts, Quota
+    from cloudinary_presets.cloudinary.transport import ApiResponse, CallCounts, Quota
 
     class Pages:
         """Just enough of a Transport: one page of junk presets, maybe a junk cursor."""

@@ -66,8 +66,8 @@ def test_echo_to_a_redirected_stream():
         click.echo("the CLI said " + SENTINEL_SECRET)
 
 def test_prints_a_computed_signature():
-    from cloudinary_presets.credentials import Secret
-    from cloudinary_presets.upload_api import sign
+    from cloudinary_presets.cloudinary.credentials import Secret
+    from cloudinary_presets.cloudinary.upload_api import sign
     params = {"timestamp": 1700000000, "folder": "x"}
     print("signature=" + sign(params, Secret("another-secret"), "sha1"))
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from cloudinary_presets.admin_api import AdminApi
-from cloudinary_presets.codec import canonical, decode, encode, fingerprint, same
-from cloudinary_presets.credentials import parse_cloudinary_url
-from cloudinary_presets.http import Transport
-from cloudinary_presets.model import Preset
+from cloudinary_presets.cloudinary.admin_api import AdminApi
+from cloudinary_presets.cloudinary.codec import canonical, decode, encode, fingerprint, same
+from cloudinary_presets.cloudinary.credentials import parse_cloudinary_url
+from cloudinary_presets.cloudinary.transport import Transport
+from cloudinary_presets.model.preset import Preset
 from strategies import presets
 
 ROUND_TRIP = settings(

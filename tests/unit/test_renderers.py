@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import json
 
-from cloudinary_presets.codec import fingerprint
-from cloudinary_presets.model import Preset
-from cloudinary_presets.plan import Desired, Plan, RemotePreset, Snapshot, TargetInfo, build_plan
+from cloudinary_presets.cloudinary.codec import fingerprint
+from cloudinary_presets.model.preset import Preset
+from cloudinary_presets.planning.plan import (
+    Desired,
+    Plan,
+    RemotePreset,
+    Snapshot,
+    TargetInfo,
+    build_plan,
+)
 from cloudinary_presets.renderers.markdown import render_markdown
 from cloudinary_presets.renderers.text import render_text
 

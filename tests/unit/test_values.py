@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloudinary_presets.media import allowed, detect_format, sniff
-from cloudinary_presets.transformations import (
+from cloudinary_presets.model.transformations import (
     SHORT_TO_LONG,
     EagerTransformation,
     Transformation,
     TransformationError,
     canonical_value,
 )
+from cloudinary_presets.operations.media import allowed, detect_format, sniff
 
 # --------------------------------------------------------------------------- transformations
 

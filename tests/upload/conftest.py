@@ -20,9 +20,9 @@ import cloudinary.uploader
 import pytest
 from upload_helpers import IMAGES, upload_requests
 
+from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.emulator import Emulator
-from cloudinary_presets.http import Transport
-from cloudinary_presets.uploader import Uploader
+from cloudinary_presets.operations.uploader import Uploader
 
 
 @pytest.fixture

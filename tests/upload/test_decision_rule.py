@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudinary_presets import moderation_rules, simulate
 from cloudinary_presets.emulator import moderation as emulator_moderation
-from cloudinary_presets.moderation_rules import (
+from cloudinary_presets.model import moderation_rule as moderation_rules
+from cloudinary_presets.model.moderation_rule import (
     DEFAULT_THRESHOLD,
     PARENT,
     TAXONOMY,
@@ -23,6 +23,7 @@ from cloudinary_presets.moderation_rules import (
     parse_label,
     threshold_for,
 )
+from cloudinary_presets.operations import simulate
 
 
 def cl(name: str, confidence: float, parent: str = "") -> Label:

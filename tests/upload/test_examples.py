@@ -14,8 +14,8 @@ import zlib
 import pytest
 from upload_helpers import EXAMPLE_IMAGES, IMAGES, LABELS
 
-from cloudinary_presets import media
 from cloudinary_presets.emulator import media as emulator_media
+from cloudinary_presets.operations import media
 
 
 def png_size(data: bytes) -> tuple[int, int]:

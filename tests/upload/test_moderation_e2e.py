@@ -10,8 +10,8 @@ import pytest
 from upload_helpers import LABELS, png, set_explicit_nudity
 
 from cloudinary_presets.emulator import Emulator
-from cloudinary_presets.moderation import parse_moderation
-from cloudinary_presets.simulate import compare, read_samples
+from cloudinary_presets.model.moderation import parse_moderation
+from cloudinary_presets.operations.simulate import compare, read_samples
 
 NUDITY_62 = [
     {"Name": "Nudity", "ParentName": "Explicit Nudity", "Confidence": 62.0},

@@ -19,9 +19,14 @@ import pytest
 from upload_helpers import LABELS, set_explicit_nudity
 
 from cloudinary_presets.errors import DefinitionError
-from cloudinary_presets.moderation import Moderation, parse_moderation
-from cloudinary_presets.moderation_rules import Label
-from cloudinary_presets.simulate import Impact, compare, read_samples, rekognition_thresholds
+from cloudinary_presets.model.moderation import Moderation, parse_moderation
+from cloudinary_presets.model.moderation_rule import Label
+from cloudinary_presets.operations.simulate import (
+    Impact,
+    compare,
+    read_samples,
+    rekognition_thresholds,
+)
 
 UGC = (
     "aws_rek:explicit_nudity:0.7:graphic_violence_or_gore:0.5:suggestive:ignore:violence:0.8|manual"
@@ -77,7 +82,7 @@ def test_the_example_sample_file_worked_by_hand() -> None:
         "suggestive": None,
         "violence": 0.8,
     }
-    from cloudinary_presets.moderation_rules import decide
+    from cloudinary_presets.model.moderation_rule import decide
 
     rejected = {s.name for s in samples if decide(thresholds, s.labels).rejected}
     assert rejected == REJECTED_AT_07
@@ -365,7 +370,7 @@ def test_plan_with_bad_labels_fails_before_any_request(applied, remote_cli, tmp_
 
 def test_a_confidence_on_a_0_to_1_scale_is_refused_not_read_as_a_percentage(tmp_path):
     from cloudinary_presets.errors import DefinitionError
-    from cloudinary_presets.simulate import read_samples
+    from cloudinary_presets.operations.simulate import read_samples
 
     path = tmp_path / "labels.jsonl"
     path.write_text(

@@ -25,7 +25,8 @@ from upload_helpers import (
     with_sha256,
 )
 
-from cloudinary_presets.codec import encode
+from cloudinary_presets.cloudinary.codec import encode
+from cloudinary_presets.definitions.resolve import UnknownPreset
 from cloudinary_presets.emulator import DEMO_CLOUD, Emulator
 from cloudinary_presets.errors import (
     AuthenticationError,
@@ -35,8 +36,7 @@ from cloudinary_presets.errors import (
     PresetsError,
     UsageError,
 )
-from cloudinary_presets.resolve import UnknownPreset
-from cloudinary_presets.uploader import PresetDrift, UploadResult
+from cloudinary_presets.operations.uploader import PresetDrift, UploadResult
 
 RANDOM_ID = re.compile(r"[a-z0-9]{20}")
 SUNSET = IMAGES / "sunset.png"
@@ -315,7 +315,7 @@ def test_resolve_with_an_environment_prefix(
     (project_dir / "cloudinary-presets.yaml").write_text(
         "environments:\n  staging:\n    credentials: {env: STAGING_URL}\n    name_prefix: stg_\n"
     )
-    from cloudinary_presets.uploader import Uploader
+    from cloudinary_presets.operations.uploader import Uploader
 
     with Uploader.from_env({"STAGING_URL": cloudinary_url}, env="staging") as staged:
         assert staged.resolve("avatar").remote_name == "stg_avatar"
@@ -433,7 +433,7 @@ def test_the_result_keeps_the_whole_response(uploader, applied) -> None:
 def test_from_env_reads_the_process_environment_by_default(
     applied, project_dir, cloudinary_url, monkeypatch
 ) -> None:
-    from cloudinary_presets.uploader import Uploader
+    from cloudinary_presets.operations.uploader import Uploader
 
     monkeypatch.setenv("CLOUDINARY_URL", key_only(cloudinary_url))
     with Uploader.from_env() as uploader:

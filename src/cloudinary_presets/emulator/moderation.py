@@ -4,7 +4,7 @@ Why here and not in the codec: the emulator must decide uploads the way Cloudina
 documents it (chain order; the first rejection aborts the rest; ``manual`` leaves the
 asset pending and queues what follows) from the *wire string* the client actually sent,
 so a codec that writes thresholds wrongly is caught. Amazon Rekognition decisions go
-through :func:`cloudinary_presets.moderation_rules.decide`, the one rule the project
+through :func:`cloudinary_presets.model.moderation_rule.decide`, the one rule the project
 shares, so what ``presets moderation simulate`` predicts is what the emulator does.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cloudinary_presets.moderation_rules import decide, parse_label
+from cloudinary_presets.model.moderation_rule import decide, parse_label
 
 #: moderation kinds that need an add-on; ``manual`` is always available.
 ADDON_KINDS: tuple[str, ...] = (

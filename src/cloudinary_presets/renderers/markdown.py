@@ -6,7 +6,7 @@ plan data, whose values are already redacted.
 
 from __future__ import annotations
 
-from cloudinary_presets.plan import CREATE, DELETE, UNCHANGED, UNMANAGED, UPDATE, Plan
+from cloudinary_presets.planning.plan import CREATE, DELETE, UNCHANGED, UNMANAGED, UPDATE, Plan
 from cloudinary_presets.renderers.text import MARKERS, field_line, quota_line, summary_line
 
 

@@ -7,8 +7,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from cloudinary_presets.diff import FieldChange
-from cloudinary_presets.plan import CREATE, DELETE, UNCHANGED, UNMANAGED, UPDATE, Change, Plan
+from cloudinary_presets.planning.diff import FieldChange
+from cloudinary_presets.planning.plan import (
+    CREATE,
+    DELETE,
+    UNCHANGED,
+    UNMANAGED,
+    UPDATE,
+    Change,
+    Plan,
+)
 
 Style = Callable[..., str]
 

@@ -77,7 +77,7 @@ def model_schema(model: type[BaseModel], *, kind: str, description: str) -> dict
 
 
 def preset_schema() -> dict[str, Any]:
-    from cloudinary_presets.model import Preset
+    from cloudinary_presets.model.preset import Preset
 
     return model_schema(
         Preset,
@@ -88,7 +88,7 @@ def preset_schema() -> dict[str, Any]:
 
 
 def config_schema() -> dict[str, Any]:
-    from cloudinary_presets.config import ProjectConfig
+    from cloudinary_presets.definitions.config import ProjectConfig
 
     return model_schema(
         ProjectConfig,

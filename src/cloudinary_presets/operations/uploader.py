@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from cloudinary_presets.codec import encode_value
-from cloudinary_presets.diff import FieldChange, preset_changes
-from cloudinary_presets.environments import EnvironmentSpec
+from cloudinary_presets.cloudinary.codec import encode_value
+from cloudinary_presets.cloudinary.remote import RemotePresets
+from cloudinary_presets.cloudinary.upload_api import UploadApi
+from cloudinary_presets.definitions.environments import EnvironmentSpec
+from cloudinary_presets.definitions.project import Project
+from cloudinary_presets.definitions.resolve import ResolvedPreset, definitions, resolve_in
 from cloudinary_presets.errors import BadRequest, NotFound, PresetsError, UsageError
-from cloudinary_presets.media import allowed as format_allowed
-from cloudinary_presets.media import detect_format
-from cloudinary_presets.model import SETTING_KEYS, wire_kind
-from cloudinary_presets.project import Project
-from cloudinary_presets.remote import RemotePresets
-from cloudinary_presets.resolve import ResolvedPreset, definitions, resolve_in
-from cloudinary_presets.target import Target, open_target
-from cloudinary_presets.upload_api import UploadApi
+from cloudinary_presets.model.preset import SETTING_KEYS, wire_kind
+from cloudinary_presets.operations.media import allowed as format_allowed
+from cloudinary_presets.operations.media import detect_format
+from cloudinary_presets.operations.target import Target, open_target
+from cloudinary_presets.planning.diff import FieldChange, preset_changes
 
 #: what an unsigned upload may pass besides the file (Cloudinary ignores or rejects the rest)
 UNSIGNED_PARAMS = frozenset(

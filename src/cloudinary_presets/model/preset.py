@@ -36,7 +36,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-from cloudinary_presets.moderation import (
+from cloudinary_presets.model.moderation import (
     GOOGLE_LEVELS,
     KINDS,
     REKOGNITION_KINDS,
@@ -44,8 +44,8 @@ from cloudinary_presets.moderation import (
     ModerationError,
     parse_moderation,
 )
-from cloudinary_presets.moderation_rules import CATEGORIES
-from cloudinary_presets.transformations import (
+from cloudinary_presets.model.moderation_rule import CATEGORIES
+from cloudinary_presets.model.transformations import (
     LONG_TO_SHORT,
     SHORT_TO_LONG,
     EagerTransformation,
@@ -53,7 +53,7 @@ from cloudinary_presets.transformations import (
     TransformationError,
     suggest,
 )
-from cloudinary_presets.wording import type_message
+from cloudinary_presets.model.wording import type_message
 
 
 class Wire(enum.Enum):
@@ -1086,7 +1086,7 @@ _EXTRA_KEYS_SCHEMA: dict[str, Any] = {
 
 def _lint_ids_schema(schema: dict[str, Any]) -> None:
     """``ignore_lints`` items are lint ids (resolved late: lints imports this module)."""
-    from cloudinary_presets.lints import LINT_IDS
+    from cloudinary_presets.definitions.lints import LINT_IDS
 
     schema["items"] = {"enum": sorted(LINT_IDS)}
 
@@ -1162,7 +1162,9 @@ class Preset(StrictModel):
 
     @model_validator(mode="after")
     def _lint_ids_known(self) -> Preset:
-        from cloudinary_presets.lints import LINT_IDS  # lints import model; avoid a cycle
+        from cloudinary_presets.definitions.lints import (
+            LINT_IDS,  # lints import model; avoid a cycle
+        )
 
         for i, lint_id in enumerate(self.ignore_lints):
             if lint_id not in LINT_IDS:

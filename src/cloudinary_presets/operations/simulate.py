@@ -4,7 +4,7 @@ A reviewer changing ``explicit_nudity: 0.7`` to ``0.5`` cannot see what that doe
 moderation results (one per line: Cloudinary's ``moderation_labels``, a whole upload
 response, or Amazon Rekognition ``DetectModerationLabels`` output), this module decides
 each sample under two definitions, with the same rule the emulator uses
-(:func:`cloudinary_presets.moderation_rules.decide`), and reports approved/rejected
+(:func:`cloudinary_presets.model.moderation_rule.decide`), and reports approved/rejected
 counts, how many flip each way, and which categories cause the flips.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from cloudinary_presets.errors import DefinitionError, Location, Problem
-from cloudinary_presets.moderation import REKOGNITION_KINDS, Moderation
-from cloudinary_presets.moderation_rules import Label, decide, parse_label
+from cloudinary_presets.model.moderation import REKOGNITION_KINDS, Moderation
+from cloudinary_presets.model.moderation_rule import Label, decide, parse_label
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cloudinary_presets.environments import EnvironmentSpec
+from cloudinary_presets.definitions.environments import EnvironmentSpec
+from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.errors import UsageError
-from cloudinary_presets.model import Preset
-from cloudinary_presets.project import Project
-from cloudinary_presets.transformations import suggest
+from cloudinary_presets.model.preset import Preset
+from cloudinary_presets.model.transformations import suggest
 
 
 class UnknownPreset(UsageError):

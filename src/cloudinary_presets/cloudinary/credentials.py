@@ -3,7 +3,7 @@
 The API secret is wrapped in :class:`Secret` the moment it is read, so a ``repr``, an
 f-string, a traceback or a pickle can never show it. Every secret (and the HTTP Basic blob
 built from it) is also put in a process-wide registry that :func:`redact` scrubs from any
-text, which is what the logging filter in :mod:`cloudinary_presets.http` uses.
+text, which is what the logging filter in :mod:`cloudinary_presets.cloudinary.transport` uses.
 
 This module never reads ``os.environ`` and never prints: the environment and the home
 directory are arguments, so the CLI decides and the tests control them.

@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cloudinary_presets.credentials import Credentials, parse_cloudinary_url, resolve_credentials
+from cloudinary_presets.cloudinary.credentials import (
+    Credentials,
+    parse_cloudinary_url,
+    resolve_credentials,
+)
+from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
 from cloudinary_presets.errors import TargetError
-from cloudinary_presets.http import RetryPolicy, Transport
-from cloudinary_presets.plan import TargetInfo
+from cloudinary_presets.planning.plan import TargetInfo
 
 if TYPE_CHECKING:
     from cloudinary_presets.emulator import Emulator

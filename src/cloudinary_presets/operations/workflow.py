@@ -15,9 +15,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from cloudinary_presets.apply import ApplyReport, Event, apply_plan
-from cloudinary_presets.diff import preset_changes
-from cloudinary_presets.environments import EnvironmentSpec
+from cloudinary_presets.cloudinary.remote import RemotePresets
+from cloudinary_presets.definitions.environments import EnvironmentSpec
+from cloudinary_presets.definitions.project import Project
+from cloudinary_presets.definitions.resolve import (
+    ResolvedPreset,
+    definitions,
+    resolve_in,
+    resolve_preset,
+)
+from cloudinary_presets.definitions.yaml_writer import dump_preset, dump_yaml, preset_data
 from cloudinary_presets.errors import (
     NotFound,
     PresetsError,
@@ -25,9 +32,14 @@ from cloudinary_presets.errors import (
     StalePlanError,
     UsageError,
 )
-from cloudinary_presets.lock import apply_lock
-from cloudinary_presets.model import NAME_PATTERN, Preset
-from cloudinary_presets.plan import (
+from cloudinary_presets.model.preset import NAME_PATTERN, Preset
+from cloudinary_presets.model.transformations import suggest
+from cloudinary_presets.operations.apply import ApplyReport, Event, apply_plan
+from cloudinary_presets.operations.lock import apply_lock
+from cloudinary_presets.operations.simulate import Impact, Sample, compare, rekognition_kind
+from cloudinary_presets.operations.target import Target, same_target
+from cloudinary_presets.planning.diff import preset_changes
+from cloudinary_presets.planning.plan import (
     DELETE,
     Desired,
     Plan,
@@ -36,13 +48,6 @@ from cloudinary_presets.plan import (
     check_safety,
     matches,
 )
-from cloudinary_presets.project import Project
-from cloudinary_presets.remote import RemotePresets
-from cloudinary_presets.resolve import ResolvedPreset, definitions, resolve_in, resolve_preset
-from cloudinary_presets.simulate import Impact, Sample, compare, rekognition_kind
-from cloudinary_presets.target import Target, same_target
-from cloudinary_presets.transformations import suggest
-from cloudinary_presets.yaml_dump import dump_preset, dump_yaml, preset_data
 
 
 @dataclass

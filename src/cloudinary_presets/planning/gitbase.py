@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from cloudinary_presets.codec import fingerprint
-from cloudinary_presets.environments import EnvironmentSpec, resolve_documents
+from cloudinary_presets.cloudinary.codec import fingerprint
+from cloudinary_presets.definitions.environments import EnvironmentSpec, resolve_documents
+from cloudinary_presets.definitions.loader import SUFFIXES, check_documents
+from cloudinary_presets.definitions.project import Project
+from cloudinary_presets.definitions.strict_yaml import Document, decode, parse
 from cloudinary_presets.errors import DefinitionError, PresetsError, UsageError
-from cloudinary_presets.loader import SUFFIXES, check_documents
-from cloudinary_presets.plan import Plan, RemotePreset, Snapshot, TargetInfo, build_plan
-from cloudinary_presets.project import Project
-from cloudinary_presets.strict_yaml import Document, decode, parse
+from cloudinary_presets.planning.plan import Plan, RemotePreset, Snapshot, TargetInfo, build_plan
 
 
 def _git(root: Path, *args: str) -> bytes:

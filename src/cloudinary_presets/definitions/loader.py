@@ -18,12 +18,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cloudinary_presets.definitions.lints import lint
+from cloudinary_presets.definitions.strict_yaml import Document, check_size, decode, parse
+from cloudinary_presets.definitions.validation import dotted, problems_from
 from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
-from cloudinary_presets.lints import lint
-from cloudinary_presets.model import PRESET_LEVEL_KEYS, SETTING_KEYS, Preset
-from cloudinary_presets.moderation_rules import CATEGORIES
-from cloudinary_presets.strict_yaml import Document, check_size, decode, parse
-from cloudinary_presets.validation import dotted, problems_from
+from cloudinary_presets.model.moderation_rule import CATEGORIES
+from cloudinary_presets.model.preset import PRESET_LEVEL_KEYS, SETTING_KEYS, Preset
 
 SUFFIXES = (".yaml", ".yml")
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import IO, Any
 
-from cloudinary_presets.credentials import Credentials, Secret, SignatureAlgorithm
+from cloudinary_presets.cloudinary.credentials import Credentials, Secret, SignatureAlgorithm
+from cloudinary_presets.cloudinary.transport import Transport, parse_http_date
 from cloudinary_presets.errors import UsageError
-from cloudinary_presets.http import Transport, parse_http_date
 
 RESOURCE_TYPES = frozenset({"image", "video", "raw", "auto"})
 #: Set by this module, so a caller may not pass them.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.errors import (
     AlreadyExists,
     ApiError,
@@ -22,7 +23,6 @@ from cloudinary_presets.errors import (
     ServerError,
     UsageError,
 )
-from cloudinary_presets.http import Transport
 
 PRESETS_PATH = "/upload_presets"
 MAX_PAGE_SIZE = 500
@@ -63,7 +63,7 @@ class DeleteResult:
 
 
 class AdminApi:
-    """Upload-preset CRUD over one :class:`~cloudinary_presets.http.Transport`."""
+    """Upload-preset CRUD over one :class:`~cloudinary_presets.cloudinary.transport.Transport`."""
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport

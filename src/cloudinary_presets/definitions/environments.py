@@ -22,10 +22,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudinary_presets.config import LoadedConfig, Safety
+from cloudinary_presets.definitions.config import LoadedConfig, Safety
+from cloudinary_presets.definitions.strict_yaml import Document, Mark, Path
 from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
-from cloudinary_presets.strict_yaml import Document, Mark, Path
-from cloudinary_presets.transformations import suggest
+from cloudinary_presets.model.transformations import suggest
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -173,7 +173,7 @@ class _Substitution:
 
 
 def _dotted(path: Path) -> str:
-    from cloudinary_presets.validation import dotted
+    from cloudinary_presets.definitions.validation import dotted
 
     return dotted(path)
 

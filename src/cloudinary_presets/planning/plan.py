@@ -20,11 +20,16 @@ from datetime import datetime
 from typing import Any
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.codec import canonical, canonical_fingerprint
-from cloudinary_presets.config import Safety
-from cloudinary_presets.diff import FieldChange, canonical_changes, preset_changes, security_flags
+from cloudinary_presets.cloudinary.codec import canonical, canonical_fingerprint
+from cloudinary_presets.definitions.config import Safety
 from cloudinary_presets.errors import PlanError, RefusedError
-from cloudinary_presets.model import Preset
+from cloudinary_presets.model.preset import Preset
+from cloudinary_presets.planning.diff import (
+    FieldChange,
+    canonical_changes,
+    preset_changes,
+    security_flags,
+)
 
 PLAN_FORMAT = 1
 CREATE, UPDATE, DELETE, UNCHANGED, UNMANAGED = (

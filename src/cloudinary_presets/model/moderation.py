@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from cloudinary_presets.errors import ValueProblem
-from cloudinary_presets.moderation_rules import CATEGORIES
-from cloudinary_presets.transformations import suggest
-from cloudinary_presets.wording import describe
+from cloudinary_presets.model.moderation_rule import CATEGORIES
+from cloudinary_presets.model.transformations import suggest
+from cloudinary_presets.model.wording import describe
 
 #: moderators that take no argument
 SIMPLE_KINDS = ("manual", "webpurify", "perception_point")

@@ -10,16 +10,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cloudinary_presets.config import CONFIG_FILE, LoadedConfig, load_config
-from cloudinary_presets.environments import (
+from cloudinary_presets.definitions.config import CONFIG_FILE, LoadedConfig, load_config
+from cloudinary_presets.definitions.environments import (
     EnvironmentSpec,
     environment_spec,
     remote_name,
     resolve_documents,
 )
+from cloudinary_presets.definitions.loader import (
+    Report,
+    check_documents,
+    display_path,
+    read_documents,
+)
 from cloudinary_presets.errors import DefinitionError
-from cloudinary_presets.loader import Report, check_documents, display_path, read_documents
-from cloudinary_presets.plan import Desired
+from cloudinary_presets.planning.plan import Desired
 
 
 @dataclass
@@ -38,7 +43,7 @@ class Project:
     def state_dir(self) -> Path:
         # Imported here: the target module pulls in the HTTP stack (requests, urllib3),
         # which offline commands such as `presets validate` never need.
-        from cloudinary_presets.target import STATE_DIR
+        from cloudinary_presets.operations.target import STATE_DIR
 
         return self.root / STATE_DIR
 

@@ -17,11 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 
-from cloudinary_presets.diff import FieldChange, preset_changes
+from cloudinary_presets.cloudinary.remote import RemotePresets
 from cloudinary_presets.errors import ApiError, ApplyFailed, ApplyInterrupted, PresetsError
-from cloudinary_presets.model import Preset
-from cloudinary_presets.plan import CREATE, DELETE, UPDATE, Change, Plan
-from cloudinary_presets.remote import RemotePresets
+from cloudinary_presets.model.preset import Preset
+from cloudinary_presets.planning.diff import FieldChange, preset_changes
+from cloudinary_presets.planning.plan import CREATE, DELETE, UPDATE, Change, Plan
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ import fnmatch
 from collections.abc import Sequence
 from typing import Any
 
-from cloudinary_presets.admin_api import AdminApi
-from cloudinary_presets.codec import decode, encode, fingerprint, same
+from cloudinary_presets.cloudinary.admin_api import AdminApi
+from cloudinary_presets.cloudinary.codec import decode, encode, fingerprint, same
+from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.errors import BadResponse
-from cloudinary_presets.http import Transport
-from cloudinary_presets.model import Preset
-from cloudinary_presets.plan import RemotePreset, Snapshot
+from cloudinary_presets.model.preset import Preset
+from cloudinary_presets.planning.plan import RemotePreset, Snapshot
 
 
 def read_remote(raw: dict[str, Any]) -> RemotePreset:

@@ -12,10 +12,10 @@ from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from cloudinary_presets.definitions.strict_yaml import Document, Path
 from cloudinary_presets.errors import Problem
-from cloudinary_presets.strict_yaml import Document, Path
-from cloudinary_presets.transformations import suggest
-from cloudinary_presets.wording import describe
+from cloudinary_presets.model.transformations import suggest
+from cloudinary_presets.model.wording import describe
 
 _TYPE_NAMES = {
     "bool_type": "true or false",

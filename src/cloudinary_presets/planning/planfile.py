@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.errors import PresetsError
-from cloudinary_presets.plan import PLAN_FORMAT, Plan
+from cloudinary_presets.planning.plan import PLAN_FORMAT, Plan
 
 
 class PlanFileError(PresetsError):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudinary_presets.errors import ValueProblem
-from cloudinary_presets.wording import describe
+from cloudinary_presets.model.wording import describe
 
 #: short key -> long name, from the official SDK (``generate_transformation_string``).
 SHORT_TO_LONG: dict[str, str] = {

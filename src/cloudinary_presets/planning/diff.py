@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
-from cloudinary_presets.codec import canonical
-from cloudinary_presets.model import Preset
-from cloudinary_presets.moderation import REKOGNITION_KINDS, Moderation, parse_moderation
-from cloudinary_presets.moderation_rules import DEFAULT_THRESHOLD, PARENT, Label, threshold_for
+from cloudinary_presets.cloudinary.codec import canonical
+from cloudinary_presets.model.moderation import REKOGNITION_KINDS, Moderation, parse_moderation
+from cloudinary_presets.model.moderation_rule import DEFAULT_THRESHOLD, PARENT, Label, threshold_for
+from cloudinary_presets.model.preset import Preset
 
 CODE_KEYS = frozenset({"eval", "on_success"})
 URL_KEYS = frozenset({"notification_url", "eager_notification_url", "callback", "proxy"})

@@ -5,7 +5,7 @@ transformations as strings, booleans as ``"1"``/``"0"``) and echoes them in two 
 the list endpoint returns those raw strings, the get-one endpoint returns parsed values
 (arrays, objects, transformation step objects with long names). :func:`encode` writes
 the request body the official SDK would send; :func:`decode` reads either response
-shape into the same :class:`~cloudinary_presets.model.Preset`; :func:`canonical` gives
+shape into the same :class:`~cloudinary_presets.model.preset.Preset`; :func:`canonical` gives
 the JSON-able form in which equal presets are equal however they were written or echoed
 (tag order, ``0.7`` vs ``0.70``, parameter order inside a transformation component,
 ``true`` vs ``"1"``, empty vs absent). Settings the model does not know, or cannot
@@ -23,9 +23,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from cloudinary_presets.model import SETTING_KEYS, Preset, Wire, wire_kind
-from cloudinary_presets.moderation import parse_moderation
-from cloudinary_presets.transformations import (
+from cloudinary_presets.model.moderation import parse_moderation
+from cloudinary_presets.model.preset import SETTING_KEYS, Preset, Wire, wire_kind
+from cloudinary_presets.model.transformations import (
     EagerTransformation,
     Transformation,
     canonical_value,

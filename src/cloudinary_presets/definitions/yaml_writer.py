@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
-from cloudinary_presets.model import Preset, Settings
-from cloudinary_presets.moderation import Moderation
-from cloudinary_presets.strict_yaml import resolve_plain
-from cloudinary_presets.transformations import EagerTransformation, Transformation
+from cloudinary_presets.definitions.strict_yaml import resolve_plain
+from cloudinary_presets.model.moderation import Moderation
+from cloudinary_presets.model.preset import Preset, Settings
+from cloudinary_presets.model.transformations import EagerTransformation, Transformation
 
 MODELINE = "# yaml-language-server: $schema={schema}\n"
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cloudinary_presets.model import Preset, is_private_host
+from cloudinary_presets.model.preset import Preset, is_private_host
 
 
 @dataclass(frozen=True)

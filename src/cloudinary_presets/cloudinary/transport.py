@@ -33,7 +33,7 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.credentials import Credentials, redact
+from cloudinary_presets.cloudinary.credentials import Credentials, redact
 from cloudinary_presets.errors import (
     AlreadyExists,
     ApiError,
@@ -48,7 +48,7 @@ from cloudinary_presets.errors import (
     UsageError,
 )
 
-log = logging.getLogger("cloudinary_presets.http")
+log = logging.getLogger("cloudinary_presets.cloudinary.transport")
 
 USER_AGENT = (
     f"cloudinary-presets/{__version__} "

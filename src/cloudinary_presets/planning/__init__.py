@@ -1,0 +1,1 @@
+"""Plans as plain data: building, diffing, safety checks, saved plan files, git-base plans."""
