@@ -115,10 +115,10 @@ def plan_diff(root: str, n: int, trace: bool = False) -> dict[str, Any]:
     decode the remote listing (``read_remote``) and diff (``build_plan``)."""
     import tracemalloc
 
-    from cloudinary_presets.cloudinary.remote import read_remote
+    from cloudinary_presets.cloudinary.remote import Snapshot, read_remote
     from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.emulator import Emulator
-    from cloudinary_presets.planning.plan import Snapshot, TargetInfo, build_plan
+    from cloudinary_presets.planning.plan import TargetInfo, build_plan
 
     project = Project.open(Path(root))
     desired = project.desired(project.environment(None), {})

@@ -60,11 +60,11 @@ def per_get(url: str, root: str) -> dict[str, Any]:
     from pathlib import Path
 
     from cloudinary_presets.cloudinary.credentials import parse_cloudinary_url
-    from cloudinary_presets.cloudinary.remote import RemotePresets
+    from cloudinary_presets.cloudinary.remote import RemotePresets, Snapshot
     from cloudinary_presets.cloudinary.transport import Transport
     from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.errors import NotFound
-    from cloudinary_presets.planning.plan import Snapshot, TargetInfo, build_plan
+    from cloudinary_presets.planning.plan import TargetInfo, build_plan
 
     started = time.perf_counter()
     project = Project.open(Path(root))

@@ -36,10 +36,10 @@ def profile_validate(presets: str) -> dict[str, Any]:
 def profile_plan(root: str, n: int) -> dict[str, Any]:
     from pyinstrument import Profiler
 
-    from cloudinary_presets.cloudinary.remote import read_remote
+    from cloudinary_presets.cloudinary.remote import Snapshot, read_remote
     from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.emulator import Emulator
-    from cloudinary_presets.planning.plan import Snapshot, TargetInfo, build_plan
+    from cloudinary_presets.planning.plan import TargetInfo, build_plan
 
     project = Project.open(Path(root))
     desired = project.desired(project.environment(None), {})

@@ -27,15 +27,15 @@ from hypothesis import strategies as st
 
 from cloudinary_presets.definitions.lints import LINT_IDS
 from cloudinary_presets.definitions.loader import validation_context
+from cloudinary_presets.model.fields import CATEGORIZATION_KINDS
 from cloudinary_presets.model.moderation import GOOGLE_LEVELS
-from cloudinary_presets.model.moderation_rule import CATEGORIES
 from cloudinary_presets.model.preset import (
-    CATEGORIZATION_KINDS,
     PRESET_LEVEL_KEYS,
     SETTING_KEYS,
     UPLOAD_PARAMETERS,
     Preset,
 )
+from cloudinary_presets.model.taxonomy import CATEGORIES
 from cloudinary_presets.model.transformations import LONG_TO_SHORT
 
 __all__ = [

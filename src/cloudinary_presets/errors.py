@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 #: Exit statuses shared by every command (documented in the README).
 EXIT_OK = 0
@@ -84,6 +85,14 @@ class ValueProblem(ValueError):
         self.key = key
 
 
+class ModerationError(ValueProblem):
+    """A moderation setting that cannot be read; ``subpath`` points inside it."""
+
+
+class TransformationError(ValueProblem):
+    """A transformation that cannot be parsed; ``subpath`` points inside step lists."""
+
+
 class PresetsError(Exception):
     """Base of every error cloudinary-presets raises on purpose."""
 
@@ -123,6 +132,10 @@ class DefinitionError(PresetsError):
 
 class TargetError(PresetsError):
     """The target product environment cannot be chosen or reached as configured."""
+
+
+class UnknownPreset(UsageError):
+    """No definition has the requested name (the message suggests close names)."""
 
 
 # --------------------------------------------------------------------------- remote API
@@ -201,8 +214,32 @@ class BadResponse(ApiError):
     """A response that is not what Cloudinary documents (not JSON, wrong shape, redirect)."""
 
 
-class UploadRejected(PresetsError):
-    """An upload completed but moderation rejected the asset."""
+class _Difference(Protocol):
+    @property
+    def path(self) -> str: ...
+    @property
+    def before(self) -> Any: ...
+    @property
+    def after(self) -> Any: ...
+    @property
+    def note(self) -> str: ...
+
+
+class PresetDrift(PresetsError):
+    """The remote preset differs from its definition (``verify=True``); nothing was uploaded."""
+
+    def __init__(self, name: str, changes: Sequence[_Difference]) -> None:
+        self.changes = list(changes)
+        lines = "\n".join(
+            f"  {c.path}: {c.note}"
+            if c.path == "(preset)"
+            else f"  {c.path}: remote {c.before!r}, definition {c.after!r}"
+            for c in changes
+        )
+        super().__init__(
+            f"remote preset {name!r} differs from its definition; refusing to upload:\n{lines}",
+            hint="run `presets plan` and `presets apply`, or upload without --verify",
+        )
 
 
 # --------------------------------------------------------------------------- plan and apply
@@ -210,6 +247,10 @@ class UploadRejected(PresetsError):
 
 class PlanError(PresetsError):
     """The plan cannot be built as asked (a protected preset would be deleted, ...)."""
+
+
+class PlanFileError(PresetsError):
+    """A plan file that cannot be used (missing, corrupt, from another format version)."""
 
 
 class RefusedError(PresetsError):

@@ -442,8 +442,8 @@ def test_verification_names_each_field_cloudinary_did_not_store(project_dir, rem
     assert "  avatar: Cloudinary stored something other than what was sent:" in err
     assert "    settings.moderation: sent 'aws_rek', stored None" in err
     assert "  ugc-moderated: Cloudinary stored something other than what was sent:" in err
-    assert "    aws_rek.explicit_nudity: sent 0.7, stored None" in err
-    assert "    aws_rek.violence: sent 0.8, stored None" in err
+    assert "    settings.moderation.aws_rek.explicit_nudity: sent 0.7, stored None" in err
+    assert "    settings.moderation.aws_rek.violence: sent 0.8, stored None" in err
     assert not any("product-images" in line for line in err)
     assert "moderation added" not in result.stderr, "a plan's note would say the opposite here"
     assert "moderation" not in stored(emulator, "avatar")["settings"]

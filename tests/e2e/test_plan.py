@@ -204,14 +204,19 @@ def test_moderation_changes_per_category_with_meaning(applied, project_dir, emul
     plan = plan_json(applied)
     assert pending(plan) == [("update", "ugc-moderated")]
     assert fields(by_name(plan, "ugc-moderated")) == {
-        "aws_rek.explicit_nudity": (0.5, 0.7, "less strict"),
-        "aws_rek.suggestive": (0.6, "ignore", "no longer moderated"),
-        "aws_rek.violence": (0.9, 0.8, "stricter"),
+        "settings.moderation.aws_rek.explicit_nudity": (0.5, 0.7, "less strict"),
+        "settings.moderation.aws_rek.suggestive": (0.6, "ignore", "no longer moderated"),
+        "settings.moderation.aws_rek.violence": (0.9, 0.8, "stricter"),
     }
     text = applied("plan")
-    assert "    ~ aws_rek.explicit_nudity: 0.5 -> 0.7 (less strict)" in lines(text.stdout)
-    assert '    ~ aws_rek.suggestive: 0.6 -> "ignore" (no longer moderated)' in lines(text.stdout)
-    assert "    ~ aws_rek.violence: 0.9 -> 0.8 (stricter)" in lines(text.stdout)
+    assert "    ~ settings.moderation.aws_rek.explicit_nudity: 0.5 -> 0.7 (less strict)" in lines(
+        text.stdout
+    )
+    assert (
+        '    ~ settings.moderation.aws_rek.suggestive: 0.6 -> "ignore" (no longer moderated)'
+        in lines(text.stdout)
+    )
+    assert "    ~ settings.moderation.aws_rek.violence: 0.9 -> 0.8 (stricter)" in lines(text.stdout)
 
     # the definition drops the person and a category: the chain and the default are named
     path = project_dir / "presets/ugc-moderated.yaml"
@@ -225,7 +230,11 @@ def test_moderation_changes_per_category_with_meaning(applied, project_dir, emul
     change = by_name(plan_json(applied), "ugc-moderated")
     got = fields(change)
     assert got["settings.moderation"] == ("aws_rek | manual", "aws_rek", "")
-    assert got["aws_rek.violence"] == (0.9, None, "back to the default 0.5, stricter")
+    assert got["settings.moderation.aws_rek.violence"] == (
+        0.9,
+        None,
+        "back to the default 0.5, stricter",
+    )
 
 
 # --------------------------------------------------------------------------- security flags
@@ -245,10 +254,10 @@ def test_security_flags_for_unsigned_presets(applied, project_dir):
     assert by_name(plan, "product-images")["security_flags"] == [
         "becomes unsigned: anyone who knows the name can upload",
     ]
-    assert by_name(plan, "avatar")["security_flags"] == [
+    assert by_name(plan, "avatar")["security_flags"] == [  # in field order
+        "unsigned preset lets uploaders choose public IDs again",
         "unsigned preset loses allowed_formats: any file type is accepted",
         "unsigned preset loses moderation: anonymous uploads go unreviewed",
-        "unsigned preset lets uploaders choose public IDs again",
     ]
     text = lines(applied("plan").stdout)
     assert "    ! security: becomes unsigned: anyone who knows the name can upload" in text
@@ -338,7 +347,7 @@ def test_every_format_names_the_target_first(project_dir, remote_cli, emulator):
     target_line = as_json.stderr.splitlines()[0]
     assert target_line == text.stdout.splitlines()[0]
     data = json.loads(as_json.stdout)  # stdout is nothing but the document
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["target"]["cloud_name"] == "demo"
     assert data["target"]["emulator"] is False
     assert f"Target: {data['target']['description']}" == target_line
@@ -353,7 +362,7 @@ def test_every_format_names_the_target_first(project_dir, remote_cli, emulator):
         "<summary><code>+ ugc-moderated</code> create, 13 field(s) — "
         "`presets/ugc-moderated.yaml`</summary>" in body
     )
-    assert "+ aws_rek.explicit_nudity: 0.7" in body
+    assert "+ settings.moderation.aws_rek.explicit_nudity: 0.7" in body
     assert "**Plan: 3 to create, 0 to update, 0 to delete. 0 unchanged.**" in body
     assert re.search(r"Plan checksum `sha256:[0-9a-f]{64}`", markdown.stdout)
     assert data["checksum"] in markdown.stdout

@@ -231,12 +231,12 @@ def test_a_plan_for_another_cloud_or_key_is_refused(project_dir, cli):
     [
         ("{", "plan.json is not a plan file (invalid JSON"),
         ('{"changes": []}', "plan.json is not a plan file written by `presets plan --out`"),
-        ('{"format_version": 2}', "plan.json uses plan format 2"),
+        ('{"format_version": 3}', "plan.json uses plan format 3"),
         (
-            '{"format_version": 1, "tool_version": "9.0.0"}',
+            '{"format_version": 2, "tool_version": "9.0.0"}',
             "plan.json was written by presets 9.0.0",
         ),
-        ('{"format_version": 1, "tool_version": "0.1.0"}', "plan.json is damaged"),
+        ('{"format_version": 2, "tool_version": "0.1.0"}', "plan.json is damaged"),
     ],
 )
 def test_an_unusable_plan_file_is_refused_without_any_call(

@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cloudinary_presets.cloudinary.admin_api import AdminApi
-from cloudinary_presets.cloudinary.codec import canonical, decode, encode, fingerprint, same
+from cloudinary_presets.cloudinary.codec import decode, encode
 from cloudinary_presets.cloudinary.credentials import Credentials, Secret
 from cloudinary_presets.cloudinary.remote import RemotePresets, read_remote
 from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
@@ -324,11 +324,11 @@ def test_codec_decode_on_cloudinary_shaped_json(raw):
                 continue
             assert key in modelled or key in extra, f"setting {key!r} was dropped: {raw}"
     # what plan and apply do with a remote preset never fails on a decoded one
-    canonical(preset)
-    fingerprint(preset)
-    assert same(preset, preset)
+    preset.canonical()
+    preset.fingerprint()
+    assert preset.canonical() == preset.canonical()
     encode(preset)
-    assert read_remote(raw).fingerprint == fingerprint(preset)
+    assert read_remote(raw).fingerprint == preset.fingerprint()
 
 
 @FUZZ

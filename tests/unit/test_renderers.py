@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import json
 
-from cloudinary_presets.cloudinary.codec import fingerprint
+from cloudinary_presets.cloudinary.remote import RemotePreset, Snapshot
+from cloudinary_presets.definitions.project import Desired
 from cloudinary_presets.model.preset import Preset
-from cloudinary_presets.planning.plan import (
-    Desired,
-    Plan,
-    RemotePreset,
-    Snapshot,
-    TargetInfo,
-    build_plan,
-)
+from cloudinary_presets.planning.plan import Plan, TargetInfo, build_plan
 from cloudinary_presets.renderers.markdown import render_markdown
 from cloudinary_presets.renderers.text import render_text
 
@@ -27,7 +21,7 @@ def _preset(name: str, **settings: object) -> Preset:
 
 
 def _remote(preset: Preset, unreadable: tuple[tuple[str, str], ...] = ()) -> RemotePreset:
-    return RemotePreset(preset.name, preset, fingerprint(preset), unreadable)
+    return RemotePreset(preset.name, preset, preset.fingerprint(), unreadable)
 
 
 def _plan() -> Plan:
@@ -61,7 +55,7 @@ def test_markdown_has_summary_sections_unmanaged_and_warnings():
     text = render_markdown(_plan())
     assert "| 1 | 1 | 0 | 0 | 1 |" in text
     assert "<summary><code>~ ugc</code> update, 3 field(s) ⚠️ security" in text
-    assert "! aws_rek.violence: 0.5 -> 0.8 (less strict)" in text
+    assert "! settings.moderation.aws_rek.violence: 0.5 -> 0.8 (less strict)" in text
     assert "Unmanaged (not in any file, left alone): `ml_default`" in text
     assert "- ⚠️ ugc: remote setting `weird` kept as a raw value (unexpected value)" in text
     assert "> - `ugc`: eval JavaScript changes (runs on every upload)" in text

@@ -16,13 +16,12 @@ from cloudinary_presets.emulator import moderation as emulator_moderation
 from cloudinary_presets.model import moderation_rule as moderation_rules
 from cloudinary_presets.model.moderation_rule import (
     DEFAULT_THRESHOLD,
-    PARENT,
-    TAXONOMY,
     Label,
     decide,
     parse_label,
     threshold_for,
 )
+from cloudinary_presets.model.taxonomy import CATEGORIES, PARENT, TAXONOMY
 from cloudinary_presets.operations import simulate
 
 
@@ -215,7 +214,7 @@ def test_decide_does_not_touch_its_inputs() -> None:
     assert decide(thresholds, iter(labels)) == first == decide(dict(thresholds), list(labels))
 
 
-_CATEGORIES = sorted(moderation_rules.CATEGORIES)
+_CATEGORIES = sorted(CATEGORIES)
 _labels = st.lists(
     st.builds(
         lambda name, confidence: Label(name, PARENT.get(name, ""), confidence),

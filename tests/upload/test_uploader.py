@@ -26,17 +26,18 @@ from upload_helpers import (
 )
 
 from cloudinary_presets.cloudinary.codec import encode
-from cloudinary_presets.definitions.resolve import UnknownPreset
 from cloudinary_presets.emulator import DEMO_CLOUD, Emulator
 from cloudinary_presets.errors import (
     AuthenticationError,
     BadRequest,
     CredentialsError,
     NotFound,
+    PresetDrift,
     PresetsError,
+    UnknownPreset,
     UsageError,
 )
-from cloudinary_presets.operations.uploader import PresetDrift, UploadResult
+from cloudinary_presets.operations.uploader import UploadResult
 
 RANDOM_ID = re.compile(r"[a-z0-9]{20}")
 SUNSET = IMAGES / "sunset.png"
@@ -363,11 +364,11 @@ def test_verify_refuses_a_drifted_preset_and_shows_the_difference(uploader, appl
     assert admin_calls(applied) - before == 1
     assert str(caught.value).splitlines() == [
         "remote preset 'ugc-moderated' differs from its definition; refusing to upload:",
-        "  aws_rek.explicit_nudity: remote 0.9, definition 0.7",
+        "  settings.moderation.aws_rek.explicit_nudity: remote 0.9, definition 0.7",
         "  hint: run `presets plan` and `presets apply`, or upload without --verify",
     ]
     assert [(c.path, c.before, c.after) for c in caught.value.changes] == [
-        ("aws_rek.explicit_nudity", 0.9, 0.7)
+        ("settings.moderation.aws_rek.explicit_nudity", 0.9, 0.7)
     ]
     assert nothing_uploaded(applied)
     # without verify the upload goes ahead with the remote settings

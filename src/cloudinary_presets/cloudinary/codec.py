@@ -1,38 +1,32 @@
-"""Typed presets <-> Cloudinary's wire forms, and the canonical form used to compare them.
+"""Typed presets <-> Cloudinary's wire forms.
 
 Cloudinary takes settings as strings (``tags: "a,b"``, ``context: "k=v|k2=v2"``,
 transformations as strings, booleans as ``"1"``/``"0"``) and echoes them in two shapes:
 the list endpoint returns those raw strings, the get-one endpoint returns parsed values
 (arrays, objects, transformation step objects with long names). :func:`encode` writes
 the request body the official SDK would send; :func:`decode` reads either response
-shape into the same :class:`~cloudinary_presets.model.preset.Preset`; :func:`canonical` gives
-the JSON-able form in which equal presets are equal however they were written or echoed
-(tag order, ``0.7`` vs ``0.70``, parameter order inside a transformation component,
-``true`` vs ``"1"``, empty vs absent). Settings the model does not know, or cannot
-read, are kept in ``extra_settings`` and never dropped.
+shape into the same :class:`~cloudinary_presets.model.preset.Preset`, which compares
+itself canonically (``Preset.canonical``: tag order, ``0.7`` vs ``0.70``, ``true`` vs
+``"1"``, empty vs absent). Settings the model does not know, or cannot read, are kept in
+``extra_settings`` and never dropped.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from cloudinary_presets.model.fields import Wire
 from cloudinary_presets.model.moderation import parse_moderation
-from cloudinary_presets.model.preset import SETTING_KEYS, Preset, Wire, wire_kind
-from cloudinary_presets.model.transformations import (
-    EagerTransformation,
-    Transformation,
-    canonical_value,
-)
+from cloudinary_presets.model.preset import SETTING_KEYS, Preset, wire_kind
+from cloudinary_presets.model.transformations import EagerTransformation, Transformation
+from cloudinary_presets.model.values import plain
 
-#: settings whose order carries no meaning (compared as sorted sets)
-UNORDERED_LISTS = frozenset({"tags", "allowed_formats", "categorization"})
 #: preset-level keys that Cloudinary echoes inside ``settings``
 _LEVEL_IN_SETTINGS = ("disallow_public_id", "live", "parameter_whitelist")
 _TRUE = frozenset({True, "1", "true", "True", "TRUE"})
@@ -50,16 +44,6 @@ def _escape(value: str) -> str:
 
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return {k: _plain(v) for k, v in value.model_dump(exclude_none=True).items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, Transformation):
-        return str(value)
-    return value
 
 
 def encode_value(kind: Wire, value: Any) -> Any:
@@ -83,7 +67,7 @@ def encode_value(kind: Wire, value: Any) -> Any:
     if kind is Wire.COORDINATES:
         return "|".join(",".join(str(n) for n in box) for box in value)
     if kind is Wire.JSON:
-        return _compact(_plain(value))
+        return _compact(plain(value))
     return str(value)  # STRING, TRANSFORMATION, MODERATION
 
 
@@ -363,70 +347,3 @@ def _encode_back(key: str, value: Any) -> Any:
         return encode_value(_KINDS[key], value)
     except Exception:
         return value
-
-
-# --------------------------------------------------------------------------- canonical form
-
-
-def _canonical_setting(key: str, value: Any) -> Any:
-    kind = _KINDS[key]
-    if kind is Wire.CSV:
-        return sorted(value) if key in UNORDERED_LISTS else list(value)
-    if kind in (Wire.KEY_VALUE, Wire.HEADERS):
-        return {k: value[k] for k in sorted(value)}
-    if kind is Wire.NUMBER:
-        return canonical_value(repr(float(value)))
-    if kind is Wire.EAGER:
-        return [str(item) for item in value]
-    if kind is Wire.JSON:
-        return _plain(value)
-    if kind in (Wire.TRANSFORMATION, Wire.MODERATION):
-        return str(value)
-    return value
-
-
-def _canonical_extra(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return canonical_value(repr(value))
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower()
-    return canonical_value(value) if isinstance(value, str) else value
-
-
-def canonical(preset: Preset) -> dict[str, Any]:
-    """The remote-relevant content of a preset, normalised (local-only fields excluded)."""
-    out: dict[str, Any] = {
-        "unsigned": preset.unsigned,
-        "disallow_public_id": preset.disallow_public_id,
-    }
-    if preset.live is not None:
-        out["live"] = preset.live
-    if preset.parameter_whitelist is not None:
-        wl = preset.parameter_whitelist
-        out["parameter_whitelist"] = wl if isinstance(wl, str) else sorted(wl)
-    settings = {k: _canonical_setting(k, v) for k, v in sorted(preset.settings_dict().items())}
-    if settings:
-        out["settings"] = settings
-    extra = {
-        k: _canonical_extra(v) for k, v in sorted(preset.extra_settings.items()) if not _empty(v)
-    }
-    if extra:
-        out["extra_settings"] = extra
-    return out
-
-
-def fingerprint(preset: Preset) -> str:
-    """``sha256:<hex>`` of the canonical form: equal presets have equal fingerprints."""
-    return canonical_fingerprint(canonical(preset))
-
-
-def canonical_fingerprint(canon: Mapping[str, Any]) -> str:
-    """:func:`fingerprint` of an already computed ``canonical(preset)``."""
-    text = json.dumps(canon, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def same(a: Preset, b: Preset) -> bool:
-    return canonical(a) == canonical(b)

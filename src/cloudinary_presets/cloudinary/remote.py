@@ -8,16 +8,38 @@ outcome was lost by comparing canonical forms.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cloudinary_presets.cloudinary.admin_api import AdminApi
-from cloudinary_presets.cloudinary.codec import decode, encode, fingerprint, same
+from cloudinary_presets.cloudinary.codec import decode, encode
 from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.errors import BadResponse
+from cloudinary_presets.model.names import matches
 from cloudinary_presets.model.preset import Preset
-from cloudinary_presets.planning.plan import RemotePreset, Snapshot
+
+
+@dataclass(frozen=True)
+class RemotePreset:
+    """One preset as read from the remote, decoded, with its fingerprint."""
+
+    name: str
+    preset: Preset
+    fingerprint: str
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a plan reads from the remote: presets by remote name, and what it cost."""
+
+    presets: Mapping[str, RemotePreset]
+    list_calls: int = 0
+    quota_limit: int | None = None
+    quota_remaining: int | None = None
+    quota_reset: datetime | None = None
 
 
 def read_remote(raw: dict[str, Any]) -> RemotePreset:
@@ -27,7 +49,7 @@ def read_remote(raw: dict[str, Any]) -> RemotePreset:
     except ValueError as exc:
         raise BadResponse(f"cannot read a remote preset: {exc}") from None
     return RemotePreset(
-        decoded.preset.name, decoded.preset, fingerprint(decoded.preset), decoded.unreadable
+        decoded.preset.name, decoded.preset, decoded.preset.fingerprint(), decoded.unreadable
     )
 
 
@@ -45,7 +67,7 @@ class RemotePresets:
         presets = {}
         for item in raw:
             remote = read_remote(item)
-            if any(fnmatch.fnmatchcase(remote.name, g) for g in ignore):
+            if matches(remote.name, ignore):
                 continue
             presets[remote.name] = remote
         quota = self.transport.quota
@@ -62,8 +84,9 @@ class RemotePresets:
 
     def create(self, name: str, preset: Preset) -> bool:
         """Create ``name`` with the preset's settings; True when a lost response was reconciled."""
+        wanted = preset.fingerprint()
         result = self.api.create_preset(
-            encode(preset, name=name), same=lambda got: same(read_remote(got).preset, preset)
+            encode(preset, name=name), same=lambda got: read_remote(got).fingerprint == wanted
         )
         return result.reconciled
 

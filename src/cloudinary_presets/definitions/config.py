@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 from cloudinary_presets.definitions.strict_yaml import Document, decode, parse
 from cloudinary_presets.definitions.validation import problems_from
 from cloudinary_presets.errors import DefinitionError, Location, Problem
-from cloudinary_presets.model.preset import StrictModel
+from cloudinary_presets.model.fields import StrictModel
 
 CONFIG_FILE = "cloudinary-presets.yaml"
 _IDENT = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudinary_presets.definitions.config import LoadedConfig, Safety
-from cloudinary_presets.definitions.strict_yaml import Document, Mark, Path
+from cloudinary_presets.definitions.strict_yaml import Document, KeyPath, Mark
 from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
-from cloudinary_presets.model.transformations import suggest
+from cloudinary_presets.model.wording import suggest
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -78,10 +78,10 @@ def environment_spec(loaded: LoadedConfig, name: str | None) -> EnvironmentSpec:
 def _merge(
     base: Any,
     override: Any,
-    path: Path,
-    marks: dict[Path, Mark],
+    path: KeyPath,
+    marks: dict[KeyPath, Mark],
     source: Document,
-    source_path: Path,
+    source_path: KeyPath,
 ) -> Any:
     """Deep-merge ``override`` into ``base``; record the override's marks for merged paths."""
     mark = source.marks.get(source_path)
@@ -103,7 +103,7 @@ def _merge(
 
 
 def _remark(
-    value: Any, path: Path, marks: dict[Path, Mark], source: Document, source_path: Path
+    value: Any, path: KeyPath, marks: dict[KeyPath, Mark], source: Document, source_path: KeyPath
 ) -> None:
     items = (
         value.items()
@@ -126,7 +126,7 @@ class _Substitution:
         self.doc = doc
         self.problems: list[Problem] = []
 
-    def text(self, value: str, path: Path) -> str:
+    def text(self, value: str, path: KeyPath) -> str:
         def replace(match: re.Match[str]) -> str:
             if match.group(0) == "$${":
                 return "${"
@@ -158,11 +158,11 @@ class _Substitution:
 
         return _REFERENCE.sub(replace, value) if "$" in value else value
 
-    def _fail(self, path: Path, message: str) -> str:
+    def _fail(self, path: KeyPath, message: str) -> str:
         self.problems.append(Problem(message, self.doc.location(path), _dotted(path)))
         return ""
 
-    def walk(self, value: Any, path: Path) -> Any:
+    def walk(self, value: Any, path: KeyPath) -> Any:
         if isinstance(value, str):
             return self.text(value, path)
         if isinstance(value, dict):
@@ -172,7 +172,7 @@ class _Substitution:
         return value
 
 
-def _dotted(path: Path) -> str:
+def _dotted(path: KeyPath) -> str:
     from cloudinary_presets.definitions.validation import dotted
 
     return dotted(path)
@@ -219,7 +219,7 @@ def resolve_documents(
         marks = dict(doc.marks)
         override = spec.overrides.get(str(data.get("name")))
         if override is not None and config_doc is not None:
-            source_path: Path = ("environments", spec.name or "", "overrides", str(data["name"]))
+            source_path: KeyPath = ("environments", spec.name or "", "overrides", str(data["name"]))
             data = _merge(data, override, (), marks, config_doc, source_path)
             marks[()] = doc.marks.get((), Mark(1, 1))
         new_doc = Document(doc.file, data, marks, dict(doc.key_marks))

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cloudinary_presets.model.preset import Preset, is_private_host
+from cloudinary_presets.model.fields import is_private_host
+from cloudinary_presets.model.preset import Preset
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cloudinary_presets.definitions.lints import lint
+from cloudinary_presets.definitions.lints import LINT_IDS, lint
 from cloudinary_presets.definitions.strict_yaml import Document, check_size, decode, parse
 from cloudinary_presets.definitions.validation import dotted, problems_from
 from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
-from cloudinary_presets.model.moderation_rule import CATEGORIES
 from cloudinary_presets.model.preset import PRESET_LEVEL_KEYS, SETTING_KEYS, Preset
+from cloudinary_presets.model.taxonomy import CATEGORIES
+from cloudinary_presets.model.wording import suggest
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -180,9 +181,19 @@ def validate_document(
         )
         return None, [Problem(message, doc.location(()))]
     try:
-        return Preset.model_validate(doc.data, context=dict(context)), []
+        preset = Preset.model_validate(doc.data, context=dict(context))
     except ValidationError as exc:
         return None, problems_from(exc, doc, Preset, hints=MISPLACED_KEY_HINTS)
+    unknown = [
+        Problem(
+            f"unknown lint id {lint_id!r}{suggest(lint_id, sorted(LINT_IDS))}",
+            doc.location(("ignore_lints", i)),
+            f"ignore_lints[{i}]",
+        )
+        for i, lint_id in enumerate(preset.ignore_lints)
+        if lint_id not in LINT_IDS
+    ]
+    return (None, unknown) if unknown else (preset, [])
 
 
 def _lint_location(definition: Definition, path: tuple[str, ...]) -> Location:

@@ -24,7 +24,21 @@ from cloudinary_presets.definitions.loader import (
     read_documents,
 )
 from cloudinary_presets.errors import DefinitionError
-from cloudinary_presets.planning.plan import Desired
+from cloudinary_presets.model.preset import Preset
+
+#: local state of a project (emulator data, the apply lock), never committed
+STATE_DIR = Path(".presets")
+
+
+@dataclass(frozen=True)
+class Desired:
+    """One definition resolved for a target: its remote name and where it was written."""
+
+    name: str
+    remote_name: str
+    preset: Preset
+    file: str = ""
+    line: int = 0
 
 
 @dataclass
@@ -41,10 +55,6 @@ class Project:
 
     @property
     def state_dir(self) -> Path:
-        # Imported here: the target module pulls in the HTTP stack (requests, urllib3),
-        # which offline commands such as `presets validate` never need.
-        from cloudinary_presets.operations.target import STATE_DIR
-
         return self.root / STATE_DIR
 
     @property

@@ -7,13 +7,9 @@ from dataclasses import dataclass
 
 from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
-from cloudinary_presets.errors import UsageError
+from cloudinary_presets.errors import UnknownPreset
 from cloudinary_presets.model.preset import Preset
-from cloudinary_presets.model.transformations import suggest
-
-
-class UnknownPreset(UsageError):
-    """The name is not defined in the presets folder."""
+from cloudinary_presets.model.wording import suggest
 
 
 @dataclass(frozen=True)

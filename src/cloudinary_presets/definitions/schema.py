@@ -50,6 +50,7 @@ def _finish(schema: dict[str, Any], *, kind: str, description: str) -> dict[str,
         if "x-ref" in node:  # pydantic resolves "$ref" itself; custom types use this marker
             node["$ref"] = f"#/$defs/{node.pop('x-ref')}"
         node.pop("x-wire", None)
+        node.pop("x-value", None)
         if isinstance(node.get("title"), str) and "properties" not in node:
             node.pop("title")
         if isinstance(node.get("description"), str):
@@ -77,14 +78,18 @@ def model_schema(model: type[BaseModel], *, kind: str, description: str) -> dict
 
 
 def preset_schema() -> dict[str, Any]:
+    from cloudinary_presets.definitions.lints import LINT_IDS
     from cloudinary_presets.model.preset import Preset
 
-    return model_schema(
+    schema = model_schema(
         Preset,
         kind="preset",
         description="One Cloudinary upload preset managed by cloudinary-presets "
         "(presets/**/*.yaml).",
     )
+    # lint ids belong to the definitions layer: the model does not know them
+    schema["properties"]["ignore_lints"]["items"] = {"enum": sorted(LINT_IDS)}
+    return schema
 
 
 def config_schema() -> dict[str, Any]:

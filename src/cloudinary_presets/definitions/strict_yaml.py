@@ -28,7 +28,7 @@ from cloudinary_presets.errors import DefinitionError, Location, Problem
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 12
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 _Loader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
@@ -71,10 +71,10 @@ class Document:
 
     file: str
     data: Any
-    marks: dict[Path, Mark] = field(default_factory=dict)
-    key_marks: dict[Path, Mark] = field(default_factory=dict)
+    marks: dict[KeyPath, Mark] = field(default_factory=dict)
+    key_marks: dict[KeyPath, Mark] = field(default_factory=dict)
 
-    def location(self, path: Path, *, key: bool = False) -> Location:
+    def location(self, path: KeyPath, *, key: bool = False) -> Location:
         """The location of ``path``, or of its nearest recorded ancestor."""
         table = self.key_marks if key else self.marks
         probe = tuple(path)

@@ -12,10 +12,9 @@ from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from cloudinary_presets.definitions.strict_yaml import Document, Path
+from cloudinary_presets.definitions.strict_yaml import Document, KeyPath
 from cloudinary_presets.errors import Problem
-from cloudinary_presets.model.transformations import suggest
-from cloudinary_presets.model.wording import describe
+from cloudinary_presets.model.wording import describe_value, suggest
 
 _TYPE_NAMES = {
     "bool_type": "true or false",
@@ -38,7 +37,7 @@ _BOUNDS = {
 }
 
 
-def _without_path_prefix(message: str, loc: Path) -> str:
+def _without_path_prefix(message: str, loc: KeyPath) -> str:
     """Drop a ``where: `` prefix that only repeats the end of the path shown before it.
 
     Parsers of moderation and transformation values name the spot themselves
@@ -56,7 +55,7 @@ def _without_path_prefix(message: str, loc: Path) -> str:
     return message
 
 
-def dotted(path: Path) -> str:
+def dotted(path: KeyPath) -> str:
     """``("settings", "moderation", 0, "aws_rek")`` -> ``settings.moderation[0].aws_rek``."""
     out = ""
     for part in path:
@@ -80,7 +79,7 @@ def _strip(annotation: Any) -> Any:
         return annotation
 
 
-def _model_at(model: type[BaseModel], loc: Path) -> type[BaseModel] | None:
+def _model_at(model: type[BaseModel], loc: KeyPath) -> type[BaseModel] | None:
     """The model class that owns the keys at ``loc`` (to suggest the right key names)."""
     current: Any = model
     for part in loc:
@@ -105,7 +104,7 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def _unknown_key(root: type[BaseModel], loc: Path, key: str, hints: dict[str, str]) -> str:
+def _unknown_key(root: type[BaseModel], loc: KeyPath, key: str, hints: dict[str, str]) -> str:
     owner = _model_at(root, loc)
     names = _field_names(owner) if owner else []
     hint = hints.get(f"{dotted(loc)}:{key}") or hints.get(f"*:{key}", "")
@@ -119,13 +118,13 @@ def problems_from(
     doc: Document,
     root: type[BaseModel],
     *,
-    prefix: Path = (),
+    prefix: KeyPath = (),
     hints: dict[str, str] | None = None,
 ) -> list[Problem]:
     """One located problem per pydantic error; ``hints`` adds advice for misplaced keys."""
     problems = []
     for err in exc.errors(include_url=False):
-        loc: Path = tuple(p for p in err["loc"] if p != "[key]")
+        loc: KeyPath = tuple(p for p in err["loc"] if p != "[key]")
         ctx = err.get("ctx") or {}
         kind = err["type"]
         is_key = kind == "extra_forbidden" or "[key]" in err["loc"]
@@ -140,7 +139,7 @@ def problems_from(
             message = _without_path_prefix(str(ctx.get("message", err["msg"])), loc)
             is_key = bool(ctx.get("key"))
         elif kind in _TYPE_NAMES:
-            message = f"expected {_TYPE_NAMES[kind]}, got {describe(err.get('input'))}"
+            message = f"expected {_TYPE_NAMES[kind]}, got {describe_value(err.get('input'))}"
             if kind == "string_type" and isinstance(err.get("input"), (int, float)):
                 message += "; quote it to keep it as written"
         elif kind == "literal_error":
@@ -148,7 +147,7 @@ def problems_from(
             got = err.get("input")
             choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
             hint = suggest(got, choices) if isinstance(got, str) else ""
-            message = f"must be one of {expected}, got {describe(got)}{hint}"
+            message = f"must be one of {expected}, got {describe_value(got)}{hint}"
         elif kind in ("too_short", "too_long"):
             size = ctx.get("actual_length")
             bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
@@ -160,9 +159,9 @@ def problems_from(
                 message = f"expected {limit} {bound} item(s), got {size}"
         elif kind in _BOUNDS:
             limit = next(iter(ctx.values()), "")
-            message = f"must be {_BOUNDS[kind]} {limit}, got {describe(err.get('input'))}"
+            message = f"must be {_BOUNDS[kind]} {limit}, got {describe_value(err.get('input'))}"
         elif kind == "string_pattern_mismatch":
-            message = f"{describe(err.get('input'))} does not match {ctx.get('pattern')}"
+            message = f"{describe_value(err.get('input'))} does not match {ctx.get('pattern')}"
         else:
             message = err["msg"][0].lower() + err["msg"][1:]
         full = (*prefix, *loc)

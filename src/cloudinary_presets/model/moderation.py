@@ -13,11 +13,13 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from cloudinary_presets.errors import ValueProblem
-from cloudinary_presets.model.moderation_rule import CATEGORIES
-from cloudinary_presets.model.transformations import suggest
-from cloudinary_presets.model.wording import describe
+from cloudinary_presets.errors import ModerationError
+from cloudinary_presets.model.changes import FieldChange, Meaning
+from cloudinary_presets.model.moderation_rule import DEFAULT_THRESHOLD, Label, threshold_for
+from cloudinary_presets.model.taxonomy import CATEGORIES, PARENT
+from cloudinary_presets.model.wording import describe_value, suggest
 
 #: moderators that take no argument
 SIMPLE_KINDS = ("manual", "webpurify", "perception_point")
@@ -53,10 +55,6 @@ def _wire_number(text: str, known: frozenset[str] | None) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-class ModerationError(ValueProblem):
-    """A moderation setting that cannot be read; ``subpath`` points inside it."""
 
 
 def format_threshold(value: float | None) -> str:
@@ -116,6 +114,13 @@ class Moderation:
 
     def get(self, kind: str) -> Moderator | None:
         return next((m for m in self.chain if m.kind == kind), None)
+
+    @staticmethod
+    def changes_between(
+        before: Moderation | None, after: Moderation | None, *, path: str = "settings.moderation"
+    ) -> list[FieldChange]:
+        """Per-moderator and per-category changes, with what each means for uploads."""
+        return _chain_changes(before, after, path)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -273,7 +278,7 @@ def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str,
                 return Moderator(kind)
             if not isinstance(value, Mapping):
                 raise ModerationError(
-                    f"{kind}: expected a map of category: threshold, got {describe(value)}",
+                    f"{kind}: expected a map of category: threshold, got {describe_value(value)}",
                     key_sub,
                 )
             return _rekognition(kind, value.items(), known, sub, text=False)
@@ -284,7 +289,9 @@ def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str,
         if kind in SIMPLE_KINDS:
             raise ModerationError(f"{kind} takes no settings; write just `{kind}`", key_sub)
         raise _unknown_kind(kind, key_sub, key=True)
-    raise ModerationError(f"expected a moderator name, a map or a list, got {describe(item)}", sub)
+    raise ModerationError(
+        f"expected a moderator name, a map or a list, got {describe_value(item)}", sub
+    )
 
 
 def parse_moderation(value: object, known: frozenset[str] | None = CATEGORIES) -> Moderation:
@@ -318,3 +325,216 @@ def parse_moderation(value: object, known: frozenset[str] | None = CATEGORIES) -
         if moderator.kind in kinds[:index]:  # reported at the second one
             raise ModerationError(f"moderator `{moderator.kind}` appears twice in the chain", sub)
     return Moderation(tuple(chain))
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def _chain_changes(
+    before: Moderation | None, after: Moderation | None, path: str
+) -> list[FieldChange]:
+    b_chain = before.chain if before else ()
+    a_chain = after.chain if after else ()
+    changes: list[FieldChange] = []
+    b_kinds = [m.kind for m in b_chain]
+    a_kinds = [m.kind for m in a_chain]
+    if b_kinds != a_kinds:
+        meaning, note = None, ""
+        if not a_kinds:
+            meaning = Meaning.MODERATION_REMOVED
+            note = "moderation removed: uploads are no longer moderated"
+        elif not b_kinds:
+            meaning, note = Meaning.MODERATION_ADDED, "moderation added"
+        elif sorted(b_kinds) == sorted(a_kinds):
+            meaning, note = Meaning.REORDERED, "same moderators, new order"
+        changes.append(
+            FieldChange(
+                path=path,
+                before=" | ".join(b_kinds) or None,
+                after=" | ".join(a_kinds) or None,
+                meaning=meaning,
+                note=note,
+            )
+        )
+    b_by_kind = {m.kind: m for m in b_chain}
+    for moderator in a_chain:
+        old = b_by_kind.get(moderator.kind)
+        if moderator.kind in REKOGNITION_KINDS:
+            changes.extend(_threshold_changes(path, moderator.kind, old, moderator))
+        elif old is not None and old.argument != moderator.argument:
+            changes.append(
+                FieldChange(
+                    path=f"{path}.{moderator.kind}", before=old.argument, after=moderator.argument
+                )
+            )
+    for moderator in b_chain:
+        if moderator.kind in REKOGNITION_KINDS and moderator.kind not in a_kinds:
+            changes.extend(_threshold_changes(path, moderator.kind, moderator, None))
+    return changes
+
+
+def effective(category: str, thresholds: Mapping[str, float | None]) -> tuple[float | None, str]:
+    """The threshold that applies to ``category`` under ``thresholds`` and where it comes from."""
+    return threshold_for(Label(category, PARENT.get(category, ""), 0.0), thresholds)
+
+
+def _strictness(before: float | None, after: float | None) -> Meaning | None:
+    """What moving a threshold means: a higher threshold rejects less."""
+    if before is None and after is None:
+        return None
+    if after is None:
+        return Meaning.NO_LONGER_MODERATED
+    if before is None:
+        return Meaning.NOW_MODERATED
+    if after > before:
+        return Meaning.LESS_STRICT
+    if after < before:
+        return Meaning.STRICTER
+    return None
+
+
+def _shown(threshold: float | None) -> float | str:
+    return IGNORE if threshold is None else threshold
+
+
+def _threshold_changes(
+    path: str, kind: str, before: Moderator | None, after: Moderator | None
+) -> list[FieldChange]:
+    """Per-category threshold changes; notes say what each means for uploads."""
+    b = before.threshold_map if before is not None else {}
+    a = after.threshold_map if after is not None else {}
+    changes = []
+    for category in sorted(set(b) | set(a)):
+        has_b, has_a = category in b, category in a
+        tb, ta = b.get(category), a.get(category)
+        if has_b and has_a and tb == ta:
+            continue
+        meaning: Meaning | None = None
+        if before is None or after is None:
+            # a moderator added or removed as a whole: the chain line says so
+            meaning = Meaning.NOT_MODERATED if has_a and ta is None else None
+            note = meaning.value if meaning else ""
+        else:
+            # compare what actually applies: an absent category falls back to its parent's
+            # entry, then to the default (the rule in moderation_rule)
+            eff_b, _ = effective(category, b)
+            eff_a, rule_a = effective(category, a)
+            meaning = _strictness(eff_b, eff_a)
+            note = meaning.value if meaning else ""
+            if not has_a:
+                fallback = (
+                    f"the {rule_a} threshold"
+                    if rule_a != "default"
+                    else f"the default {DEFAULT_THRESHOLD}"
+                )
+                note = f"back to {fallback}" + (f", {note}" if note else "")
+                meaning = meaning or Meaning.FALLBACK
+        changes.append(
+            FieldChange(
+                path=f"{path}.{kind}.{category}",
+                before=_shown(tb) if has_b else None,
+                after=_shown(ta) if has_a else None,
+                meaning=meaning,
+                note=note,
+            )
+        )
+    return changes
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def moderation_schema() -> dict[str, Any]:
+    """The JSON Schema of the moderation setting: every shape :func:`parse_moderation` takes."""
+    categories = sorted(CATEGORIES)
+    threshold = {
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            {"const": "ignore"},
+        ]
+    }
+    rekognition = {
+        "type": ["object", "null"],
+        "propertyNames": {"enum": categories},
+        "additionalProperties": threshold,
+    }
+    cat = "(?:" + "|".join(categories) + ")"
+    # plain decimals (what moderation.py accepts in wire strings): 0 < t <= 1, and 0 <= d <= 1
+    thr = r"(?:ignore|0*\.[0-9]*[1-9][0-9]*|0*1(?:\.0*)?)"
+    unit = r"(?:0+(?:\.[0-9]*)?|\.[0-9]+|0*1(?:\.0*)?)"
+    automatic = (
+        rf"(?:webpurify|perception_point|(?:aws_rek|aws_rek_video)(?::{cat}:{thr})*"
+        rf"|google_video_moderation(?::(?:{'|'.join(GOOGLE_LEVELS)}))?"
+        rf"|duplicate:{unit})"
+    )
+    # a category given twice inside one Rekognition moderator (aws_rek:a:0.5:a:0.7)
+    repeated_category = {"pattern": r":(?!ignore:)([a-z_]+):[^|]*:\1:"}
+    # a moderator kind given twice in a wire chain (webpurify|webpurify)
+    repeated_kind = {"pattern": r"(?:^|\|)([a-z_]+)(?::[^|]*)?\|(?:[^|]*\|)*\1(?::|\||$)"}
+    moderator: dict[str, Any] = {
+        "anyOf": [
+            {"enum": [k for k in KINDS if k != "duplicate"]},
+            {"type": "string", "pattern": rf"^{automatic}$", "not": repeated_category},
+            *(
+                {
+                    "type": "object",
+                    "required": [k],
+                    "additionalProperties": False,
+                    "properties": {k: {"x-ref": "RekognitionThresholds"}},
+                }
+                for k in REKOGNITION_KINDS
+            ),
+            {
+                "type": "object",
+                "required": ["duplicate"],
+                "additionalProperties": False,
+                "properties": {"duplicate": {"type": "number", "minimum": 0, "maximum": 1}},
+            },
+            {
+                "type": "object",
+                "required": ["google_video_moderation"],
+                "additionalProperties": False,
+                "properties": {"google_video_moderation": {"enum": list(GOOGLE_LEVELS)}},
+            },
+        ]
+    }
+    wire_chain = {
+        "type": "string",
+        "pattern": rf"^(?:{automatic}\|)+(?:{automatic}|manual)$",
+        "not": {"anyOf": [repeated_category, repeated_kind]},
+    }
+    not_manual = {"not": {"const": "manual"}}
+    chain = {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": len(KINDS),
+        "items": {"x-ref": "Moderator"},
+        "anyOf": [
+            {"maxItems": n, **({"prefixItems": [not_manual] * (n - 1)} if n > 1 else {})}
+            for n in range(1, len(KINDS) + 1)
+        ],
+        # each kind at most once
+        "allOf": [
+            {
+                "not": {
+                    "minContains": 2,
+                    "contains": {
+                        "anyOf": [
+                            {"const": k},
+                            {"type": "string", "pattern": f"^{k}:"},
+                            {"type": "object", "required": [k]},
+                        ]
+                    },
+                }
+            }
+            for k in KINDS
+        ],
+    }
+    return {
+        "anyOf": [{"x-ref": "Moderator"}, wire_chain, chain],
+        "description": "One moderator, or a chain run in order (manual last): manual, "
+        "webpurify, perception_point, {aws_rek: {category: threshold|ignore}}, "
+        "{aws_rek_video: ...}, {duplicate: 0..1}, google_video_moderation, or the raw "
+        "wire string aws_rek:explicit_nudity:0.7|manual.",
+        "x-defs": {"Moderator": moderator, "RekognitionThresholds": rekognition},
+    }

@@ -12,15 +12,14 @@ equal however they were written or echoed.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cloudinary_presets.errors import ValueProblem
-from cloudinary_presets.model.wording import describe
+from cloudinary_presets.errors import TransformationError
+from cloudinary_presets.model.wording import describe_value, suggest
 
 #: short key -> long name, from the official SDK (``generate_transformation_string``).
 SHORT_TO_LONG: dict[str, str] = {
@@ -76,16 +75,6 @@ _FORMAT = re.compile(r"[a-z0-9]+\Z")
 Scalar = str | int | float
 
 
-class TransformationError(ValueProblem):
-    """A transformation that cannot be parsed; ``subpath`` points inside step lists."""
-
-
-def suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
-    """`` (did you mean `x`?)`` when a close choice exists, else ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
-
-
 def canonical_value(value: str) -> str:
     """One spelling per number: ``0.50`` -> ``0.5``, ``1.00`` -> ``1.0``, ``007`` -> ``7``.
 
@@ -105,7 +94,7 @@ def canonical_value(value: str) -> str:
 def _scalar_text(value: object, where: str, subpath: tuple[int | str, ...]) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise TransformationError(
-            f"{where}: expected a string or a number, got {describe(value)}", subpath
+            f"{where}: expected a string or a number, got {describe_value(value)}", subpath
         )
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -285,3 +274,48 @@ class EagerTransformation:
         if self.format:
             steps[-1]["format"] = self.format
         return steps
+
+
+# --------------------------------------------------------------------------- schemas
+
+_SHORT_KEYS = "|".join(sorted((re.escape(k) for k in SHORT_TO_LONG), key=len, reverse=True))
+_PARAM = rf"(?:{_SHORT_KEYS}|\$[A-Za-z][A-Za-z0-9]*)_[^,/|\s]+"
+_COMPONENT = rf"{_PARAM}(?:,{_PARAM})*"
+TRANSFORMATION_PATTERN = rf"^{_COMPONENT}(?:/{_COMPONENT})*$"
+EAGER_PATTERN = rf"^{_COMPONENT}(?:/{_COMPONENT})*(?:/[a-z0-9]+)?$"
+_STEP_VALUE = {
+    "anyOf": [{"type": "string", "minLength": 1, "pattern": r"^[^,/|\s]+$"}, {"type": "number"}]
+}
+#: a parameter that appears twice in one component (`w_1,w_2`), which the parser refuses
+_REPEATED_PARAM = {"pattern": r"(?:^|[/,])([^,/_]+)_[^,/]*(?:,[^/]*)?,\1_"}
+_STEP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    "propertyNames": {
+        "anyOf": [{"enum": sorted(LONG_TO_SHORT)}, {"pattern": r"^\$[A-Za-z][A-Za-z0-9]*$"}]
+    },
+    "additionalProperties": _STEP_VALUE,
+}
+TRANSFORMATION_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": TRANSFORMATION_PATTERN, "not": _REPEATED_PARAM},
+        {"type": "array", "minItems": 1, "items": _STEP_SCHEMA},
+    ],
+    "description": "A transformation string (c_limit,w_2000/q_auto) or a list of steps "
+    "with Cloudinary's long parameter names ([{crop: limit, width: 2000}, {quality: auto}]).",
+}
+EAGER_ITEM_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": EAGER_PATTERN, "not": _REPEATED_PARAM},
+        {"type": "array", "minItems": 1, "items": _STEP_SCHEMA},
+        {
+            "type": "object",
+            "required": ["transformation"],
+            "additionalProperties": False,
+            "properties": {
+                "transformation": TRANSFORMATION_SCHEMA,
+                "format": {"type": "string", "pattern": r"^[a-z0-9]+$"},
+            },
+        },
+    ]
+}

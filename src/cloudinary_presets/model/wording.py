@@ -2,26 +2,33 @@
 
 YAML authors think in YAML: ``got the number 5``, ``got a list``, ``got the boolean
 true``, not ``int``, ``list[Any]`` or ``True``. Long strings are shortened so one problem
-stays one line.
+stays one line, and a near miss gets a suggestion.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 _LONGEST = 60
 
 
-def describe(value: object) -> str:
+def shorten(text: str) -> str:
+    """``repr(text)``, or its start and length when it is too long to show in one line."""
+    if len(text) <= _LONGEST:
+        return repr(text)
+    return f"'{text[:40]}...' ({len(text)} characters)"
+
+
+def describe_value(value: object) -> str:
     """``the number 5``, ``the string 'a,b'``, ``the boolean true``, ``a list``, ``null``."""
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
         return f"the number {value!r}"
     if isinstance(value, str):
-        if len(value) > _LONGEST:
-            return f"the string '{value[:40]}...' ({len(value)} characters)"
-        return f"the string {value!r}"
+        return f"the string {shorten(value)}"
     if value is None:
         return "null"
     if isinstance(value, list):
@@ -33,7 +40,13 @@ def describe(value: object) -> str:
 
 def type_message(expected: str, value: object) -> str:
     """``expected a string, got the number 1.1; quote it to keep it as written``."""
-    message = f"expected {expected}, got {describe(value)}"
+    message = f"expected {expected}, got {describe_value(value)}"
     if "a string" in expected and isinstance(value, (int, float)) and not isinstance(value, bool):
         message += "; quote it to keep it as written"
     return message
+
+
+def suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
+    """`` (did you mean `x`?)`` when a close choice exists, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""

@@ -13,15 +13,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from cloudinary_presets.cloudinary.remote import RemotePresets
-from cloudinary_presets.errors import ApiError, ApplyFailed, ApplyInterrupted, PresetsError
-from cloudinary_presets.model.preset import Preset
-from cloudinary_presets.planning.diff import FieldChange, preset_changes
-from cloudinary_presets.planning.plan import CREATE, DELETE, UPDATE, Change, Plan
+from cloudinary_presets.errors import (
+    ApiError,
+    ApplyFailed,
+    ApplyInterrupted,
+    PlanError,
+    PresetsError,
+)
+from cloudinary_presets.model.changes import WHOLE_PRESET, Mismatch
+from cloudinary_presets.model.preset import Preset, preset_changes
+from cloudinary_presets.planning.plan import Action, Change, Plan
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ class ApplyReport:
     failed: list[tuple[Change, str]] = field(default_factory=list)
     not_attempted: list[Change] = field(default_factory=list)
     reconciled: list[str] = field(default_factory=list)
-    mismatches: dict[str, list[FieldChange]] = field(default_factory=dict)
+    mismatches: dict[str, list[Mismatch]] = field(default_factory=dict)
     verify_error: str = ""  # the verifying re-read failed: the writes are done but unverified
     interrupted: bool = False
     seconds: float = 0.0
@@ -73,11 +79,17 @@ def parallelism_for(requested: int, remaining: int | None) -> int:
     return requested
 
 
-def _write(remote: RemotePresets, change: Change, desired: Mapping[str, Preset]) -> bool:
-    if change.action == CREATE:
-        return remote.create(change.remote_name, desired[change.remote_name])
-    if change.action == UPDATE:
-        remote.update(change.remote_name, desired[change.remote_name])
+def _desired(change: Change) -> Preset:
+    if change.after is None:  # a plan read from a file has no presets: apply re-plans first
+        raise PlanError(f"{change.remote_name}: the change carries no desired preset")
+    return change.after
+
+
+def _write(remote: RemotePresets, change: Change) -> bool:
+    if change.action is Action.CREATE:
+        return remote.create(change.remote_name, _desired(change))
+    if change.action is Action.UPDATE:
+        remote.update(change.remote_name, _desired(change))
         return False
     remote.delete(change.remote_name)
     return False
@@ -86,7 +98,6 @@ def _write(remote: RemotePresets, change: Change, desired: Mapping[str, Preset])
 def _run_phase(
     changes: Sequence[Change],
     remote: RemotePresets,
-    desired: Mapping[str, Preset],
     report: ApplyReport,
     *,
     parallelism: int,
@@ -103,7 +114,7 @@ def _run_phase(
                 while queue and len(running) < limit and not stop.is_set():
                     change = queue.pop(0)
                     on_event(Event("start", change))
-                    running[pool.submit(_write, remote, change, desired)] = change
+                    running[pool.submit(_write, remote, change)] = change
                 if not running:
                     break
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -135,33 +146,27 @@ def _run_phase(
 
 
 def verify(
-    plan_writes: Sequence[Change],
-    remote: RemotePresets,
-    desired: Mapping[str, Preset],
-    ignore: Sequence[str],
-) -> dict[str, list[FieldChange]]:
+    plan_writes: Sequence[Change], remote: RemotePresets, ignore: Sequence[str]
+) -> dict[str, list[Mismatch]]:
     """Re-read the remote once and report, per preset, what Cloudinary stored differently."""
     snapshot = remote.snapshot(ignore)
-    mismatches: dict[str, list[FieldChange]] = {}
+    mismatches: dict[str, list[Mismatch]] = {}
     for change in plan_writes:
         current = snapshot.presets.get(change.remote_name)
-        if change.action == DELETE:
+        if change.action is Action.DELETE:
             if current is not None:
                 mismatches[change.remote_name] = [
-                    FieldChange("(preset)", "present", None, "still exists after delete")
+                    Mismatch(path=WHOLE_PRESET, stored="present", note="still exists after delete")
                 ]
             continue
-        wanted = desired[change.remote_name]
         if current is None:
             mismatches[change.remote_name] = [
-                FieldChange("(preset)", None, "missing", "not found after write")
+                Mismatch(path=WHOLE_PRESET, sent="the preset", note="not found after write")
             ]
             continue
-        if current.fingerprint == change.after:
+        if current.fingerprint == change.after_fingerprint:
             continue  # stored exactly what was sent: nothing to diff
-        # notes describe a plan's direction (stored -> sent): "moderation added" for a
-        # moderation Cloudinary dropped would say the opposite of what happened
-        differences = [replace(f, note="") for f in preset_changes(current.preset, wanted)]
+        differences = [Mismatch.of(f) for f in preset_changes(current.preset, _desired(change))]
         if differences:
             mismatches[change.remote_name] = differences
     return mismatches
@@ -169,7 +174,6 @@ def verify(
 
 def apply_plan(
     plan: Plan,
-    desired: Mapping[str, Preset],
     remote: RemotePresets,
     *,
     parallelism: int = 4,
@@ -179,30 +183,30 @@ def apply_plan(
 ) -> ApplyReport:
     """Apply the plan's writes; raise ApplyFailed (carrying the report) if anything went wrong.
 
-    ``desired`` maps remote names to the presets to write (the plan holds only redacted
-    values and fingerprints, so the definitions themselves are always the source).
+    The writes come from the plan's typed changes: a plan built in this process (a plan
+    read from a file holds only redacted values and fingerprints, and is re-planned first).
     """
     started = time.monotonic()
     calls_before = remote.transport.calls.total
     report = ApplyReport()
     stop = threading.Event()
     writes = plan.writes
-    first = [c for c in writes if c.action in (CREATE, UPDATE)]
-    deletes = [c for c in writes if c.action == DELETE]
+    first = [c for c in writes if c.action in (Action.CREATE, Action.UPDATE)]
+    deletes = [c for c in writes if c.action is Action.DELETE]
     options = {
         "parallelism": parallelism,
         "continue_on_error": continue_on_error,
         "on_event": on_event,
         "stop": stop,
     }
-    _run_phase(first, remote, desired, report, **options)  # type: ignore[arg-type]
+    _run_phase(first, remote, report, **options)  # type: ignore[arg-type]
     if (report.failed and not continue_on_error) or report.interrupted:
         report.not_attempted.extend(deletes)
     else:
-        _run_phase(deletes, remote, desired, report, **options)  # type: ignore[arg-type]
+        _run_phase(deletes, remote, report, **options)  # type: ignore[arg-type]
     if report.done and not report.interrupted:
         try:
-            report.mismatches = verify(report.done, remote, desired, ignore)
+            report.mismatches = verify(report.done, remote, ignore)
         except ApiError as error:  # keep the report: what was written must still be said
             report.verify_error = str(error)
     report.seconds = time.monotonic() - started
@@ -217,18 +221,14 @@ def apply_plan(
 def _failure_message(report: ApplyReport) -> str:
     lines = [report.summary()]
     for change, message in report.failed:
-        lines.append(f"  failed: {change.action} {change.remote_name}: {message}")
+        lines.append(f"  failed: {change.action.value} {change.remote_name}: {message}")
     for change in report.not_attempted:
-        lines.append(f"  not attempted: {change.action} {change.remote_name}")
+        lines.append(f"  not attempted: {change.action.value} {change.remote_name}")
     if report.verify_error:
         lines.append(f"  could not verify what Cloudinary stored: {report.verify_error}")
     for name, fields in report.mismatches.items():
         lines.append(f"  {name}: Cloudinary stored something other than what was sent:")
-        for f in fields:
-            lines.append(
-                f"    {f.path}: sent {f.after!r}, stored {f.before!r}"
-                + (f" ({f.note})" if f.note else "")
-            )
+        lines.extend(f"    {m.describe()}" for m in fields)
     if report.mismatches:
         lines.append(
             "  (a setting that needs an add-on the environment has not enabled, such as "

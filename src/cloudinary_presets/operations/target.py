@@ -22,13 +22,13 @@ from cloudinary_presets.cloudinary.credentials import (
     resolve_credentials,
 )
 from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
+from cloudinary_presets.definitions.project import STATE_DIR
 from cloudinary_presets.errors import TargetError
 from cloudinary_presets.planning.plan import TargetInfo
 
 if TYPE_CHECKING:
     from cloudinary_presets.emulator import Emulator
 
-STATE_DIR = Path(".presets")
 EMULATOR_DB = "emulator.sqlite"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -102,7 +102,7 @@ def start_emulator(root: Path, environment: str | None = None) -> tuple[Emulator
     return emulator, credentials, str(shown)
 
 
-def describe(credentials: Credentials, environment: str | None) -> str:
+def describe_target(credentials: Credentials, environment: str | None) -> str:
     env = f"environment '{environment}': " if environment else ""
     where = f"cloud '{credentials.cloud_name}' at {credentials.api_host}"
     return f"{env}{where} (credentials from {credentials.source})"
@@ -129,7 +129,7 @@ def open_target(
         )
     if credentials is not None:
         info = TargetInfo(
-            describe(credentials, environment),
+            describe_target(credentials, environment),
             credentials.cloud_name,
             credentials.api_host,
             credentials.key_fingerprint(),

@@ -22,12 +22,12 @@ from cloudinary_presets.cloudinary.upload_api import UploadApi
 from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.resolve import ResolvedPreset, definitions, resolve_in
-from cloudinary_presets.errors import BadRequest, NotFound, PresetsError, UsageError
-from cloudinary_presets.model.preset import SETTING_KEYS, wire_kind
+from cloudinary_presets.errors import BadRequest, NotFound, PresetDrift, UsageError
+from cloudinary_presets.model.changes import WHOLE_PRESET, FieldChange
+from cloudinary_presets.model.preset import SETTING_KEYS, preset_changes, wire_kind
 from cloudinary_presets.operations.media import allowed as format_allowed
 from cloudinary_presets.operations.media import detect_format
 from cloudinary_presets.operations.target import Target, open_target
-from cloudinary_presets.planning.diff import FieldChange, preset_changes
 
 #: what an unsigned upload may pass besides the file (Cloudinary ignores or rejects the rest)
 UNSIGNED_PARAMS = frozenset(
@@ -38,23 +38,6 @@ UNSIGNED_PARAMS = frozenset(
 )  # fmt: skip
 
 FileLike = str | os.PathLike[str] | bytes | IO[bytes]
-
-
-class PresetDrift(PresetsError):
-    """The remote preset differs from its definition (``verify=True``); nothing was uploaded."""
-
-    def __init__(self, name: str, changes: list[FieldChange]) -> None:
-        self.changes = changes
-        lines = "\n".join(
-            f"  {c.path}: {c.note}"
-            if c.path == "(preset)"
-            else f"  {c.path}: remote {c.before!r}, definition {c.after!r}"
-            for c in changes
-        )
-        super().__init__(
-            f"remote preset {name!r} differs from its definition; refusing to upload:\n{lines}",
-            hint="run `presets plan` and `presets apply`, or upload without --verify",
-        )
 
 
 @dataclass(frozen=True)
@@ -197,7 +180,13 @@ class Uploader:
         except NotFound:
             raise PresetDrift(
                 preset.remote_name,
-                [FieldChange("(preset)", None, "defined", "not on the remote (not created yet)")],
+                [
+                    FieldChange(
+                        path=WHOLE_PRESET,
+                        after="defined",
+                        note="not on the remote (not created yet)",
+                    )
+                ],
             ) from None
         changes = preset_changes(current.preset, preset.preset)
         if changes:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from cloudinary_presets.cloudinary.remote import RemotePresets
+from cloudinary_presets.cloudinary.remote import RemotePresets, Snapshot
 from cloudinary_presets.definitions.environments import EnvironmentSpec
-from cloudinary_presets.definitions.project import Project
+from cloudinary_presets.definitions.project import Desired, Project
 from cloudinary_presets.definitions.resolve import (
     ResolvedPreset,
     definitions,
@@ -32,30 +31,22 @@ from cloudinary_presets.errors import (
     StalePlanError,
     UsageError,
 )
-from cloudinary_presets.model.preset import NAME_PATTERN, Preset
-from cloudinary_presets.model.transformations import suggest
+from cloudinary_presets.model.names import NAME_RULE, is_valid_name, matches
+from cloudinary_presets.model.preset import preset_changes
+from cloudinary_presets.model.wording import suggest
 from cloudinary_presets.operations.apply import ApplyReport, Event, apply_plan
 from cloudinary_presets.operations.lock import apply_lock
 from cloudinary_presets.operations.simulate import Impact, Sample, compare, rekognition_kind
 from cloudinary_presets.operations.target import Target, same_target
-from cloudinary_presets.planning.diff import preset_changes
-from cloudinary_presets.planning.plan import (
-    DELETE,
-    Desired,
-    Plan,
-    Snapshot,
-    build_plan,
-    check_safety,
-    matches,
-)
+from cloudinary_presets.planning.plan import Plan, build_plan
+from cloudinary_presets.planning.safety import check_safety
 
 
 @dataclass
 class Planned:
-    """A plan with what applying it needs: the desired presets and the remote handle."""
+    """A plan with what applying it needs: the remote handle and what it was read from."""
 
     plan: Plan
-    desired: dict[str, Preset]
     remote: RemotePresets
     snapshot: Snapshot
     spec: EnvironmentSpec
@@ -86,23 +77,17 @@ def make_plan(
         only=only,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    return Planned(
-        plan, {d.remote_name: d.preset for d in desired}, remote, snapshot, spec, len(desired)
-    )
+    return Planned(plan, remote, snapshot, spec, len(desired))
 
 
 def plan_impact(planned: Planned, samples: Sequence[Sample]) -> Plan:
     """The plan with a moderation impact summary for every change that touches moderation."""
     impact: dict[str, Any] = {}
     for change in planned.plan.writes:
-        if change.action == DELETE or not any(
-            f.path == "settings.moderation" or f.path.startswith(("aws_rek", "aws_rek_video"))
-            for f in change.fields
-        ):
-            continue
-        current = planned.snapshot.presets.get(change.remote_name)
-        before = current.preset.settings.moderation if current else None
-        after = planned.desired[change.remote_name].settings.moderation
+        if change.after is None or not change.touches("settings.moderation"):
+            continue  # a delete, or moderation untouched
+        before = change.before.settings.moderation if change.before else None
+        after = change.after.settings.moderation
         kind = rekognition_kind(after, before)
         impact[change.remote_name] = compare(before, after, samples, kind=kind).to_dict()
     return replace(planned.plan, impact=impact)
@@ -121,7 +106,6 @@ def _execute(
         check_safety(planned.plan, planned.spec.safety, empty_definitions=planned.definitions == 0)
     return apply_plan(
         planned.plan,
-        planned.desired,
         planned.remote,
         parallelism=parallelism,
         continue_on_error=continue_on_error,
@@ -175,26 +159,28 @@ def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
     if planned.plan.definitions_digest != saved.definitions_digest:
         reasons.append("the definitions changed since the plan was made")
     now = planned.snapshot.presets
+    wanted = {c.remote_name: c.after for c in planned.plan.changes if c.after is not None}
     for change in saved.writes:
         current = now.get(change.remote_name)
         fingerprint = current.fingerprint if current else None
-        if fingerprint == change.before:
+        if fingerprint == change.before_fingerprint:
             continue
-        if change.before is None:
+        if change.before_fingerprint is None:
             reasons.append(f"{change.remote_name}: appeared on the remote since the plan")
         elif current is None:
             reasons.append(f"{change.remote_name}: was deleted from the remote since the plan")
         else:
             detail = ""
-            wanted = planned.desired.get(change.remote_name)
-            if wanted is not None:
-                fields = preset_changes(current.preset, wanted)
+            desired = wanted.get(change.remote_name)
+            if desired is not None:
+                fields = preset_changes(current.preset, desired)
                 detail = (
                     "; differs now in " + ", ".join(f.path for f in fields[:6]) if fields else ""
                 )
             reasons.append(
                 f"{change.remote_name}: changed on the remote since the plan "
-                f"(was {change.before[:19]}…, now {(fingerprint or 'none')[:19]}…){detail}"
+                f"(was {change.before_fingerprint[:19]}…, now {(fingerprint or 'none')[:19]}…)"
+                f"{detail}"
             )
     if not reasons and planned.plan.checksum() != saved.checksum():
         added = sorted(
@@ -297,10 +283,10 @@ def import_presets(
                 )
                 continue
             name = remote_name[len(spec.name_prefix) :]
-        if not re.fullmatch(NAME_PATTERN, name):  # a file name too: never "../x" or "a/b"
+        if not is_valid_name(name):  # a file name too: never "../x" or "a/b"
             problems.append(
-                f"{remote_name}: {name!r} cannot be a definition's name (1 to 255 of A-Z a-z "
-                "0-9 _ -); list it in `ignore`, or import the others by name"
+                f"{remote_name}: {name!r} cannot be a definition's name ({NAME_RULE}); list it "
+                "in `ignore`, or import the others by name"
             )
             continue
         defined = existing.get(remote_name)

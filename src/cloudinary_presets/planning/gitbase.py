@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from cloudinary_presets.cloudinary.codec import fingerprint
+from cloudinary_presets.cloudinary.remote import RemotePreset, Snapshot
 from cloudinary_presets.definitions.environments import EnvironmentSpec, resolve_documents
 from cloudinary_presets.definitions.loader import SUFFIXES, check_documents
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.strict_yaml import Document, decode, parse
 from cloudinary_presets.errors import DefinitionError, PresetsError, UsageError
-from cloudinary_presets.planning.plan import Plan, RemotePreset, Snapshot, TargetInfo, build_plan
+from cloudinary_presets.planning.plan import Plan, TargetInfo, build_plan
 
 
 def _git(root: Path, *args: str) -> bytes:
@@ -77,7 +77,7 @@ def plan_against_revision(
     protected = []
     for definition in report.presets:
         name = f"{spec.name_prefix}{definition.name}"
-        base[name] = RemotePreset(name, definition.preset, fingerprint(definition.preset))
+        base[name] = RemotePreset(name, definition.preset, definition.preset.fingerprint())
         if definition.preset.protect:
             protected.append(name)
     warnings = tuple(f"at {revision}: {p.render()}" for p in report.errors)

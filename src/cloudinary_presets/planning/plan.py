@@ -5,75 +5,55 @@ with a snapshot of the remote presets and returns a :class:`Plan`: what to creat
 update (field by field), delete, what is unchanged, and which remote presets no file
 defines (unmanaged). It never talks to the network, so the same inputs always give the
 same plan; that is what lets ``apply plan.json`` check that it applies exactly what was
-reviewed. The JSON form (``Plan.to_dict``) is versioned and documented in the README;
-it holds fingerprints and redacted values, never a secret.
+reviewed.
+
+A :class:`Change` carries the typed presets on both sides and their typed field changes
+(computed by the presets themselves, see :func:`~cloudinary_presets.model.preset.preset_changes`).
+The JSON form (``Plan.to_dict``) is versioned and documented; it holds fingerprints and
+redacted values only: the typed presets never leave the process.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import enum
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.cloudinary.codec import canonical, canonical_fingerprint
-from cloudinary_presets.definitions.config import Safety
-from cloudinary_presets.errors import PlanError, RefusedError
-from cloudinary_presets.model.preset import Preset
-from cloudinary_presets.planning.diff import (
-    FieldChange,
-    canonical_changes,
-    preset_changes,
-    security_flags,
-)
+from cloudinary_presets.cloudinary.remote import Snapshot
+from cloudinary_presets.definitions.project import Desired
+from cloudinary_presets.errors import PlanError
+from cloudinary_presets.model.changes import FieldChange
+from cloudinary_presets.model.names import matches
+from cloudinary_presets.model.preset import Preset, fingerprint_of, preset_changes
 
-PLAN_FORMAT = 1
-CREATE, UPDATE, DELETE, UNCHANGED, UNMANAGED = (
-    "create",
-    "update",
-    "delete",
-    "unchanged",
-    "unmanaged",
-)
-WRITE_ACTIONS = (CREATE, UPDATE, DELETE)
-_ORDER = {CREATE: 0, UPDATE: 1, DELETE: 2, UNCHANGED: 3, UNMANAGED: 4}
+#: Version of the plan JSON. 2: rooted field paths, typed ``meaning``/``security`` per field.
+PLAN_FORMAT = 2
 PAGE_SIZE = 500
 
 
-@dataclass(frozen=True)
-class Desired:
-    """One definition resolved for a target: its remote name and where it was written."""
+class Action(str, enum.Enum):
+    """What a plan does with one preset, in the order changes are listed and applied."""
 
-    name: str
-    remote_name: str
-    preset: Preset
-    file: str = ""
-    line: int = 0
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    UNCHANGED = "unchanged"
+    UNMANAGED = "unmanaged"
 
+    @property
+    def is_write(self) -> bool:
+        return self in (Action.CREATE, Action.UPDATE, Action.DELETE)
 
-@dataclass(frozen=True)
-class RemotePreset:
-    """One preset as read from the remote, decoded, with its fingerprint."""
-
-    name: str
-    preset: Preset
-    fingerprint: str
-    unreadable: tuple[tuple[str, str], ...] = ()
+    def __str__(self) -> str:  # the value in messages, on every Python version
+        return self.value
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a plan reads from the remote: presets by remote name, and what it cost."""
-
-    presets: Mapping[str, RemotePreset]
-    list_calls: int = 0
-    quota_limit: int | None = None
-    quota_remaining: int | None = None
-    quota_reset: datetime | None = None
+_ORDER = {action: index for index, action in enumerate(Action)}
 
 
 @dataclass(frozen=True)
@@ -112,31 +92,48 @@ class TargetInfo:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Change:
-    action: str
+    """One preset's fate in a plan.
+
+    ``before``/``after`` are the typed presets (remote, desired); they exist only in the
+    process that built the plan, never in a plan file. The fingerprints are what a saved
+    plan keeps of them.
+    """
+
+    action: Action
     name: str
     remote_name: str
     fields: tuple[FieldChange, ...] = ()
-    flags: tuple[str, ...] = ()
-    before: str | None = None  # fingerprint of the remote preset when planned
-    after: str | None = None  # fingerprint of the desired preset
+    before: Preset | None = None
+    after: Preset | None = None
+    before_fingerprint: str | None = None
+    after_fingerprint: str | None = None
     file: str = ""
     line: int = 0
 
     @property
     def is_write(self) -> bool:
-        return self.action in WRITE_ACTIONS
+        return self.action.is_write
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The security notes of this change's fields, in field order."""
+        return tuple(f.security for f in self.fields if f.security)
+
+    def touches(self, setting: str) -> bool:
+        """True when a field of ``setting`` (``settings.moderation``) changes."""
+        return any(f.setting == setting for f in self.fields)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "action": self.action,
+            "action": self.action.value,
             "name": self.name,
             "remote_name": self.remote_name,
             "file": self.file or None,
             "line": self.line or None,
-            "before_fingerprint": self.before,
-            "after_fingerprint": self.after,
+            "before_fingerprint": self.before_fingerprint,
+            "after_fingerprint": self.after_fingerprint,
             "fields": [f.to_dict() for f in self.fields],
             "security_flags": list(self.flags),
         }
@@ -144,16 +141,12 @@ class Change:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Change:
         return cls(
-            action=str(data["action"]),
+            action=Action(data["action"]),
             name=str(data["name"]),
             remote_name=str(data["remote_name"]),
-            fields=tuple(
-                FieldChange(f["path"], f.get("before"), f.get("after"), f.get("note", ""))
-                for f in data.get("fields", [])
-            ),
-            flags=tuple(data.get("security_flags", [])),
-            before=data.get("before_fingerprint"),
-            after=data.get("after_fingerprint"),
+            fields=tuple(FieldChange.from_dict(f) for f in data.get("fields", [])),
+            before_fingerprint=data.get("before_fingerprint"),
+            after_fingerprint=data.get("after_fingerprint"),
             file=data.get("file") or "",
             line=data.get("line") or 0,
         )
@@ -176,8 +169,8 @@ class Plan:
     created_at: str = ""
     impact: Mapping[str, Any] = field(default_factory=dict)
 
-    def of(self, action: str) -> list[Change]:
-        return [c for c in self.changes if c.action == action]
+    def of(self, action: Action) -> list[Change]:
+        return [c for c in self.changes if c.action is action]
 
     @property
     def writes(self) -> list[Change]:
@@ -188,13 +181,14 @@ class Plan:
         return bool(self.writes)
 
     @property
-    def counts(self) -> dict[str, int]:
-        return {a: len(self.of(a)) for a in (CREATE, UPDATE, DELETE, UNCHANGED, UNMANAGED)}
+    def counts(self) -> dict[Action, int]:
+        return {a: len(self.of(a)) for a in Action}
 
     @property
     def managed_existing(self) -> int:
         """Remote presets this plan manages: updated, deleted or unchanged ones."""
-        return sum(1 for c in self.changes if c.action in (UPDATE, DELETE, UNCHANGED))
+        managed = (Action.UPDATE, Action.DELETE, Action.UNCHANGED)
+        return sum(1 for c in self.changes if c.action in managed)
 
     @property
     def apply_calls(self) -> int:
@@ -205,7 +199,10 @@ class Plan:
 
     def checksum(self) -> str:
         """sha256 of what the plan would do (actions, names, fingerprints), for review gates."""
-        essence = [(c.action, c.remote_name, c.before, c.after) for c in self.changes if c.is_write]
+        essence = [
+            (c.action.value, c.remote_name, c.before_fingerprint, c.after_fingerprint)
+            for c in self.writes
+        ]
         text = json.dumps([self.target.cloud_name, self.definitions_digest, essence])
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
@@ -215,7 +212,10 @@ class Plan:
             "tool_version": self.tool_version,
             "created_at": self.created_at or None,
             "target": self.target.to_dict(),
-            "summary": {**self.counts, "has_changes": self.has_changes},
+            "summary": {
+                **{a.value: n for a, n in self.counts.items()},
+                "has_changes": self.has_changes,
+            },
             "checksum": self.checksum(),
             "api": {
                 "list_calls": self.list_calls,
@@ -253,20 +253,16 @@ class Plan:
         )
 
 
-def definitions_digest(desired: Iterable[Desired]) -> str:
+def definitions_digest(desired: Sequence[Desired]) -> str:
     """sha256 over the canonical desired presets: changes only when the plan could."""
-    return _digest((d, canonical(d.preset)) for d in desired)
+    return _digest([(d, d.preset.canonical()) for d in desired])
 
 
-def _digest(pairs: Iterable[tuple[Desired, dict[str, Any]]]) -> str:
+def _digest(pairs: Sequence[tuple[Desired, dict[str, Any]]]) -> str:
     """:func:`definitions_digest` of (definition, its canonical form) pairs."""
     items = sorted((d.remote_name, canon, d.preset.protect) for d, canon in pairs)
     text = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def matches(name: str, globs: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, g) for g in globs)
 
 
 def build_plan(
@@ -296,82 +292,54 @@ def build_plan(
 
     changes: list[Change] = []
     warnings: list[str] = []
-    # Each canonical form is computed once: it gives the fingerprint, the field changes
-    # and the digest (it dominated the time of planning thousands of presets).
-    canons = [canonical(d.preset) for d in desired]
+    # Each canonical form is computed once: it gives the fingerprint and the digest (it
+    # dominated the time of planning thousands of presets).
+    canons = [d.preset.canonical() for d in desired]
     for d, canon in zip(desired, canons, strict=True):
         if not in_scope(d.name, d.remote_name):
             continue
         current = remote.get(d.remote_name)
-        after = canonical_fingerprint(canon)
+        change = Change(
+            action=Action.CREATE,
+            name=d.name,
+            remote_name=d.remote_name,
+            after=d.preset,
+            after_fingerprint=fingerprint_of(canon),
+            file=d.file,
+            line=d.line,
+        )
         if current is None:
-            changes.append(
-                Change(
-                    CREATE,
-                    d.name,
-                    d.remote_name,
-                    tuple(canonical_changes(None, canon)),
-                    tuple(security_flags(None, d.preset)),
-                    None,
-                    after,
-                    d.file,
-                    d.line,
-                )
-            )
+            changes.append(replace(change, fields=tuple(preset_changes(None, d.preset))))
             continue
         for key, reason in current.unreadable:
             warnings.append(
                 f"{d.remote_name}: remote setting `{key}` kept as a raw value ({reason})"
             )
-        if current.fingerprint == after:
-            changes.append(
-                Change(
-                    UNCHANGED,
-                    d.name,
-                    d.remote_name,
-                    (),
-                    (),
-                    current.fingerprint,
-                    after,
-                    d.file,
-                    d.line,
-                )
-            )
+        change = replace(change, before=current.preset, before_fingerprint=current.fingerprint)
+        if current.fingerprint == change.after_fingerprint:
+            changes.append(replace(change, action=Action.UNCHANGED))
             continue
-        fields = tuple(canonical_changes(canonical(current.preset), canon))
-        flags = tuple(security_flags(current.preset, d.preset))
-        changes.append(
-            Change(
-                UPDATE,
-                d.name,
-                d.remote_name,
-                fields,
-                flags,
-                current.fingerprint,
-                after,
-                d.file,
-                d.line,
-            )
-        )
+        fields = tuple(preset_changes(current.preset, d.preset))
+        changes.append(replace(change, action=Action.UPDATE, fields=fields))
     protected = []
     for name, current in sorted(remote.items()):
         if name in wanted or not in_scope(name, name):
             continue
+        gone = Change(
+            action=Action.UNMANAGED,
+            name=name,
+            remote_name=name,
+            before=current.preset,
+            before_fingerprint=current.fingerprint,
+        )
         if not prune:
-            changes.append(Change(UNMANAGED, name, name, before=current.fingerprint))
+            changes.append(gone)
             continue
         if matches(name, protect):
             protected.append(name)
             continue
-        changes.append(
-            Change(
-                DELETE,
-                name,
-                name,
-                tuple(preset_changes(current.preset, None)),
-                before=current.fingerprint,
-            )
-        )
+        fields = tuple(preset_changes(current.preset, None))
+        changes.append(replace(gone, action=Action.DELETE, fields=fields))
     if protected:
         raise PlanError(
             f"the plan would delete protected preset(s): {', '.join(protected)}",
@@ -383,7 +351,7 @@ def build_plan(
         target=target,
         changes=tuple(changes),
         remote_fingerprints={n: r.fingerprint for n, r in remote.items()},
-        definitions_digest=_digest(zip(desired, canons, strict=True)),
+        definitions_digest=_digest(list(zip(desired, canons, strict=True))),
         list_calls=snapshot.list_calls,
         quota_limit=snapshot.quota_limit,
         quota_remaining=snapshot.quota_remaining,
@@ -393,36 +361,3 @@ def build_plan(
         warnings=tuple(warnings),
         created_at=created_at,
     )
-
-
-def check_safety(plan: Plan, safety: Safety, *, empty_definitions: bool = False) -> None:
-    """octoDNS-style thresholds and the quota check; raises RefusedError with the numbers."""
-    existing = plan.managed_existing
-    counts = plan.counts
-    if empty_definitions and counts[DELETE]:
-        raise RefusedError(
-            f"no definitions were found, and the plan would delete all {counts[DELETE]} "
-            "remote preset(s)",
-            hint="check the presets folder; pass --force if deleting everything is intended",
-        )
-    if existing >= safety.min_existing and existing:
-        for action, limit in (
-            (UPDATE, safety.max_update_percent),
-            (DELETE, safety.max_delete_percent),
-        ):
-            share = 100.0 * counts[action] / existing
-            if share > limit:
-                raise RefusedError(
-                    f"too many {action}s: {share:.2f}% is over {limit:.2f}% "
-                    f"({counts[action]}/{existing} managed presets)",
-                    hint="review the plan; pass --force to apply it anyway, or raise "
-                    f"safety.max_{action}_percent in cloudinary-presets.yaml",
-                )
-    remaining = plan.quota_remaining
-    if remaining is not None and plan.apply_calls > remaining:
-        when = f" (resets {plan.quota_reset:%Y-%m-%d %H:%M} UTC)" if plan.quota_reset else ""
-        raise RefusedError(
-            f"not enough Admin API quota: this apply needs {plan.apply_calls} call(s), "
-            f"{remaining} remain{when}",
-            hint="wait for the reset, apply a part with --only, or pass --force",
-        )

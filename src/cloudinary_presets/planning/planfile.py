@@ -15,12 +15,8 @@ import tempfile
 from pathlib import Path
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.errors import PresetsError
+from cloudinary_presets.errors import PlanFileError
 from cloudinary_presets.planning.plan import PLAN_FORMAT, Plan
-
-
-class PlanFileError(PresetsError):
-    """A plan file that cannot be used (missing, corrupt, from another format version)."""
 
 
 def write_private(path: Path, text: str) -> None:

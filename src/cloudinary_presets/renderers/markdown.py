@@ -6,7 +6,7 @@ plan data, whose values are already redacted.
 
 from __future__ import annotations
 
-from cloudinary_presets.planning.plan import CREATE, DELETE, UNCHANGED, UNMANAGED, UPDATE, Plan
+from cloudinary_presets.planning.plan import Action, Plan
 from cloudinary_presets.renderers.text import MARKERS, field_line, quota_line, summary_line
 
 
@@ -23,7 +23,7 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
         "",
         "| Create | Update | Delete | Unchanged | Unmanaged |",
         "|---:|---:|---:|---:|---:|",
-        f"| {c[CREATE]} | {c[UPDATE]} | {c[DELETE]} | {c[UNCHANGED]} | {c[UNMANAGED]} |",
+        "| " + " | ".join(str(c[action]) for action in Action) + " |",
         "",
     ]
     flagged = [ch for ch in plan.changes if ch.flags]
@@ -35,7 +35,7 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
                 lines.append(f"> - `{ch.remote_name}`: {_escape(flag)}")
         lines.append("")
     for change in plan.changes:
-        if change.action in (UNCHANGED, UNMANAGED):
+        if change.action in (Action.UNCHANGED, Action.UNMANAGED):
             continue
         marker = MARKERS[change.action]
         count = f"{len(change.fields)} field(s)"
@@ -43,7 +43,7 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
         where = f" — `{change.file}`" if change.file else ""
         lines.append("<details>")
         lines.append(
-            f"<summary><code>{marker} {change.remote_name}</code> {change.action}, "
+            f"<summary><code>{marker} {change.remote_name}</code> {change.action.value}, "
             f"{count}{badge}{_escape(where)}</summary>"
         )
         lines.append("")
@@ -63,7 +63,7 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
         lines.append("")
         lines.append("</details>")
         lines.append("")
-    unmanaged = plan.of(UNMANAGED)
+    unmanaged = plan.of(Action.UNMANAGED)
     if unmanaged:
         names = ", ".join(f"`{ch.remote_name}`" for ch in unmanaged)
         lines.append(f"Unmanaged (not in any file, left alone): {names}")

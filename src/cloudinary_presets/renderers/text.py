@@ -7,22 +7,27 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from cloudinary_presets.planning.diff import FieldChange
-from cloudinary_presets.planning.plan import (
-    CREATE,
-    DELETE,
-    UNCHANGED,
-    UNMANAGED,
-    UPDATE,
-    Change,
-    Plan,
-)
+from cloudinary_presets.model.changes import FieldChange, Kind
+from cloudinary_presets.planning.plan import Action, Change, Plan
 
 Style = Callable[..., str]
 
-MARKERS = {CREATE: "+", UPDATE: "~", DELETE: "-", UNCHANGED: "=", UNMANAGED: "?"}
-COLORS = {CREATE: "green", UPDATE: "yellow", DELETE: "red", UNCHANGED: "white", UNMANAGED: "cyan"}
-FIELD_MARKERS = {"add": "+", "remove": "-", "change": "~"}
+MARKERS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.DELETE: "-",
+    Action.UNCHANGED: "=",
+    Action.UNMANAGED: "?",
+}
+COLORS = {
+    Action.CREATE: "green",
+    Action.UPDATE: "yellow",
+    Action.DELETE: "red",
+    Action.UNCHANGED: "white",
+    Action.UNMANAGED: "cyan",
+}
+FIELD_MARKERS = {Kind.ADD: "+", Kind.REMOVE: "-", Kind.CHANGE: "~"}
+FIELD_COLORS = {Kind.ADD: "green", Kind.REMOVE: "red", Kind.CHANGE: "yellow"}
 
 
 def _plain(text: str, **_: Any) -> str:
@@ -38,9 +43,9 @@ def show(value: Any) -> str:
 
 def field_line(change: FieldChange) -> str:
     marker = FIELD_MARKERS[change.kind]
-    if change.kind == "add":
+    if change.kind is Kind.ADD:
         text = f"{marker} {change.path}: {show(change.after)}"
-    elif change.kind == "remove":
+    elif change.kind is Kind.REMOVE:
         text = f"{marker} {change.path}: {show(change.before)}"
     else:
         text = f"{marker} {change.path}: {show(change.before)} -> {show(change.after)}"
@@ -74,11 +79,15 @@ def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         head = "No changes. The remote matches the definitions."
     else:
-        head = f"Plan: {c[CREATE]} to create, {c[UPDATE]} to update, {c[DELETE]} to delete."
-    tail = f" {c[UNCHANGED]} unchanged"
-    if c[UNMANAGED]:
+        head = (
+            f"Plan: {c[Action.CREATE]} to create, {c[Action.UPDATE]} to update, "
+            f"{c[Action.DELETE]} to delete."
+        )
+    tail = f" {c[Action.UNCHANGED]} unchanged"
+    if c[Action.UNMANAGED]:
         tail += (
-            f", {c[UNMANAGED]} unmanaged (not in any file; listed, never touched without --prune)"
+            f", {c[Action.UNMANAGED]} unmanaged (not in any file; listed, never touched "
+            "without --prune)"
         )
     return head + tail + "."
 
@@ -87,32 +96,24 @@ def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> 
     """The whole plan as text. ``style`` is click.style on a colour terminal."""
     lines: list[str] = []
     for change in plan.changes:
-        if change.action == UNCHANGED and not verbose:
+        if change.action is Action.UNCHANGED and not verbose:
             continue
         marker = MARKERS[change.action]
         color = COLORS[change.action]
-        head = f"{marker} {change.action} {change.remote_name}"
+        head = f"{marker} {change.action.value} {change.remote_name}"
         if change.remote_name != change.name:
             head += f" (defined as {change.name})"
         loc = where(change)
         lines.append(style(head, fg=color, bold=True) + (f"    {loc}" if loc else ""))
         for flag in change.flags:
             lines.append(style(f"    ! security: {flag}", fg="red", bold=True))
-        if change.action == UNMANAGED:
+        if change.action is Action.UNMANAGED:
             lines.append(
                 "    not defined by any file: left alone (use --prune to delete, or list it in "
                 "`ignore`)"
             )
         for field in change.fields:
-            lines.append(
-                "    "
-                + style(
-                    field_line(field),
-                    fg=COLORS.get(
-                        {"add": CREATE, "remove": DELETE, "change": UPDATE}[field.kind], "white"
-                    ),
-                )
-            )
+            lines.append("    " + style(field_line(field), fg=FIELD_COLORS[field.kind]))
         if change.remote_name in plan.impact:
             for line in plan.impact[change.remote_name]["summary"].splitlines():
                 lines.append(f"    {line}")

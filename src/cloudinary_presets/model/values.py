@@ -1,0 +1,278 @@
+"""Value kinds: how each setting's value is made canonical, compared and shown.
+
+Every field of a preset has one kind. The kind owns three decisions that used to be
+scattered: the canonical form (what fingerprints and equality use, so ``0.70`` equals
+``0.7`` and tag order does not matter), the typed changes between two values (with their
+meaning and security relevance), and the display form, redacted when the value can carry
+a secret or code. Nothing outside this module and the value types decides redaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+
+from pydantic import BaseModel
+
+from cloudinary_presets.model.changes import FieldChange, Meaning, Scope
+from cloudinary_presets.model.moderation import Moderation
+from cloudinary_presets.model.transformations import Transformation, canonical_value
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def plain(value: Any) -> Any:
+    """A structured setting (pydantic models, transformations inside) as plain JSON data."""
+    if isinstance(value, BaseModel):
+        return {k: plain(v) for k, v in value.model_dump(exclude_none=True).items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, Transformation):
+        return str(value)
+    return value
+
+
+class ValueKind:
+    """The plain kind: a value is its own canonical and display form."""
+
+    def canonical(self, value: Any) -> Any:
+        """The form that equality and fingerprints use (JSON-able, normalised)."""
+        return value
+
+    def display(self, canonical: Any) -> Any:
+        """A canonical value made safe to show in plans, logs and plan files."""
+        return canonical
+
+    def security(
+        self, path: str, before: Any, after: Any, *, scope: Scope
+    ) -> tuple[Meaning | None, str]:
+        """The meaning and the security sentence of a change between two canonical values.
+
+        ``scope`` says whether the whole preset is new, existing, or being deleted.
+        """
+        return None, ""
+
+    def changes(
+        self, path: str, before: Any, after: Any, *, scope: Scope = Scope.EXISTING
+    ) -> list[FieldChange]:
+        """Typed changes between two values of this kind (``None`` = unset)."""
+        b = None if before is None else self.canonical(before)
+        a = None if after is None else self.canonical(after)
+        if b == a:
+            return []
+        meaning, security = self.security(path, b, a, scope=scope)
+        return [
+            FieldChange(
+                path=path,
+                before=None if b is None else self.display(b),
+                after=None if a is None else self.display(a),
+                meaning=meaning,
+                note=meaning.value if meaning is not None else "",
+                security=security,
+            )
+        ]
+
+
+class NumberKind(ValueKind):
+    """A number written in one form (``0.50`` and ``0.5`` are one value)."""
+
+    def canonical(self, value: Any) -> Any:
+        return canonical_value(repr(float(value)))
+
+
+class UnorderedKind(ValueKind):
+    """A list whose order carries no meaning (tags, formats): compared as a sorted list."""
+
+    def canonical(self, value: Any) -> Any:
+        return value if isinstance(value, str) else sorted(value)  # "none" is a whole value
+
+
+class MapKind(ValueKind):
+    """A map (context, metadata): compared with keys sorted."""
+
+    def canonical(self, value: Any) -> Any:
+        return {k: value[k] for k in sorted(value)}
+
+
+class HeadersKind(MapKind):
+    """HTTP headers: values may be credentials (``Authorization``), so only names are shown."""
+
+    def display(self, canonical: Any) -> Any:
+        return dict.fromkeys(canonical, "***")
+
+
+class TextKind(ValueKind):
+    """A value type with a canonical string form (transformations, moderation chains)."""
+
+    def canonical(self, value: Any) -> Any:
+        return str(value)
+
+
+class EagerKind(ValueKind):
+    """Eager transformations: an ordered list of canonical strings."""
+
+    def canonical(self, value: Any) -> Any:
+        return [str(item) for item in value]
+
+
+class StructuredKind(ValueKind):
+    """Structured settings sent as JSON (access rules, breakpoints, regions, transcription)."""
+
+    def canonical(self, value: Any) -> Any:
+        return plain(value)
+
+
+class CodeKind(ValueKind):
+    """JavaScript Cloudinary runs on every upload: never shown, and every change is flagged."""
+
+    def display(self, canonical: Any) -> Any:
+        return f"(JavaScript, {len(canonical)} chars, sha256:{_digest(canonical)})"
+
+    def security(
+        self, path: str, before: Any, after: Any, *, scope: Scope
+    ) -> tuple[Meaning | None, str]:
+        key = path.rsplit(".", 1)[-1]
+        if after is None or scope is Scope.GONE:
+            return None, ""
+        return None, f"{key} JavaScript changes (runs on every upload)"
+
+
+def redact_url(url: str) -> str:
+    """Keep scheme, host and path; replace query values (tokens live there) with ***."""
+    parts = urlsplit(url)
+    query = "&".join(
+        f"{quote(k, safe='')}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+class UrlKind(ValueKind):
+    """A URL Cloudinary calls or sends browsers to: query tokens hidden, a new host flagged."""
+
+    def display(self, canonical: Any) -> Any:
+        return redact_url(canonical)
+
+    def security(
+        self, path: str, before: Any, after: Any, *, scope: Scope
+    ) -> tuple[Meaning | None, str]:
+        if before is None or after is None or scope is not Scope.EXISTING:
+            return None, ""
+        if urlsplit(before).hostname == urlsplit(after).hostname:
+            return None, ""
+        key = path.rsplit(".", 1)[-1]
+        return Meaning.HOST_CHANGED, f"{key} moves to another host"
+
+
+class VisibilityKind(ValueKind):
+    """Settings that decide who can see assets (``type``, ``access_control``)."""
+
+    def __init__(self, inner: ValueKind | None = None) -> None:
+        self.inner = inner or ValueKind()
+
+    def canonical(self, value: Any) -> Any:
+        return self.inner.canonical(value)
+
+    def security(
+        self, path: str, before: Any, after: Any, *, scope: Scope
+    ) -> tuple[Meaning | None, str]:
+        if scope is not Scope.EXISTING:  # only a change to a live preset's audience matters
+            return None, ""
+        key = path.rsplit(".", 1)[-1]
+        what = "delivery type" if key == "type" else key
+        return None, f"{what} changes: who can see assets changes"
+
+
+class ModerationKind(ValueKind):
+    """A moderation chain: compared per moderator and per Rekognition category."""
+
+    def canonical(self, value: Any) -> Any:
+        return str(value)
+
+    def changes(
+        self, path: str, before: Any, after: Any, *, scope: Scope = Scope.EXISTING
+    ) -> list[FieldChange]:
+        if before is not None and after is not None and str(before) == str(after):
+            return []
+        b = before if isinstance(before, Moderation) or before is None else None
+        a = after if isinstance(after, Moderation) or after is None else None
+        return Moderation.changes_between(b, a, path=path)
+
+
+_SECRETISH = re.compile(r"secret|token|passw|signature|api_key|auth", re.IGNORECASE)
+
+
+class RawKind(ValueKind):
+    """A raw wire value of a parameter this tool does not model (``extra_settings``).
+
+    Its meaning is unknown, so its name decides: a value whose name looks like a credential
+    (``..._token``, ``auth...``) is shown as a digest only.
+    """
+
+    def canonical(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return canonical_value(repr(value))
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower()
+        return canonical_value(value) if isinstance(value, str) else value
+
+    def display(self, canonical: Any) -> Any:
+        return canonical
+
+    def display_named(self, key: str, canonical: Any) -> Any:
+        if _SECRETISH.search(key) and isinstance(canonical, str):
+            return f"(redacted, sha256:{_digest(canonical)})"
+        return canonical
+
+    def changes(
+        self, path: str, before: Any, after: Any, *, scope: Scope = Scope.EXISTING
+    ) -> list[FieldChange]:
+        b = None if before is None else self.canonical(before)
+        a = None if after is None else self.canonical(after)
+        if b == a:
+            return []
+        key = path.rsplit(".", 1)[-1]
+        return [
+            FieldChange(
+                path=path,
+                before=None if b is None else self.display_named(key, b),
+                after=None if a is None else self.display_named(key, a),
+            )
+        ]
+
+
+PLAIN = ValueKind()
+NUMBER = NumberKind()
+UNORDERED = UnorderedKind()
+MAP = MapKind()
+HEADERS = HeadersKind()
+TEXT = TextKind()
+EAGER = EagerKind()
+STRUCTURED = StructuredKind()
+CODE = CodeKind()
+URL = UrlKind()
+MODERATION = ModerationKind()
+RAW = RawKind()
+
+#: kinds a settings field may name explicitly (``x-value`` in its metadata)
+NAMED_KINDS: Mapping[str, ValueKind] = {
+    "code": CODE,
+    "url": URL,
+    "visibility": VisibilityKind(),
+    "visibility-structured": VisibilityKind(STRUCTURED),
+}
+
+
+def canonical_json(canonical: Mapping[str, Any]) -> str:
+    """The one JSON text of a canonical form (what fingerprints hash)."""
+    return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
