@@ -61,7 +61,7 @@ def naive(url: str, desired: str) -> dict[str, Any]:
 def quota_trace(url: str, root: str, parallelism: int) -> dict[str, Any]:
     """``apply_interactive`` with a progress callback that records, at each write's start,
     how many writes are in flight and the remaining quota the client last saw."""
-    from cloudinary_presets.cloudinary.credentials import parse_cloudinary_url
+    from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
     from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.operations.apply import parallelism_for
     from cloudinary_presets.operations.target import Target

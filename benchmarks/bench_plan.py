@@ -59,7 +59,7 @@ def per_get(url: str, root: str) -> dict[str, Any]:
     """Same definitions and diff as ``presets plan``, remote read with one GET per preset."""
     from pathlib import Path
 
-    from cloudinary_presets.cloudinary.credentials import parse_cloudinary_url
+    from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
     from cloudinary_presets.cloudinary.remote import RemotePresets, Snapshot
     from cloudinary_presets.cloudinary.transport import Transport
     from cloudinary_presets.definitions.project import Project

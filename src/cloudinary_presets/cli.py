@@ -276,7 +276,7 @@ def announce_target(target: Any, *, machine_output: bool) -> None:
 def _enable_debug() -> None:
     import logging
 
-    from cloudinary_presets.cloudinary.transport import install_redaction
+    from cloudinary_presets.cloudinary.log_redaction import install_redaction
 
     logger = logging.getLogger("cloudinary_presets")
     if any(getattr(h, "presets_debug", False) for h in logger.handlers):

@@ -16,8 +16,11 @@ import pytest
 from client_helpers import SENTINEL_KEY, SENTINEL_SECRET, MakeTransport, Sleeps
 from client_stub import StubServer
 
-from cloudinary_presets.cloudinary.credentials import Credentials, Secret, parse_cloudinary_url
-from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
+from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
+from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.retry import RetryPolicy
+from cloudinary_presets.cloudinary.secrets import Secret
+from cloudinary_presets.cloudinary.transport import Transport
 
 
 @pytest.fixture

@@ -10,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from cloudinary_presets.cloudinary.credentials import (
-    Credentials,
-    Secret,
-    is_registered,
-    load_profile,
-    parse_cloudinary_url,
-    redact,
-    resolve_credentials,
-)
+from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
+from cloudinary_presets.cloudinary.credential_sources import resolve_credentials
+from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.profiles import load_profile
+from cloudinary_presets.cloudinary.secrets import Secret, is_registered, redact
 from cloudinary_presets.errors import EXIT_USAGE, CredentialsError, UsageError
 
 SECRET = "Sentinel-S3cr3t/with+chars"

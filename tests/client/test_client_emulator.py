@@ -13,8 +13,9 @@ import pytest
 from client_helpers import MakeTransport, Sleeps
 
 from cloudinary_presets.cloudinary.admin_api import AdminApi
-from cloudinary_presets.cloudinary.credentials import Credentials, Secret
-from cloudinary_presets.cloudinary.transport import RetryPolicy
+from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.retry import RetryPolicy
+from cloudinary_presets.cloudinary.secrets import Secret
 from cloudinary_presets.cloudinary.upload_api import UploadApi
 from cloudinary_presets.errors import (
     AlreadyExists,

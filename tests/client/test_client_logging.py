@@ -10,7 +10,7 @@ from client_helpers import SENTINEL_KEY, SENTINEL_SECRET, MakeTransport
 from client_stub import Reply, StubServer
 
 from cloudinary_presets.cloudinary.credentials import Credentials
-from cloudinary_presets.cloudinary.transport import RedactingFilter, install_redaction
+from cloudinary_presets.cloudinary.log_redaction import RedactingFilter, install_redaction
 
 BLOB = base64.b64encode(f"{SENTINEL_KEY}:{SENTINEL_SECRET}".encode()).decode()
 

@@ -19,13 +19,11 @@ from client_stub import Reply, StubServer
 
 import cloudinary_presets.cloudinary.upload_api as upload_module
 from cloudinary_presets.cloudinary.admin_api import AdminApi
-from cloudinary_presets.cloudinary.credentials import (
-    Credentials,
-    Secret,
-    parse_cloudinary_url,
-    resolve_credentials,
-)
-from cloudinary_presets.cloudinary.transport import RetryPolicy
+from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
+from cloudinary_presets.cloudinary.credential_sources import resolve_credentials
+from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.retry import RetryPolicy
+from cloudinary_presets.cloudinary.secrets import Secret
 from cloudinary_presets.cloudinary.upload_api import UploadApi
 from cloudinary_presets.errors import PresetsError
 

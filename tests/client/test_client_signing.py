@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudinary_presets.cloudinary.credentials import Secret
+from cloudinary_presets.cloudinary.secrets import Secret
 from cloudinary_presets.cloudinary.upload_api import cleanup_params, sign, string_to_sign
 
 # A few fixed secrets: every Secret is registered for log redaction, so random ones would

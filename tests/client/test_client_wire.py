@@ -16,8 +16,9 @@ from client_stub import Reply, StubServer
 
 from cloudinary_presets import __version__
 from cloudinary_presets.cloudinary.admin_api import AdminApi
-from cloudinary_presets.cloudinary.credentials import Credentials, Secret
-from cloudinary_presets.cloudinary.transport import RetryPolicy, parse_retry_after
+from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.retry import RetryPolicy, parse_retry_after
+from cloudinary_presets.cloudinary.secrets import Secret
 from cloudinary_presets.errors import (
     ApiError,
     AuthenticationError,

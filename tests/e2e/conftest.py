@@ -9,25 +9,26 @@ from collections.abc import Iterator
 
 import pytest
 
-from cloudinary_presets.cloudinary import transport as http
-from cloudinary_presets.cloudinary.credentials import parse_cloudinary_url
+from cloudinary_presets.cloudinary import transport
+from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
 from cloudinary_presets.cloudinary.remote import RemotePresets
+from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.emulator import Emulator
 
 
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI's transports keep their retry counts but back off for milliseconds."""
-    quick = functools.partial(http.RetryPolicy, base_delay=0.005, max_delay=0.02)
-    monkeypatch.setattr(http, "RetryPolicy", quick)
+    quick = functools.partial(RetryPolicy, base_delay=0.005, max_delay=0.02)
+    monkeypatch.setattr(transport, "RetryPolicy", quick)
 
 
 @pytest.fixture
 def remote(emulator: Emulator) -> Iterator[RemotePresets]:
     """This tool's own typed client for the emulator's demo cloud."""
     credentials = parse_cloudinary_url(emulator.cloudinary_url("demo"), "the e2e tests")
-    transport = http.Transport(credentials, timeout=(2.0, 10.0))
+    client = transport.Transport(credentials, timeout=(2.0, 10.0))
     try:
-        yield RemotePresets(transport)
+        yield RemotePresets(client)
     finally:
-        transport.close()
+        client.close()

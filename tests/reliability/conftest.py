@@ -11,13 +11,15 @@ from typing import Any
 import pytest
 from reliability_helpers import FAST_RETRY, ChangeSet, CreateLog, make_changeset
 
-from cloudinary_presets.cloudinary import transport as http
+from cloudinary_presets.cloudinary import transport
 
 
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Transports made without an explicit policy (the CLI's) use :data:`FAST_RETRY`."""
-    monkeypatch.setattr(http, "RetryPolicy", lambda **kw: dataclasses.replace(FAST_RETRY, **kw))
+    monkeypatch.setattr(
+        transport, "RetryPolicy", lambda **kw: dataclasses.replace(FAST_RETRY, **kw)
+    )
 
 
 @pytest.fixture

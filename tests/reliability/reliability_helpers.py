@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from cloudinary_presets.cloudinary.transport import RetryPolicy
+from cloudinary_presets.cloudinary.retry import RetryPolicy
 
 #: Retries as many as production, backing off for milliseconds (a 420/429 reset of a
 #: second or two is still honoured; anything longer than 5 s fails instead of waiting).

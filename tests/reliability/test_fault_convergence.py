@@ -37,7 +37,8 @@ from reliability_helpers import (
     pending_writes,
 )
 
-from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
+from cloudinary_presets.cloudinary.retry import RetryPolicy
+from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.operations.target import Target, open_target
 from cloudinary_presets.operations.workflow import apply_interactive

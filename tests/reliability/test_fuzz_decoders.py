@@ -35,9 +35,11 @@ from hypothesis import strategies as st
 
 from cloudinary_presets.cloudinary.admin_api import AdminApi
 from cloudinary_presets.cloudinary.codec import decode, encode
-from cloudinary_presets.cloudinary.credentials import Credentials, Secret
+from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.remote import RemotePresets, read_remote
-from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
+from cloudinary_presets.cloudinary.retry import RetryPolicy
+from cloudinary_presets.cloudinary.secrets import Secret
+from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.definitions.config import load_config
 from cloudinary_presets.definitions.loader import (
     read_document,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from cloudinary_presets.cloudinary.admin_api import AdminApi
+from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
 from cloudinary_presets.cloudinary.codec import decode, encode
-from cloudinary_presets.cloudinary.credentials import parse_cloudinary_url
 from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.model.preset import Preset
 from strategies import presets

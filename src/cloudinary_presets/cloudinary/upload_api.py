@@ -15,8 +15,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import IO, Any
 
-from cloudinary_presets.cloudinary.credentials import Credentials, Secret, SignatureAlgorithm
-from cloudinary_presets.cloudinary.transport import Transport, parse_http_date
+from cloudinary_presets.cloudinary.credentials import Credentials, SignatureAlgorithm
+from cloudinary_presets.cloudinary.retry import parse_http_date
+from cloudinary_presets.cloudinary.secrets import Secret
+from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.errors import UsageError
 
 RESOURCE_TYPES = frozenset({"image", "video", "raw", "auto"})

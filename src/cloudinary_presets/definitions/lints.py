@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cloudinary_presets.model.fields import is_private_host
+from cloudinary_presets.model.hosts import host_scope
 from cloudinary_presets.model.preset import Preset
 
 
@@ -91,7 +91,7 @@ def _insecure_urls(p: Preset) -> Hits:
                 ("settings", key),
                 f"{key} uses plain http: upload details travel unencrypted; use https",
             )
-        elif is_private_host(url):
+        elif host_scope(url) != "public":
             yield (
                 ("settings", key),
                 f"{key} points at a private or loopback address that Cloudinary cannot reach",

@@ -16,7 +16,6 @@ Validation context (``model_validate(..., context=...)``):
 from __future__ import annotations
 
 import enum
-import ipaddress
 import math
 import re
 from collections.abc import Callable
@@ -167,18 +166,6 @@ HttpUrl = Annotated[
         str,
     ),
 ]
-
-
-def is_private_host(url: str) -> bool:
-    """True for localhost and private/loopback IP literals (a likely mistake in a hook URL)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local
 
 
 def _validate_unit(value: Any, info: ValidationInfo) -> float:

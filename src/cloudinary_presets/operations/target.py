@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cloudinary_presets.cloudinary.credentials import (
-    Credentials,
-    parse_cloudinary_url,
-    resolve_credentials,
-)
-from cloudinary_presets.cloudinary.transport import RetryPolicy, Transport
+from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
+from cloudinary_presets.cloudinary.credential_sources import resolve_credentials
+from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.retry import RetryPolicy
+from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.definitions.project import STATE_DIR
 from cloudinary_presets.errors import TargetError
 from cloudinary_presets.planning.plan import TargetInfo

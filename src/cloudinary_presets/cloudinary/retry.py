@@ -1,0 +1,169 @@
+"""When a failed call may be sent again, and how long to wait first.
+
+Only what cannot do a change twice is retried: idempotent calls after a network failure
+or a 5xx, and any call the rate limiter refused (420/429) before processing it. Waits are
+full-jitter exponential backoff, or what ``Retry-After`` (or the quota reset) asks for,
+capped: a server asking for six hours gets an error instead of a sleeping process.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+import urllib3.exceptions
+
+from cloudinary_presets.errors import ApiError, RateLimited
+
+#: Statuses the rate limiter answers with: the call was refused before it was processed.
+RATE_LIMITED = frozenset({420, 429})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds for retrying idempotent calls; waits longer than ``max_wait`` are refused."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_wait: float = 60.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full-jitter exponential backoff after failed attempt number ``attempt`` (1-based)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
+        return rng.uniform(0.0, ceiling)
+
+
+# --------------------------------------------------------------------------- waits
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP-date (or epoch seconds) as an aware UTC datetime; ``None`` if unparseable."""
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d{1,12}", value):
+        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait per ``Retry-After``; ``None`` for absent, negative or garbage values."""
+    if value is None:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d{1,9}(?:\.\d+)?", value):
+        return float(value)
+    when = parse_http_date(value) if not re.fullmatch(r"[-+]?[\d.]+", value) else None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def required_wait(
+    error: ApiError,
+    status: int,
+    headers: Mapping[str, str],
+    *,
+    now: float,
+    max_wait: float,
+) -> float | None:
+    """The server-imposed wait before a retry, or raise if it exceeds ``max_wait``."""
+    wait = parse_retry_after(headers.get("Retry-After"), now)
+    reset_at = parse_http_date(headers.get("X-FeatureRateLimit-Reset"))
+    if wait is None and status in RATE_LIMITED and reset_at is not None:
+        until_reset = reset_at.timestamp() - now
+        wait = until_reset if until_reset > 0 else None
+    if wait is None or wait <= max_wait:
+        return wait
+    until = datetime.fromtimestamp(now + wait, tz=timezone.utc) if math.isfinite(wait) else None
+    stamp = f"{until:%Y-%m-%d %H:%M:%S} UTC" if until else "an unknown time"
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "request_id": error.request_id,
+        "method": error.method,
+        "path": error.path,
+    }
+    if status in RATE_LIMITED:
+        raise RateLimited(
+            f"{error.cloudinary_message}; rate limited until {stamp}",
+            reset_at=until,
+            hint="the Admin API quota is hourly; retry after that time",
+            **kwargs,
+        ) from None
+    raise type(error)(
+        error.cloudinary_message,
+        hint=f"the server asked to retry after {wait:.0f} s (more than {max_wait:g} s)",
+        **kwargs,
+    ) from None
+
+
+# --------------------------------------------------------------------------- what is retryable
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """Walk an exception's chain (``args``, urllib3 ``reason``, ``__cause__``)."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack and len(seen) < 32:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            nested.append(reason)
+        for link in (current.__cause__, current.__context__):
+            if link is not None:
+                nested.append(link)
+        stack.extend(reversed(nested))
+
+
+def is_tls_failure(exc: BaseException) -> bool:
+    return any(
+        isinstance(c, (requests.exceptions.SSLError, urllib3.exceptions.SSLError))
+        or type(c).__name__ in ("SSLError", "SSLCertVerificationError")
+        for c in causes(exc)
+    )
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when the request certainly did not reach the server (nothing to reconcile)."""
+    return isinstance(exc, requests.exceptions.ConnectTimeout) or any(
+        isinstance(c, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError))
+        for c in causes(exc)
+    )
+
+
+def retryable_network(exc: BaseException) -> bool:
+    if is_tls_failure(exc):
+        return False
+    return isinstance(
+        exc,
+        (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+            urllib3.exceptions.ProtocolError,
+        ),
+    )
+
+
+def retryable_status(status: int) -> bool:
+    return status in RATE_LIMITED or (status >= 500 and status != 501)
