@@ -115,6 +115,13 @@ def shown_commands(text: str) -> Iterator[tuple[int, str]]:
                     yield block.start + offset, part
 
 
+def inline_commands(text: str) -> Iterator[tuple[int, str]]:
+    """``presets ...`` in inline code spans of the prose (placeholders such as NAME allowed)."""
+    for number, line in enumerate(prose(text).splitlines(), start=1):
+        for span in re.findall(r"`(presets(?: [^`]*)?)`", line):
+            yield number, span
+
+
 # --------------------------------------------------------------------------- click tree
 
 

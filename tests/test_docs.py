@@ -33,6 +33,7 @@ from docs_support import (
     check_invocation,
     cli_reference,
     doc_files,
+    inline_commands,
     links,
     option_names,
     prose,
@@ -171,7 +172,8 @@ def _shown() -> list[tuple[str, str]]:
     return [
         (f"{_id(path)}:{line}", command)
         for path in doc_files()
-        for line, command in shown_commands(_text(path))
+        for found in (shown_commands, inline_commands)
+        for line, command in found(_text(path))
     ]
 
 
