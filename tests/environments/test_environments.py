@@ -6,6 +6,7 @@ The emulator serves two clouds with different credentials; the configuration poi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,6 +137,32 @@ def test_all_envs_markdown_has_a_section_per_environment(envs_project, cli):
     assert result.exit_code == 0, result.output
     assert "### Environment production: preset plan for environment 'production'" in result.stdout
     assert "### Environment staging: preset plan for environment 'staging'" in result.stdout
+
+
+def test_all_envs_json_is_one_document_with_a_plan_per_environment(envs_project, cli):
+    result = cli("plan", "--all-envs", "--format", "json", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    document = json.loads(result.stdout)  # the target lines went to stderr
+    assert list(document) == ["environments"]
+    assert list(document["environments"]) == ["production", "staging"]
+    staging = document["environments"]["staging"]
+    assert staging["target"]["environment"] == "staging"
+    assert sorted(c["remote_name"] for c in staging["changes"]) == ["stg_avatar", "stg_ugc"]
+    assert "Target: environment 'production'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--env", "staging"), "give either --env or --all-envs"),
+        (("--out", "plan.json"), "--out saves one environment's plan; use --env with --out"),
+    ],
+)
+def test_all_envs_refuses_options_for_one_environment(envs_project, cli, args, message):
+    result = cli("plan", "--all-envs", *args)
+    assert result.exit_code == 64
+    assert message in result.stderr
+    assert result.stdout == ""
 
 
 def test_all_envs_reports_a_failing_environment_and_continues(envs_project, cli):
