@@ -6,7 +6,8 @@ The public API, imported lazily so that ``presets --help`` starts fast:
 * the main job: :func:`open_target`, :func:`make_plan`, :func:`build_plan`,
   :func:`apply_interactive`, :func:`apply_saved`, :func:`import_presets`, :class:`Plan`,
   renderers :func:`render_text` and :func:`render_markdown`;
-* runtime: :class:`Uploader`;
+* every environment at once: :func:`plan_environments`;
+* runtime: :class:`Uploader`, :func:`upload_files` (many files, a bounded pool);
 * errors: every exception derives from :class:`PresetsError`.
 """
 
@@ -30,12 +31,14 @@ _EXPORTS = {
     "apply_interactive": "cloudinary_presets.operations.workflow",
     "apply_saved": "cloudinary_presets.operations.workflow",
     "import_presets": "cloudinary_presets.operations.workflow",
+    "plan_environments": "cloudinary_presets.operations.multi_env",
     "build_plan": "cloudinary_presets.planning.plan",
     "Plan": "cloudinary_presets.planning.plan",
     "render_text": "cloudinary_presets.renderers.text",
     "render_markdown": "cloudinary_presets.renderers.markdown",
     "Uploader": "cloudinary_presets.operations.uploader",
     "UploadResult": "cloudinary_presets.operations.uploader",
+    "upload_files": "cloudinary_presets.operations.upload_batch",
     "PresetsError": "cloudinary_presets.errors",
     "DefinitionError": "cloudinary_presets.errors",
     "ApiError": "cloudinary_presets.errors",

@@ -6,6 +6,7 @@ The emulator serves two clouds with different credentials; the configuration poi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,12 +139,96 @@ def test_all_envs_markdown_has_a_section_per_environment(envs_project, cli):
     assert "### Environment staging: preset plan for environment 'staging'" in result.stdout
 
 
+def test_all_envs_json_is_one_document_with_a_plan_per_environment(envs_project, cli):
+    result = cli("plan", "--all-envs", "--format", "json", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    document = json.loads(result.stdout)  # the target lines went to stderr
+    assert list(document) == ["environments"]
+    assert list(document["environments"]) == ["production", "staging"]
+    staging = document["environments"]["staging"]
+    assert staging["target"]["environment"] == "staging"
+    assert sorted(c["remote_name"] for c in staging["changes"]) == ["stg_avatar", "stg_ugc"]
+    assert "Target: environment 'production'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--env", "staging"), "give either --env or --all-envs"),
+        (("--out", "plan.json"), "--out saves one environment's plan; use --env with --out"),
+    ],
+)
+def test_all_envs_refuses_options_for_one_environment(envs_project, cli, args, message):
+    result = cli("plan", "--all-envs", *args)
+    assert result.exit_code == 64
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
 def test_all_envs_reports_a_failing_environment_and_continues(envs_project, cli):
     result = cli("plan", "--all-envs", env={"CLOUDINARY_URL_STAGING": "cloudinary://k@"})
     assert result.exit_code == 1
     assert "environment staging:" in result.stderr
     assert "=== environment production ===" in result.stdout
     assert "Plan: 2 to create" in result.stdout
+
+
+def _environ(clouds: Emulator, **extra: str) -> dict[str, str]:
+    return {
+        "CLOUDINARY_URL_STAGING": clouds.cloudinary_url(STAGING.name),
+        "CLOUDINARY_URL_PRODUCTION": clouds.cloudinary_url(PRODUCTION.name),
+        "APP_NAME": "shop",
+        **extra,
+    }
+
+
+def test_the_library_plans_every_environment_against_its_own_target(envs_project, cli, clouds):
+    """``plan_environments`` opens each environment's own target (no CLI involved)."""
+    from cloudinary_presets.definitions.project import Project
+    from cloudinary_presets.operations.multi_env import plan_environments
+
+    assert cli("apply", "--yes", "--env", "production").exit_code == 0
+    events: list[str] = []
+    results = plan_environments(
+        Project.open(envs_project),
+        _environ(clouds),
+        on_start=lambda name: events.append(f"start {name}"),
+        on_result=lambda o: events.append(f"done {o.name}"),
+    )
+    assert events == ["start production", "done production", "start staging", "done staging"]
+    assert list(results.plans) == ["production", "staging"]
+    assert results.failed == []
+    assert not results.plans["production"].has_changes
+    staging = results.plans["staging"]
+    assert staging.target.cloud_name == STAGING.name
+    assert sorted(c.remote_name for c in staging.writes) == ["stg_avatar", "stg_ugc"]
+    assert results.exit_code() == 0
+    assert results.exit_code(detailed=True) == 2
+    as_json = results.to_dict()["environments"]
+    assert list(as_json) == ["production", "staging"]
+    assert as_json["staging"] == staging.to_dict()
+    assert clouds.presets(STAGING.name) == []  # planning never writes
+
+
+def test_the_library_records_a_failing_environment_and_plans_the_others(envs_project, clouds):
+    from cloudinary_presets.definitions.project import Project
+    from cloudinary_presets.errors import CredentialsError
+    from cloudinary_presets.operations.multi_env import plan_environments
+
+    environ = _environ(clouds, CLOUDINARY_URL_STAGING="cloudinary://k@")
+    results = plan_environments(Project.open(envs_project), environ)
+    [failed] = results.failed
+    assert failed.name == "staging"
+    assert failed.plan is None
+    assert isinstance(failed.error, CredentialsError)
+    assert list(results.plans) == ["production"]
+    assert results.has_changes
+    assert results.exit_code(detailed=True) == 1  # a failure outweighs changes
+    assert list(results.to_dict()["environments"]) == ["production"]
+
+    only_production = plan_environments(Project.open(envs_project), environ, names=["production"])
+    assert only_production.failed == []
+    assert only_production.exit_code(detailed=True) == 2
 
 
 def test_undefined_variable_is_a_located_error_and_nothing_is_read(envs_project, cli, clouds):

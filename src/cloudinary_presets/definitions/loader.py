@@ -97,6 +97,24 @@ class Report:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_error]
 
+    def summary(self) -> str:
+        """The last line of ``presets validate``."""
+        return (
+            f"{self.presets.files} file(s), {len(self.presets)} valid preset(s): "
+            f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (``presets validate --format json``)."""
+        return {
+            "valid": not self.errors,
+            "files": self.presets.files,
+            "presets": len(self.presets),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
 
 @contextmanager
 def gc_paused() -> Iterator[None]:

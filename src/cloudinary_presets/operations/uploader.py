@@ -80,6 +80,16 @@ class UploadResult:
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The fields applications read most, then the whole response (JSON-ready)."""
+        return {
+            "public_id": self.public_id,
+            "secure_url": self.secure_url,
+            "moderation_status": self.moderation_status,
+            "moderation": self.moderation,
+            "response": dict(self.raw),
+        }
+
 
 def _read_file(file: FileLike) -> tuple[bytes | str | IO[bytes], str | None, bytes | None]:
     """(what to send, a file name, the first bytes for format detection)."""

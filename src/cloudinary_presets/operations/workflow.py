@@ -342,6 +342,14 @@ class Simulation:
     impact: Impact
     remote_exists: bool
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (``presets moderation simulate --json``)."""
+        return {
+            "preset": self.preset.remote_name,
+            "remote_exists": self.remote_exists,
+            **self.impact.to_dict(),
+        }
+
 
 def simulate_preset(
     project: Project,

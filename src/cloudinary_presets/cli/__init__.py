@@ -1,0 +1,82 @@
+"""The ``presets`` command line: thin glue over the library.
+
+This package is the only code that imports click, prints, reads the process environment
+or exits. Each command parses its options, calls one library function, renders the result,
+and :func:`main` maps :class:`~cloudinary_presets.errors.PresetsError` to the documented
+exit codes: 0 success, 1 error, 2 changes present (``--detailed-exitcode``), 3 refused by a
+safety check, 64 usage error, 130 interrupted.
+
+Nothing heavy (pydantic, requests, YAML, the emulator) is imported here: each command
+imports what it needs when it runs, so ``presets --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from cloudinary_presets._version import __version__
+from cloudinary_presets.cli import applying, definitions, emulator, planning, uploads
+from cloudinary_presets.cli.output import OUT
+from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
+
+EXIT_INTERRUPTED = 130
+
+
+class OrderedGroup(click.Group):
+    """Lists commands in the order they were added: the order a user meets them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(
+    cls=OrderedGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="presets", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Cloudinary upload presets as code: validate, plan, apply, import, upload."""
+
+
+for command in (
+    definitions.validate,
+    planning.plan,
+    applying.apply,
+    applying.import_,
+    definitions.render,
+    definitions.resolve,
+    uploads.upload,
+    uploads.moderation,
+    definitions.schema,
+    emulator.emulator,
+):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit status (the console script calls this)."""
+    try:
+        cli.main(args=argv, prog_name="presets", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except click.exceptions.Abort:
+        OUT.err("aborted")
+        return EXIT_ERROR
+    except PresetsError as exc:
+        OUT.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        OUT.err("interrupted")
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    return EXIT_OK
+
+
+__all__ = ["EXIT_INTERRUPTED", "cli", "main"]

@@ -1,0 +1,104 @@
+"""``presets emulator``: run the local Cloudinary in the foreground."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cloudinary_presets.cli.output import OUT
+
+if TYPE_CHECKING:
+    from cloudinary_presets.emulator import CloudAccount
+
+
+def _cloud_account(value: str) -> CloudAccount:
+    from cloudinary_presets.emulator import CloudAccount
+
+    parts = value.split(":")
+    if len(parts) != 3 or not all(parts):
+        raise click.BadParameter("expected NAME:KEY:SECRET")
+    try:
+        return CloudAccount(*parts)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Bind address (loopback only unless --allow-remote).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a non-loopback bind address (the emulator has no real security).",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="SQLite file for state (default: in memory).",
+)
+@click.option(
+    "--cloud",
+    "clouds",
+    multiple=True,
+    metavar="NAME:KEY:SECRET",
+    help="A cloud and its credentials (repeatable; default: the demo cloud).",
+)
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="JSON lines of {sha256, labels} moderation labels.",
+)
+@click.option(
+    "--quota",
+    type=click.IntRange(0),
+    default=2000,
+    show_default=True,
+    help="Admin API calls per hour per cloud.",
+)
+def emulator(
+    port: int,
+    host: str,
+    allow_remote: bool,
+    data: Path | None,
+    clouds: tuple[str, ...],
+    labels: Path | None,
+    quota: int,
+) -> None:
+    """Run a local Cloudinary (Admin API presets + Upload API) for development and tests.
+
+    The first line printed is the CLOUDINARY_URL that reaches the first cloud.
+    """
+    from cloudinary_presets.emulator import Emulator
+
+    accounts = [_cloud_account(c) for c in clouds] or None
+    try:
+        emu = Emulator(
+            db_path=str(data) if data else ":memory:",
+            clouds=accounts,
+            host=host,
+            port=port,
+            quota_per_hour=quota,
+            allow_remote=allow_remote,
+            labels_file=labels,
+        )
+    except (ValueError, OSError) as exc:
+        raise click.UsageError(str(exc)) from None
+    for line in emu.startup_lines():
+        OUT.echo(line)
+    sys.stdout.flush()
+    try:
+        emu.serve_forever()
+    except KeyboardInterrupt:
+        OUT.err("emulator stopped")
+    finally:
+        emu.stop()

@@ -1,0 +1,168 @@
+"""``presets plan``: one environment, or every one with ``--all-envs``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cloudinary_presets.cli.options import (
+    announce,
+    connect,
+    open_project,
+    scope_options,
+    target_options,
+)
+from cloudinary_presets.cli.output import OUT, github_summary
+
+if TYPE_CHECKING:
+    from cloudinary_presets.definitions.environments import EnvironmentSpec
+    from cloudinary_presets.operations.multi_env import EnvironmentPlan, EnvironmentPlans
+    from cloudinary_presets.operations.target import Target
+    from cloudinary_presets.planning.plan import Plan
+
+
+@click.command()
+@target_options
+@scope_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Save the plan (JSON, mode 0600) for `presets apply PLAN`.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error."
+)
+@click.option("--verbose", "-v", is_flag=True, help="Also list unchanged presets.")
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSON lines of moderation labels: show what each moderation change decides differently.",
+)
+@click.option("--all-envs", is_flag=True, help="Plan every environment of cloudinary-presets.yaml.")
+@click.option(
+    "--base",
+    "base_rev",
+    metavar="REV",
+    help="No credentials: diff the definitions at git REV against the work tree.",
+)
+def plan(
+    only: tuple[str, ...],
+    prune: bool | None,
+    fmt: str,
+    out_path: Path | None,
+    detailed_exitcode: bool,
+    verbose: bool,
+    labels: Path | None,
+    all_envs: bool,
+    base_rev: str | None,
+    **opts: Any,
+) -> None:
+    """Show what `apply` would change in the target product environment.
+
+    Reads every remote preset with the fewest Admin API calls (pages of 500) and diffs
+    them semantically against the definitions. Never writes to Cloudinary.
+    """
+    from cloudinary_presets.operations.multi_env import (
+        EnvironmentPlan,
+        EnvironmentPlans,
+        plan_environment,
+        plan_environments,
+    )
+    from cloudinary_presets.operations.simulate import read_samples
+
+    samples = read_samples(labels) if labels else None
+    if all_envs and opts.get("env_name"):
+        raise click.UsageError("give either --env or --all-envs")
+    if all_envs and out_path:
+        raise click.UsageError("--out saves one environment's plan; use --env with --out")
+    project = open_project(opts)
+    machine_output = fmt != "text"
+
+    def announce_revision() -> None:
+        line = f"Target: definitions at {base_rev} vs the work tree (no credentials used)"
+        announce(line, machine_output=machine_output)
+
+    def open_target(spec: EnvironmentSpec) -> Target:
+        return connect(opts, project, spec, machine_output=machine_output)
+
+    scope: dict[str, Any] = {
+        "connect": open_target,
+        "only": only,
+        "prune": prune,
+        "samples": samples,
+        "base_rev": base_rev,
+    }
+    if all_envs:
+        if not project.environments():
+            raise click.UsageError("--all-envs: cloudinary-presets.yaml defines no environments")
+
+        def start(name: str) -> None:
+            if fmt == "text":
+                OUT.echo(OUT.style(f"=== environment {name} ===", bold=True))
+            if base_rev is not None:
+                announce_revision()
+
+        def show(outcome: EnvironmentPlan) -> None:
+            if outcome.plan is None:
+                OUT.error(f"environment {outcome.name}: {outcome.error}")
+            elif fmt != "json":
+                title = f"Environment {outcome.name}: "
+                OUT.echo(render_plan(outcome.plan, fmt, verbose=verbose, title=title))
+
+        results = plan_environments(project, os.environ, on_start=start, on_result=show, **scope)
+        if fmt == "json":
+            OUT.echo(json.dumps(results.to_dict(), indent=2))
+    else:
+        spec = project.environment(opts.get("env_name"))
+        if base_rev is not None:
+            announce_revision()
+        single = plan_environment(project, spec, os.environ, **scope)
+        OUT.echo(render_plan(single, fmt, verbose=verbose))
+        results = EnvironmentPlans((EnvironmentPlan(opts.get("env_name") or "", single),))
+    _finish(results, out_path, detailed_exitcode)
+
+
+def _finish(results: EnvironmentPlans, out_path: Path | None, detailed: bool) -> None:
+    """The job summary, the saved plan, the exit status."""
+    from cloudinary_presets.planning.planfile import save_plan
+
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        from cloudinary_presets.renderers.markdown import render_markdown
+
+        for name, result in results.plans.items():
+            github_summary(
+                render_markdown(result, title=f"Preset plan, environment {name}" if name else "")
+            )
+    if out_path is not None and results.plans:
+        save_plan(next(iter(results.plans.values())), out_path)
+        OUT.err(f"saved the plan to {out_path} (apply it with `presets apply {out_path}`)")
+    code = results.exit_code(detailed=detailed)
+    if code:
+        raise SystemExit(code)
+
+
+def render_plan(result: Plan, fmt: str, *, verbose: bool = False, title: str = "") -> str:
+    """A plan as text (styled), markdown or JSON."""
+    if fmt == "json":
+        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
+    if fmt == "markdown":
+        from cloudinary_presets.renderers.markdown import render_markdown
+
+        return render_markdown(
+            result, title=f"{title}preset plan for {result.target.description}" if title else ""
+        )
+    from cloudinary_presets.renderers.text import render_text
+
+    return render_text(result, style=OUT.style, verbose=verbose)
