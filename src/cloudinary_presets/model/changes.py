@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 
-class Meaning(str, enum.Enum):
+class TextEnum(str, enum.Enum):
+    """An enum whose members read as their value in messages, on every Python version."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Meaning(TextEnum):
     """What a change does to uploads, when it means more than "this value changed"."""
 
     STRICTER = "stricter"
@@ -31,30 +38,21 @@ class Meaning(str, enum.Enum):
     REORDERED = "reordered"
     HOST_CHANGED = "host changed"
 
-    def __str__(self) -> str:  # the value in messages, on every Python version
-        return self.value
 
-
-class Scope(str, enum.Enum):
+class Scope(TextEnum):
     """Whether the preset a change belongs to is new, existing or being deleted."""
 
     NEW = "new"
     EXISTING = "existing"
     GONE = "gone"
 
-    def __str__(self) -> str:  # the value in messages, on every Python version
-        return self.value
 
-
-class Kind(str, enum.Enum):
+class Kind(TextEnum):
     """Whether a field appears, disappears or changes value."""
 
     ADD = "add"
     REMOVE = "remove"
     CHANGE = "change"
-
-    def __str__(self) -> str:  # the value in messages, on every Python version
-        return self.value
 
 
 @dataclass(frozen=True, kw_only=True)

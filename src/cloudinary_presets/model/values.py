@@ -45,8 +45,9 @@ class ValueKind:
         """The form that equality and fingerprints use (JSON-able, normalised)."""
         return value
 
-    def display(self, canonical: Any) -> Any:
-        """A canonical value made safe to show in plans, logs and plan files."""
+    def display(self, canonical: Any, key: str = "") -> Any:
+        """A canonical value made safe to show in plans, logs and plan files (``key``: the
+        field's name, for kinds whose redaction depends on it)."""
         return canonical
 
     def security(
@@ -67,11 +68,12 @@ class ValueKind:
         if b == a:
             return []
         meaning, security = self.security(path, b, a, scope=scope)
+        key = path.rsplit(".", 1)[-1]
         return [
             FieldChange(
                 path=path,
-                before=None if b is None else self.display(b),
-                after=None if a is None else self.display(a),
+                before=None if b is None else self.display(b, key),
+                after=None if a is None else self.display(a, key),
                 meaning=meaning,
                 note=meaning.value if meaning is not None else "",
                 security=security,
@@ -103,7 +105,7 @@ class MapKind(ValueKind):
 class HeadersKind(MapKind):
     """HTTP headers: values may be credentials (``Authorization``), so only names are shown."""
 
-    def display(self, canonical: Any) -> Any:
+    def display(self, canonical: Any, key: str = "") -> Any:
         return dict.fromkeys(canonical, "***")
 
 
@@ -131,7 +133,7 @@ class StructuredKind(ValueKind):
 class CodeKind(ValueKind):
     """JavaScript Cloudinary runs on every upload: never shown, and every change is flagged."""
 
-    def display(self, canonical: Any) -> Any:
+    def display(self, canonical: Any, key: str = "") -> Any:
         return f"(JavaScript, {len(canonical)} chars, sha256:{_digest(canonical)})"
 
     def security(
@@ -158,7 +160,7 @@ def redact_url(url: str) -> str:
 class UrlKind(ValueKind):
     """A URL Cloudinary calls or sends browsers to: query tokens hidden, a new host flagged."""
 
-    def display(self, canonical: Any) -> Any:
+    def display(self, canonical: Any, key: str = "") -> Any:
         return redact_url(canonical)
 
     def security(
@@ -226,29 +228,10 @@ class RawKind(ValueKind):
             return value.lower()
         return canonical_value(value) if isinstance(value, str) else value
 
-    def display(self, canonical: Any) -> Any:
-        return canonical
-
-    def display_named(self, key: str, canonical: Any) -> Any:
+    def display(self, canonical: Any, key: str = "") -> Any:
         if _SECRETISH.search(key) and isinstance(canonical, str):
             return f"(redacted, sha256:{_digest(canonical)})"
         return canonical
-
-    def changes(
-        self, path: str, before: Any, after: Any, *, scope: Scope = Scope.EXISTING
-    ) -> list[FieldChange]:
-        b = None if before is None else self.canonical(before)
-        a = None if after is None else self.canonical(after)
-        if b == a:
-            return []
-        key = path.rsplit(".", 1)[-1]
-        return [
-            FieldChange(
-                path=path,
-                before=None if b is None else self.display_named(key, b),
-                after=None if a is None else self.display_named(key, a),
-            )
-        ]
 
 
 PLAIN = ValueKind()

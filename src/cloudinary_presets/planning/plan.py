@@ -15,7 +15,6 @@ redacted values only: the typed presets never leave the process.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -27,7 +26,7 @@ from cloudinary_presets._version import __version__
 from cloudinary_presets.cloudinary.remote import Snapshot
 from cloudinary_presets.definitions.project import Desired
 from cloudinary_presets.errors import PlanError
-from cloudinary_presets.model.changes import FieldChange
+from cloudinary_presets.model.changes import FieldChange, TextEnum
 from cloudinary_presets.model.names import matches
 from cloudinary_presets.model.preset import Preset, fingerprint_of, preset_changes
 
@@ -36,7 +35,7 @@ PLAN_FORMAT = 2
 PAGE_SIZE = 500
 
 
-class Action(str, enum.Enum):
+class Action(TextEnum):
     """What a plan does with one preset, in the order changes are listed and applied."""
 
     CREATE = "create"
@@ -48,9 +47,6 @@ class Action(str, enum.Enum):
     @property
     def is_write(self) -> bool:
         return self in (Action.CREATE, Action.UPDATE, Action.DELETE)
-
-    def __str__(self) -> str:  # the value in messages, on every Python version
-        return self.value
 
 
 _ORDER = {action: index for index, action in enumerate(Action)}
