@@ -39,6 +39,18 @@ LINT_CASES: dict[str, tuple[str, str]] = {
         "name: lint-code\nsettings:\n  on_success: \"current_asset.update({tags: ['x']})\"\n",
         "3:3: warning: settings.on_success: on_success runs JavaScript on Cloudinary for every upload; review it like code (it is redacted in plans) [uploads-run-code]",
     ),
+    "unknown-category": (
+        "name: lint-category\nsettings:\n  moderation:\n    aws_rek:\n      taxonomy: v6\n      explicit: 0.5\n",
+        "6:7: warning: settings.moderation.aws_rek.explicit: aws_rek category `explicit` is not in Rekognition's v6 taxonomy (it is a v7 name): it is sent as written and has no effect if Cloudinary does not know it either; declare it in `moderation.extra_categories` if it is a newer name [unknown-category]",
+    ),
+    "raw-moderation": (
+        "name: lint-raw\nsettings:\n  moderation:\n    - raw: metascan\n    - manual\n",
+        "3:3: warning: settings.moderation: moderation `metascan` is kept verbatim (the legacy MetaDefender malware scan, a moderator this tool does not understand): it is sent exactly as written and not checked [raw-moderation]",
+    ),
+    "raw-setting": (
+        "name: lint-raw-setting\nextra_settings:\n  tags: a,a\n",
+        "3:3: warning: extra_settings.tags: `tags` is kept as a raw value (Cloudinary stores a value this tool cannot read as the setting, e.g. a list item twice): it is sent exactly as written and not checked; write it as settings.tags once it is fixed [raw-setting]",
+    ),
 }
 
 FILE = "preset.yaml"

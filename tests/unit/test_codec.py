@@ -138,9 +138,10 @@ def test_unknown_and_unreadable_settings_are_kept_not_dropped():
     assert decoded.preset.extra_settings == {
         "brand_new_param": "x",
         "transformation": "zz_3",
-        "overwrite": "[1]",
+        "overwrite": [1],  # verbatim: a list stays a list
     }
     assert {key for key, _ in decoded.unreadable} == {"transformation", "overwrite"}
+    assert decoded.stored == {"brand_new_param", "transformation", "overwrite", "live"}
 
 
 def test_encode_is_what_the_sdk_sends():

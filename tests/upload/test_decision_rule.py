@@ -2,8 +2,9 @@
 
 Each case states the thresholds, the labels (0-100, as Cloudinary and Rekognition report
 them) and the outcome a person computes from the documented rule: a label's own entry
-first, else its parent's, ``ignore`` never moderates, no entry means 0.5, and a label
-rejects at or above its threshold.
+first, else its parent's, then its grandparent's (Rekognition's model 7 has three
+levels), ``ignore`` never moderates (on an ancestor: every descendant without a nearer
+entry), no entry means 0.5, and a label rejects at or above its threshold.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from cloudinary_presets.model.moderation_rule import (
     parse_label,
     threshold_for,
 )
-from cloudinary_presets.model.taxonomy import CATEGORIES, PARENT, TAXONOMY
+from cloudinary_presets.model.taxonomy import (
+    CATEGORIES,
+    TAXONOMY_V6,
+    TAXONOMY_V7,
+    V6,
+    V7,
+    ancestry,
+)
 from cloudinary_presets.operations import simulate
 
 
@@ -149,7 +157,13 @@ def test_rekognition_and_cloudinary_shapes_read_the_same() -> None:
         "confidence": 94.99,
     }
     expected = Label("female_swimwear_or_underwear", "suggestive", pytest.approx(0.9499))
-    assert parse_label(rekognition) == parse_label(cloudinary) == parse_label(camel) == expected
+    assert parse_label(cloudinary) == parse_label(camel) == expected
+    assert parse_label(rekognition) == Label(
+        "female_swimwear_or_underwear", "suggestive", pytest.approx(0.9499), level=2
+    )
+    assert {parse_label(x).lineage for x in (rekognition, cloudinary, camel)} == {
+        ("female_swimwear_or_underwear", "suggestive")
+    }
     # top level: Rekognition says ParentName "", Cloudinary parent_name "" (or nothing)
     assert parse_label({"Name": "Explicit Nudity", "ParentName": "", "Confidence": 70}) == Label(
         "explicit_nudity", "", 0.7
@@ -165,15 +179,147 @@ def test_rekognition_and_cloudinary_shapes_read_the_same() -> None:
 
 
 def test_the_taxonomy_parents() -> None:
-    assert PARENT["graphic_violence_or_gore"] == "violence"
-    assert PARENT["female_swimwear_or_underwear"] == "suggestive"
-    assert "gambling" not in PARENT  # its own parent: a top-level name
+    assert V6.parent["graphic_violence_or_gore"] == "violence"
+    assert V6.parent["female_swimwear_or_underwear"] == "suggestive"
+    assert V6.parent["gambling"] == ""  # its own child: a top-level name
     assert all(
-        PARENT[child] == top
-        for top, children in TAXONOMY.items()
+        V6.parent[child] == top
+        for top, children in TAXONOMY_V6.items()
         for child in children
         if child != top
     )
+    assert V7.parent["exposed_male_genitalia"] == "explicit_nudity"
+    assert V7.parent["explicit_nudity"] == "explicit"
+    assert V7.parent["explicit"] == ""
+    assert V7.level["exposed_male_genitalia"] == 3
+    assert V7.lineage("smoking") == ("drugs_tobacco_paraphernalia_use", "drugs_tobacco")
+    assert set(TAXONOMY_V7) == {
+        "explicit",
+        "non_explicit_nudity_of_intimate_parts_and_kissing",
+        "swimwear_or_underwear",
+        "violence",
+        "visually_disturbing",
+        "drugs_tobacco",
+        "alcohol",
+        "rude_gestures",
+        "gambling",
+        "hate_symbols",
+    }
+    assert {"explicit", "drugs_and_tobacco", "nudity", "suggestive"} <= CATEGORIES
+
+
+NX, SW = "Non-Explicit Nudity of Intimate parts and Kissing", "Swimwear or Underwear"
+NX_KEY = "non_explicit_nudity_of_intimate_parts_and_kissing"
+
+
+@pytest.mark.parametrize(
+    ("name", "parent", "hints", "expected"),
+    [
+        # v7-only names: the v7 chain, three levels
+        ("exposed_male_genitalia", "", {}, ("explicit_nudity", "explicit")),
+        ("exposed_male_genitalia", "explicit_nudity", {}, ("explicit_nudity", "explicit")),
+        ("bare_back", "", {}, ("non_explicit_nudity", NX_KEY)),
+        # v6-only names: the v6 chain
+        ("nudity", "", {}, ("explicit_nudity",)),
+        ("barechested_male", "suggestive", {}, ("suggestive",)),
+        # a name in both, top level in v6: no parent given means top level...
+        ("explicit_nudity", "", {}, ()),
+        # ...unless the label says it is v7 (its level, or the model version)
+        ("explicit_nudity", "", {"level": 2}, ("explicit",)),
+        ("explicit_nudity", "", {"version": "v7"}, ("explicit",)),
+        # a name in both with different parents: the parent given picks the taxonomy
+        ("corpses", "visually_disturbing", {}, ("visually_disturbing",)),
+        ("corpses", "death_and_emaciation", {}, ("death_and_emaciation", "visually_disturbing")),
+        ("corpses", "", {"version": "v6"}, ("visually_disturbing",)),
+        ("corpses", "", {}, ("death_and_emaciation", "visually_disturbing")),  # v7 when both fit
+        # an unknown name: only the parent it gives, continued by the taxonomy
+        ("exposed_elbow", "non_explicit_nudity", {}, ("non_explicit_nudity", NX_KEY)),
+        ("exposed_elbow", "", {}, ()),
+        # other spellings of names with "&"
+        ("pills", "", {"level": 3}, ("products", "drugs_tobacco")),
+        ("drinking", "alcohol_use", {}, ("alcohol_use", "alcohol")),
+        ("gambling", "gambling", {}, ("gambling",)),  # v7: L2 Gambling under L1 Gambling
+    ],
+)  # fmt: skip
+def test_ancestry(name, parent, hints, expected) -> None:
+    assert ancestry(name, parent, **hints) == expected
+
+
+def aws(name: str, confidence: float, parent: str = "", level: int | None = None) -> Label:
+    """A label in Rekognition's shape (model 7), parsed."""
+    raw: dict[str, object] = {"Name": name, "ParentName": parent, "Confidence": confidence}
+    if level is not None:
+        raw["TaxonomyLevel"] = level
+    return parse_label(raw)
+
+
+V7_CASES = [
+    ("L3 label, L1 entry: the grandparent decides", {"explicit": 0.6},
+     [aws("Exposed Male Genitalia", 70.0, "Explicit Nudity", 3)], True,
+     [("exposed_male_genitalia", 0.6, "explicit")]),
+    ("L3 label, L2 entry wins over L1", {"explicit": 0.6, "explicit_nudity": 0.9},
+     [aws("Exposed Male Genitalia", 70.0, "Explicit Nudity", 3)], False, []),
+    ("L3 label, its own entry wins over L2 and L1", {"explicit": 0.9, "explicit_nudity": 0.9,
+     "exposed_male_genitalia": 0.5}, [aws("Exposed Male Genitalia", 70.0, "Explicit Nudity", 3)],
+     True, [("exposed_male_genitalia", 0.5, "exposed_male_genitalia")]),
+    ("ignore on L1 covers L2 and L3", {NX_KEY: None},
+     [aws("Bare Back", 99.0, "Non-Explicit Nudity", 3), aws("Non-Explicit Nudity", 99.0, NX, 2),
+      aws(NX, 99.0, "", 1)], False, []),
+    ("ignore on L1, a nearer entry on L2 still moderates",
+     {NX_KEY: None, "non_explicit_nudity": 0.8},
+     [aws("Bare Back", 85.0, "Non-Explicit Nudity", 3), aws("Kissing on the Lips", 99.0, NX, 2)],
+     True, [("bare_back", 0.8, "non_explicit_nudity")]),
+    ("ignore on L3 alone; its parent label still decides", {"swimwear_or_underwear": 0.5,
+     "female_swimwear_or_underwear": None},
+     [aws("Female Swimwear or Underwear", 90.0, SW, 2), aws(SW, 90.0, "", 1)], True,
+     [("swimwear_or_underwear", 0.5, "swimwear_or_underwear")]),
+    ("an L3 label without its parent: the taxonomy supplies the chain", {"drugs_tobacco": 0.6},
+     [parse_label({"name": "Pills", "confidence": 65.0})], True, [("pills", 0.6, "drugs_tobacco")]),
+    ("another spelling of a name with &", {"drugs_and_tobacco": 0.6},
+     [aws("Smoking", 65.0, "Drugs & Tobacco Paraphernalia & Use", 3)], True,
+     [("smoking", 0.6, "drugs_and_tobacco")]),
+    ("v6 names still judge v6 labels", {"suggestive": 0.6},
+     [cl("Female Swimwear Or Underwear", 70.0, SU)], True,
+     [("female_swimwear_or_underwear", 0.6, "suggestive")]),
+    ("a v6 entry never judges a v7 label it is not an ancestor of", {"suggestive": 0.1},
+     [aws("Female Swimwear or Underwear", 70.0, SW, 2), aws(SW, 70.0, "", 1)], True,
+     [("female_swimwear_or_underwear", 0.5, "default"), ("swimwear_or_underwear", 0.5, "default")]),
+    ("Cloudinary's shape of a v7 label (no level) walks the same chain", {"explicit": 0.6},
+     [cl("Exposed Female Nipple", 61.0, "Explicit Nudity")], True,
+     [("exposed_female_nipple", 0.6, "explicit")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "labels", "rejected", "triggers"),
+    [pytest.param(*case[1:], id=case[0]) for case in V7_CASES],
+)
+def test_three_level_cases(thresholds, labels, rejected, triggers) -> None:
+    decision = decide(thresholds, labels)
+    assert decision.rejected is rejected
+    assert [(t.label, t.threshold, t.rule) for t in decision.triggers] == triggers
+
+
+def test_both_label_shapes_of_a_v7_label_read_the_same() -> None:
+    rekognition = {"Name": "Exposed Buttocks or Anus", "ParentName": "Explicit Nudity",
+                   "Confidence": 88.0, "TaxonomyLevel": 3}  # fmt: skip
+    cloudinary = {"name": "Exposed Buttocks or Anus", "parent_name": "Explicit Nudity",
+                  "confidence": 88.0}  # fmt: skip
+    both = [parse_label(rekognition), parse_label(cloudinary)]
+    assert [label.lineage for label in both] == [
+        ("exposed_buttocks_or_anus", "explicit_nudity", "explicit")
+    ] * 2
+    # the model version (per label, or of the whole response) picks the taxonomy
+    top = {"Name": "Explicit Nudity", "ParentName": "", "Confidence": 70.0}
+    assert parse_label(top).lineage == ("explicit_nudity",)
+    assert parse_label({**top, "ModerationModelVersion": "7.0"}).lineage == (
+        "explicit_nudity",
+        "explicit",
+    )
+    assert parse_label(top, model_version="7.0").parent == "explicit"
+    assert parse_label(top, model_version="6.1").parent == ""
+    with pytest.raises(ValueError, match="'taxonomy_level' must be 1, 2 or 3"):
+        parse_label({**top, "TaxonomyLevel": "2"})
 
 
 # --------------------------------------------------------------------------- shared and pure
@@ -217,7 +363,7 @@ def test_decide_does_not_touch_its_inputs() -> None:
 _CATEGORIES = sorted(CATEGORIES)
 _labels = st.lists(
     st.builds(
-        lambda name, confidence: Label(name, PARENT.get(name, ""), confidence),
+        lambda name, confidence: Label(name, "", confidence),
         st.sampled_from(_CATEGORIES),
         st.integers(0, 10000).map(lambda n: n / 10000),
     ),
@@ -237,7 +383,7 @@ def test_a_stricter_threshold_never_approves_what_was_rejected(
     thresholds, labels, category, stricter
 ) -> None:
     # what labels called ``category`` are judged by now; an entry at or below it is stricter
-    current, _ = threshold_for(Label(category, PARENT.get(category, ""), 0.0), thresholds)
+    current, _ = threshold_for(Label(category, "", 0.0), thresholds)
     if current is not None:
         stricter = min(stricter, current)
     before = decide(thresholds, labels)

@@ -110,8 +110,54 @@ def test_three_shapes_give_the_same_labels(tmp_path: Path) -> None:
     samples = read_samples(path)
     assert [s.name for s in samples] == ["a", "b.jpg", "ugc/c", "line 4"]
     expected = (Label("nudity", "explicit_nudity", pytest.approx(0.642)),)
-    assert [s.labels for s in samples[:3]] == [expected] * 3
+    assert [samples[0].labels, samples[2].labels] == [expected] * 2
+    # Rekognition's output names its model: the label knows its taxonomy
+    assert samples[1].labels == (
+        Label("nudity", "explicit_nudity", pytest.approx(0.642), version="v6"),
+    )
+    assert {s.labels[0].lineage for s in samples[:3]} == {("nudity", "explicit_nudity")}
     assert samples[3].labels == ()
+
+
+def test_model_7_results_decide_through_three_levels(tmp_path: Path) -> None:
+    """A DetectModerationLabels answer of model 7 and a Cloudinary response that says
+    ``moderation_model_version: "7.0"``: top-level entries judge third-level labels."""
+    rekognition = {
+        "ModerationModelVersion": "7.0",
+        "ModerationLabels": [
+            {"Name": "Exposed Male Nipple", "ParentName": "Non-Explicit Nudity",
+             "Confidence": 91.0, "TaxonomyLevel": 3},
+            {"Name": "Non-Explicit Nudity", "ParentName": NX, "Confidence": 91.0,
+             "TaxonomyLevel": 2},
+            {"Name": NX, "ParentName": "", "Confidence": 91.0, "TaxonomyLevel": 1},
+        ],
+    }  # fmt: skip
+    cloudinary = {
+        "public_id": "beach",
+        "moderation": [{"kind": "aws_rek", "status": "approved", "response": {
+            "moderation_model_version": "7.0",
+            "moderation_labels": [
+                {"name": "Explicit Nudity", "parent_name": "", "confidence": 55.0},
+            ]}}],
+    }  # fmt: skip
+    path = tmp_path / "v7.jsonl"
+    path.write_text(json.dumps({"id": "chest", **rekognition}) + "\n" + json.dumps(cloudinary))
+    samples = read_samples(path)
+    # "Explicit Nudity" with no parent would be top level under model 6.1; 7.0 says otherwise
+    assert samples[1].labels[0].lineage == ("explicit_nudity", "explicit")
+    before = parse_moderation({"aws_rek": {"explicit": 0.5, NX_KEY: 0.9}})
+    after = parse_moderation(
+        {"aws_rek": {"explicit": 0.6, NX_KEY: 0.8, "exposed_male_nipple": "ignore"}}
+    )
+    impact = compare(before, after, samples)
+    assert (impact.before_rejected, impact.after_rejected) == (2, 1)
+    assert impact.newly_approved == ["beach"]  # explicit 0.5 -> 0.6 approves 55 %
+    # the chest stays rejected: its L2 and L1 labels meet the new 0.8 (the L3 is ignored)
+    assert impact.newly_rejected == []
+
+
+NX = "Non-Explicit Nudity of Intimate parts and Kissing"
+NX_KEY = "non_explicit_nudity_of_intimate_parts_and_kissing"
 
 
 def test_bad_lines_are_all_reported_with_their_line_numbers(tmp_path: Path) -> None:

@@ -14,21 +14,24 @@ itself canonically (``Preset.canonical``: tag order, ``0.7`` vs ``0.70``, ``true
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from cloudinary_presets.model.fields import Wire
-from cloudinary_presets.model.moderation import parse_moderation
+from cloudinary_presets.model.moderation import parse_remote_moderation
 from cloudinary_presets.model.preset import SETTING_KEYS, Preset, wire_kind
 from cloudinary_presets.model.transformations import EagerTransformation, Transformation
 from cloudinary_presets.model.values import plain
 
 #: preset-level keys that Cloudinary echoes inside ``settings``
 _LEVEL_IN_SETTINGS = ("disallow_public_id", "live", "parameter_whitelist")
+#: keys never sent as settings: the preset's identity and its signing mode
+_NEVER_CLEARED = frozenset({"name", "unsigned"})
 _TRUE = frozenset({True, "1", "true", "True", "TRUE"})
 _FALSE = frozenset({False, "0", "false", "False", "FALSE"})
 #: upload parameter -> its wire encoding (``wire_kind`` reads the field metadata each call)
@@ -71,8 +74,13 @@ def encode_value(kind: Wire, value: Any) -> Any:
     return str(value)  # STRING, TRANSFORMATION, MODERATION
 
 
-def encode(preset: Preset, *, name: str | None = None) -> dict[str, Any]:
-    """The JSON body for create (with ``name``) or update: the full desired settings."""
+def encode(preset: Preset, *, name: str | None = None, clear: Iterable[str] = ()) -> dict[str, Any]:
+    """The JSON body for create (with ``name``) or update: the full desired settings.
+
+    ``clear``: settings the remote holds and the preset does not; each is sent in the
+    form that clears it (:func:`cleared`), so one update converges whether Cloudinary
+    replaces the stored settings with the sent ones or merges the sent ones into them.
+    """
     body: dict[str, Any] = {
         "name": name or preset.name,
         "unsigned": preset.unsigned,
@@ -85,7 +93,26 @@ def encode(preset: Preset, *, name: str | None = None) -> dict[str, Any]:
     for key, value in preset.settings_dict().items():
         body[key] = encode_value(_KINDS[key], value)
     body.update(preset.extra_settings)
+    for key in clear:
+        if key not in body and key not in _NEVER_CLEARED:
+            body[key] = cleared(key)
     return body
+
+
+def cleared(key: str) -> Any:
+    """The value that unsets ``key``: ``false`` for ``live`` (an empty value would leave it
+    set where Cloudinary keeps an absent ``live``), ``""`` for everything else.
+
+    ``""`` is the only "no value" every client can send (a form field cannot be null, and
+    the official SDK drops empty values, so its own updates never clear anything); under
+    a replacing PUT it reads as "not set", under a merging one it clears the setting.
+    """
+    return False if key == "live" else ""
+
+
+def sent_keys(preset: Preset) -> frozenset[str]:
+    """The parameters an update of ``preset`` sends with a value (besides ``name``)."""
+    return frozenset(encode(preset)) - {"name"}
 
 
 # --------------------------------------------------------------------------- decoding
@@ -231,7 +258,7 @@ _DECODERS: dict[Wire, Callable[[Any], Any]] = {
     Wire.HEADERS: _headers,
     Wire.TRANSFORMATION: _transformation,
     Wire.EAGER: _eager,
-    Wire.MODERATION: lambda v: parse_moderation(v, None) if isinstance(v, str) else _fail(v),
+    Wire.MODERATION: lambda v: parse_remote_moderation(v) if isinstance(v, str) else _fail(v),
     Wire.COORDINATES: _coordinates,
     Wire.JSON: _json,
 }
@@ -256,11 +283,11 @@ def decode_value(key: str, value: Any) -> Any:
     return value
 
 
-def _raw(value: Any) -> str | bool | int | float:
-    """An unknown or unreadable echoed value, kept as a wire scalar."""
-    if isinstance(value, (str, bool, int, float)):
-        return value
-    return _compact(value)
+def _raw(value: Any) -> Any:
+    """An unknown or unreadable echoed value, kept verbatim."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # not JSON; a definition cannot hold it either
+    return value
 
 
 def _empty(value: Any) -> bool:
@@ -269,14 +296,31 @@ def _empty(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Decoded:
-    """A remote preset as a typed preset, plus what could not be modelled and why."""
+    """A remote preset as a typed preset, plus what could not be modelled and why, and
+    which parameters it stores (with a value): what an update may have to clear."""
 
     preset: Preset
     unreadable: tuple[tuple[str, str], ...] = ()
+    stored: frozenset[str] = frozenset()
+
+
+def stored_keys(raw: Mapping[str, Any]) -> frozenset[str]:
+    """The parameters a listed or fetched preset stores with a value (never ``name`` or
+    ``unsigned``): what an update that does not send them must clear."""
+    settings = raw.get("settings")
+    keys = {k for k in _LEVEL_IN_SETTINGS if not _empty(raw.get(k))}
+    if isinstance(settings, Mapping):
+        keys.update(str(k) for k, v in settings.items() if not _empty(v))
+    return frozenset(keys - _NEVER_CLEARED)
 
 
 def decode(raw: Mapping[str, Any]) -> Decoded:
-    """Read a preset from the list or the get-one response (or a mix) into a Preset."""
+    """Read a preset from the list or the get-one response (or a mix) into a Preset.
+
+    Lenient by design: whatever Cloudinary stores is kept (a value the model cannot
+    take goes to ``extra_settings`` verbatim); only a preset without a usable name
+    raises ``ValueError``.
+    """
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise ValueError("a remote preset without a name")
@@ -295,16 +339,19 @@ def decode(raw: Mapping[str, Any]) -> Decoded:
     for key, value in level.items():
         if _empty(value):
             continue
-        if key == "parameter_whitelist":
-            data[key] = value if value == "none" else _csv(value)
-            continue
         try:
-            data[key] = to_bool(value)
+            if key == "parameter_whitelist":
+                data[key] = value if value == "none" else _csv(value)
+            else:
+                data[key] = to_bool(value)
         except _Unreadable as exc:
             unreadable.append((key, str(exc)))
             data["extra_settings"][key] = _raw(value)
     for key, value in settings.items():
         if key in _LEVEL_IN_SETTINGS or _empty(value):
+            continue
+        if key in _NEVER_CLEARED:  # not a setting: the preset's identity or signing mode
+            unreadable.append((key, "ignored inside settings"))
             continue
         if key not in SETTING_KEYS:
             data["extra_settings"][key] = _raw(value)
@@ -315,7 +362,7 @@ def decode(raw: Mapping[str, Any]) -> Decoded:
             unreadable.append((key, str(exc)))
             data["extra_settings"][key] = _raw(value)
     preset = _validate_remote(data, unreadable)
-    return Decoded(preset, tuple(unreadable))
+    return Decoded(preset, tuple(unreadable), stored_keys(raw))
 
 
 def _validate_remote(data: dict[str, Any], unreadable: list[tuple[str, str]]) -> Preset:

@@ -215,19 +215,23 @@ def validate_document(
 
 
 def _lint_location(definition: Definition, path: tuple[str, ...]) -> Location:
-    """The key a lint is about, or (when that key is absent) the `unsigned` that triggers it."""
+    """The key a lint is about (or the nearest written key above it), or (when that is
+    absent) the `unsigned` that triggers it."""
     doc = definition.document
-    for candidate in (path, ("unsigned",)):
+    prefixes = [path[:n] for n in range(len(path), 1, -1)] or [path]
+    for candidate in (*prefixes, ("unsigned",)):
         if candidate in doc.key_marks:
             return definition.location(candidate, key=True)
     return definition.location(path)
 
 
-def lint_problems(definition: Definition, *, strict: bool) -> list[Problem]:
+def lint_problems(
+    definition: Definition, *, strict: bool, extra_categories: Iterable[str] = ()
+) -> list[Problem]:
     severity = "error" if strict else "warning"
     return [
         Problem(f.message, _lint_location(definition, f.path), dotted(f.path), severity, f.lint_id)
-        for f in lint(definition.preset)
+        for f in lint(definition.preset, extra_categories)
     ]
 
 
@@ -270,6 +274,7 @@ def check_documents(
     files: int = 0,
 ) -> Report:
     """Validate parsed documents (already resolved for an environment) into a report."""
+    extra_categories = tuple(extra_categories)
     context = validation_context(extra_categories)
     problems = list(errors)
     valid = []
@@ -282,7 +287,7 @@ def check_documents(
     by_name, duplicates = duplicate_problems(valid)
     problems.extend(duplicates)
     for definition in by_name.values():
-        problems.extend(lint_problems(definition, strict=strict))
+        problems.extend(lint_problems(definition, strict=strict, extra_categories=extra_categories))
     presets = PresetSet(by_name, [p for p in problems if not p.is_error], files)
     return Report(presets, problems)
 

@@ -5,6 +5,14 @@ Reordered categories or ``0.70`` versus ``0.7`` make that string a perpetual-dif
 and a misspelt category silently disables moderation for it. Here a moderation setting
 is a chain of :class:`Moderator` values, parsed from YAML (structured or the raw wire
 string) or from Cloudinary's echo, validated, and written back in one canonical form.
+
+Two rules keep it honest about what it does not know. A Rekognition category that is
+not in either taxonomy is an error only when it is within two edits of a known name (a
+typo, with the suggestion); farther from all it is accepted (the ``unknown-category``
+lint warns), because Cloudinary may know categories this tool does not. And whatever
+Cloudinary stores is read without judgement: a moderator this tool does not understand
+(``metascan``, a malformed threshold, ``manual`` in the middle) is kept verbatim, and is
+written to YAML as a raw entry, ``{raw: "metascan"}``, that is sent exactly as it is.
 """
 
 from __future__ import annotations
@@ -12,14 +20,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from cloudinary_presets.errors import ModerationError
-from cloudinary_presets.model.changes import FieldChange, Meaning
-from cloudinary_presets.model.moderation_rule import DEFAULT_THRESHOLD, Label, threshold_for
-from cloudinary_presets.model.taxonomy import CATEGORIES, PARENT
-from cloudinary_presets.model.wording import describe_value, suggest
+from cloudinary_presets.model.taxonomy import (
+    CATEGORIES,
+    VERSIONS,
+    canonical_category,
+    categories_of,
+    category_name,
+)
+from cloudinary_presets.model.wording import describe_value, nearest, suggest
 
 #: moderators that take no argument
 SIMPLE_KINDS = ("manual", "webpurify", "perception_point")
@@ -35,10 +46,19 @@ KINDS = (
     "google_video_moderation",
     "duplicate",
 )
+#: kinds Cloudinary once had (its API spec and the PHP SDK still list them)
+LEGACY_KINDS = {"metascan": "the legacy MetaDefender malware scan"}
 #: likelihood levels for Google video moderation (unverified against Cloudinary's docs)
 GOOGLE_LEVELS = ("very_unlikely", "unlikely", "possible", "likely", "very_likely")
 IGNORE = "ignore"
+#: the most moderators a chain may have (each kind once, plus raw entries)
+MAX_CHAIN = 16
+#: the key of a raw entry, ``{raw: "<wire text>"}``: kept and sent verbatim
+RAW = "raw"
+#: the key of a Rekognition moderator's taxonomy hint (local only, never sent)
+TAXONOMY = "taxonomy"
 _WIRE_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+_CATEGORY = re.compile(r"^[a-z0-9][a-z0-9_]*\Z")
 
 
 def _wire_number(text: str, known: frozenset[str] | None) -> float | None:
@@ -68,13 +88,22 @@ class Moderator:
 
     ``thresholds`` (Rekognition kinds): category -> threshold, ``None`` for ``ignore``,
     kept sorted by category. ``argument``: the duplicate threshold or the Google level.
+    ``taxonomy``: which Rekognition taxonomy the categories come from (``v6``/``v7``), a
+    local validation hint that is never sent and never compared. ``text``: the wire text
+    of a moderator this tool does not understand, kept verbatim. ``verbatim``: it came
+    from a raw entry (or from Cloudinary) and is not held to the local rules.
     """
 
     kind: str
     thresholds: tuple[tuple[str, float | None], ...] = ()
     argument: float | str | None = None
+    taxonomy: str | None = field(default=None, compare=False)
+    text: str | None = None
+    verbatim: bool = field(default=False, compare=False)
 
     def wire(self) -> str:
+        if self.text is not None:
+            return self.text
         parts = [self.kind]
         for category, threshold in self.thresholds:
             parts += [category, format_threshold(threshold)]
@@ -85,8 +114,12 @@ class Moderator:
 
     def to_yaml(self) -> object:
         """The structured YAML form (what ``presets import`` writes)."""
-        if self.kind in REKOGNITION_KINDS and self.thresholds:
-            return {self.kind: {c: (IGNORE if t is None else t) for c, t in self.thresholds}}
+        if self.verbatim or self.text is not None:
+            return {RAW: self.wire()}
+        if self.kind in REKOGNITION_KINDS and (self.thresholds or self.taxonomy):
+            body: dict[str, object] = {TAXONOMY: self.taxonomy} if self.taxonomy else {}
+            body.update({c: (IGNORE if t is None else t) for c, t in self.thresholds})
+            return {self.kind: body}
         if self.argument is not None:
             return {self.kind: self.argument}
         return self.kind
@@ -94,6 +127,11 @@ class Moderator:
     @property
     def threshold_map(self) -> dict[str, float | None]:
         return dict(self.thresholds)
+
+    @property
+    def understood(self) -> bool:
+        """False for a moderator kept only as its wire text."""
+        return self.text is None
 
 
 @dataclass(frozen=True)
@@ -108,19 +146,28 @@ class Moderation:
     def __repr__(self) -> str:
         return f"Moderation({str(self)!r})"
 
-    def to_yaml(self) -> object:
-        items = [m.to_yaml() for m in self.chain]
-        return items[0] if len(items) == 1 else items
+    def to_yaml(self, known: frozenset[str] = CATEGORIES) -> object:
+        """The YAML form, guaranteed to read back under the local rules: a moderator the
+        rules would refuse becomes a raw entry, and a chain they would refuse (``manual``
+        in the middle, a kind twice) becomes one raw entry for the whole chain."""
+        items = []
+        for moderator in self.chain:
+            item = moderator.to_yaml()
+            if not (isinstance(item, dict) and RAW in item):
+                try:
+                    _from_item(item, known, ())
+                except ModerationError:
+                    item = {RAW: moderator.wire()}
+            items.append(item)
+        value: object = items[0] if len(items) == 1 else items
+        try:
+            parse_moderation(value, known)
+        except ModerationError:
+            value = {RAW: str(self)}
+        return value
 
     def get(self, kind: str) -> Moderator | None:
-        return next((m for m in self.chain if m.kind == kind), None)
-
-    @staticmethod
-    def changes_between(
-        before: Moderation | None, after: Moderation | None, *, path: str = "settings.moderation"
-    ) -> list[FieldChange]:
-        """Per-moderator and per-category changes, with what each means for uploads."""
-        return _chain_changes(before, after, path)
+        return next((m for m in self.chain if m.kind == kind and m.understood), None)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -165,14 +212,33 @@ def _check_category(
     *,
     key: bool,
 ) -> None:
-    if known is not None and category not in known:
+    """A typo of a known name is an error; a name far from all is accepted (and linted)."""
+    if known is None or category in known:
+        return
+    if not _CATEGORY.match(category):
+        hint = category_name(category)
         raise ModerationError(
-            f"unknown {kind} category `{category}`{suggest(category, sorted(known))}; a "
-            "misspelt category is silently not moderated (declare newer names in "
+            f"{kind} category `{category}` is not a category name: use lowercase letters, "
+            "digits and _" + (f" (did you mean `{hint}`?)" if hint else ""),
+            subpath,
+            key=key,
+        )
+    close = nearest(category, sorted(known))
+    if close is not None:
+        raise ModerationError(
+            f"unknown {kind} category `{category}` (did you mean `{close}`?); a misspelt "
+            "category is silently not moderated (declare a newer name in "
             "`moderation.extra_categories` of cloudinary-presets.yaml)",
             subpath,
             key=key,
         )
+
+
+def _known_for(known: frozenset[str] | None, taxonomy: str | None) -> frozenset[str] | None:
+    """The names a moderator may use: its taxonomy's (or both), plus configured extras."""
+    if known is None or taxonomy is None:
+        return known
+    return categories_of(taxonomy) | (known - CATEGORIES)
 
 
 def _rekognition(
@@ -182,17 +248,23 @@ def _rekognition(
     base: tuple[int | str, ...],
     *,
     text: bool,
+    taxonomy: str | None = None,
 ) -> Moderator:
     thresholds: dict[str, float | None] = {}
+    seen: dict[str, str] = {}
+    allowed = _known_for(known, taxonomy)
     for category, value in pairs:
         sub = (*base, kind, category)
         if not isinstance(category, str) or not category:
             raise ModerationError(f"{kind}: category names must be strings", sub)
-        _check_category(category, kind, known, sub, key=not text)
-        if category in thresholds:
-            raise ModerationError(f"{kind}: category `{category}` is given twice", sub)
+        _check_category(category, kind, allowed, sub, key=not text)
+        other = seen.get(canonical_category(category))
+        if other is not None:
+            same = "" if other == category else f" (`{other}` is another spelling of it)"
+            raise ModerationError(f"{kind}: category `{category}` is given twice{same}", sub)
+        seen[canonical_category(category)] = category
         thresholds[category] = _threshold(value, f"{kind}.{category}", sub, text=text, known=known)
-    return Moderator(kind, tuple(sorted(thresholds.items())))
+    return Moderator(kind, tuple(sorted(thresholds.items())), taxonomy=taxonomy)
 
 
 def _duplicate(
@@ -230,8 +302,15 @@ def _unknown_kind(
     kind: object, sub: tuple[int | str, ...], *, key: bool = False
 ) -> ModerationError:
     hint = suggest(kind, KINDS) if isinstance(kind, str) else ""
+    legacy = LEGACY_KINDS.get(kind) if isinstance(kind, str) else None
+    keep = (
+        f"; `{kind}` is {legacy}: to keep it, write it as a raw entry `{{raw: {kind}}}`"
+        if legacy
+        else "; to keep a moderator this tool does not know, write it as a raw entry "
+        "`{raw: <as Cloudinary stores it>}`"
+    )
     return ModerationError(
-        f"unknown moderator {_show(kind)}{hint}; expected one of {', '.join(KINDS)}",
+        f"unknown moderator {_show(kind)}{hint}; expected one of {', '.join(KINDS)}{keep}",
         sub,
         key=key,
     )
@@ -257,12 +336,45 @@ def parse_wire_moderator(
     raise _unknown_kind(kind, sub)
 
 
-def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str, ...]) -> Moderator:
+def _verbatim(text: str, *, raw: bool) -> Moderator:
+    """One moderator as stored: understood when it parses (any category name), else kept
+    as its text. ``raw``: written as a raw entry, so exempt from the chain rules. Never
+    raises."""
+    try:
+        return replace(parse_wire_moderator(text, None, ()), verbatim=raw)
+    except ModerationError:
+        return Moderator(text.split(":", 1)[0], text=text, verbatim=True)
+
+
+def _raw_entry(value: object, sub: tuple[int | str, ...]) -> list[Moderator]:
+    if not isinstance(value, str) or not value:
+        raise ModerationError(
+            f"a raw entry is the moderator exactly as Cloudinary stores it, a non-empty string; "
+            f"got {describe_value(value)}",
+            (*sub, RAW),
+        )
+    return [_verbatim(part, raw=True) for part in value.split("|")]
+
+
+def _taxonomy_hint(body: dict[str, object], kind: str, sub: tuple[int | str, ...]) -> str | None:
+    hint = body.pop(TAXONOMY, None)
+    if hint is not None and hint not in VERSIONS:
+        raise ModerationError(
+            f"{kind}.taxonomy: must be one of {', '.join(VERSIONS)} (Rekognition's model 6.1 "
+            f"or 7 label names), got {_show(hint)}",
+            (*sub, kind, TAXONOMY),
+        )
+    return hint if isinstance(hint, str) else None
+
+
+def _from_item(
+    item: object, known: frozenset[str] | None, sub: tuple[int | str, ...]
+) -> list[Moderator]:
     if isinstance(item, str):
         if item in KINDS and item not in ("duplicate",):
-            return Moderator(item)
+            return [Moderator(item)]
         if ":" in item:
-            return parse_wire_moderator(item, known, sub)
+            return [parse_wire_moderator(item, known, sub)]
         if item == "duplicate":
             raise ModerationError("duplicate needs a threshold: `duplicate: 0.8`", sub)
         raise _unknown_kind(item, sub)
@@ -273,19 +385,23 @@ def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str,
             )
         ((kind, value),) = item.items()
         key_sub = (*sub, kind)
+        if kind == RAW:
+            return _raw_entry(value, sub)
         if kind in REKOGNITION_KINDS:
             if value is None:
-                return Moderator(kind)
+                return [Moderator(kind)]
             if not isinstance(value, Mapping):
                 raise ModerationError(
                     f"{kind}: expected a map of category: threshold, got {describe_value(value)}",
                     key_sub,
                 )
-            return _rekognition(kind, value.items(), known, sub, text=False)
+            body = dict(value)
+            hint = _taxonomy_hint(body, kind, sub)
+            return [_rekognition(kind, body.items(), known, sub, text=False, taxonomy=hint)]
         if kind == "duplicate":
-            return _duplicate(value, key_sub, text=False)
+            return [_duplicate(value, key_sub, text=False)]
         if kind == "google_video_moderation":
-            return _google(value, key_sub)
+            return [_google(value, key_sub)]
         if kind in SIMPLE_KINDS:
             raise ModerationError(f"{kind} takes no settings; write just `{kind}`", key_sub)
         raise _unknown_kind(kind, key_sub, key=True)
@@ -297,8 +413,8 @@ def _from_item(item: object, known: frozenset[str] | None, sub: tuple[int | str,
 def parse_moderation(value: object, known: frozenset[str] | None = CATEGORIES) -> Moderation:
     """Any accepted YAML or wire shape -> a validated :class:`Moderation`.
 
-    ``known`` is the set of accepted Rekognition categories; ``None`` accepts any name
-    (used when decoding what Cloudinary already stores).
+    ``known`` is the set of known Rekognition categories (a typo of one is refused);
+    ``None`` accepts any name. Raw entries are exempt from every rule but their shape.
     """
     items: list[tuple[object, tuple[int | str, ...]]]
     if isinstance(value, str) and "|" in value:
@@ -312,229 +428,76 @@ def parse_moderation(value: object, known: frozenset[str] | None = CATEGORIES) -
     else:
         items = [(value, ())]
         wire = False
-    chain = []
-    for item, sub in items:
+    if len(items) > MAX_CHAIN:
+        raise ModerationError(f"a chain of {len(items)} moderators; at most {MAX_CHAIN}")
+    chain: list[Moderator] = []
+    positions: list[int] = []
+    for index, (item, sub) in enumerate(items):
         if wire and isinstance(item, str) and not item.strip():
             raise ModerationError(f"empty moderator in {value!r} (check the '|')")
-        chain.append(_from_item(item, known, sub))
-    kinds = [m.kind for m in chain]
-    for index, moderator in enumerate(chain):
-        sub = () if wire or (len(chain) == 1 and not isinstance(value, list)) else (index,)
-        if moderator.kind == "manual" and index != len(chain) - 1:
-            raise ModerationError("`manual` can only be the last moderator of a chain", sub)
-        if moderator.kind in kinds[:index]:  # reported at the second one
-            raise ModerationError(f"moderator `{moderator.kind}` appears twice in the chain", sub)
+        parsed = _from_item(item, known, sub)
+        chain.extend(parsed)
+        positions.extend([index] * len(parsed))
+    _check_chain(chain, positions, len(items), single=wire or not isinstance(value, list))
     return Moderation(tuple(chain))
 
 
-# --------------------------------------------------------------------------- changes
-
-
-def _chain_changes(
-    before: Moderation | None, after: Moderation | None, path: str
-) -> list[FieldChange]:
-    b_chain = before.chain if before else ()
-    a_chain = after.chain if after else ()
-    changes: list[FieldChange] = []
-    b_kinds = [m.kind for m in b_chain]
-    a_kinds = [m.kind for m in a_chain]
-    if b_kinds != a_kinds:
-        meaning, note = None, ""
-        if not a_kinds:
-            meaning = Meaning.MODERATION_REMOVED
-            note = "moderation removed: uploads are no longer moderated"
-        elif not b_kinds:
-            meaning, note = Meaning.MODERATION_ADDED, "moderation added"
-        elif sorted(b_kinds) == sorted(a_kinds):
-            meaning, note = Meaning.REORDERED, "same moderators, new order"
-        changes.append(
-            FieldChange(
-                path=path,
-                before=" | ".join(b_kinds) or None,
-                after=" | ".join(a_kinds) or None,
-                meaning=meaning,
-                note=note,
-            )
-        )
-    b_by_kind = {m.kind: m for m in b_chain}
-    for moderator in a_chain:
-        old = b_by_kind.get(moderator.kind)
-        if moderator.kind in REKOGNITION_KINDS:
-            changes.extend(_threshold_changes(path, moderator.kind, old, moderator))
-        elif old is not None and old.argument != moderator.argument:
-            changes.append(
-                FieldChange(
-                    path=f"{path}.{moderator.kind}", before=old.argument, after=moderator.argument
-                )
-            )
-    for moderator in b_chain:
-        if moderator.kind in REKOGNITION_KINDS and moderator.kind not in a_kinds:
-            changes.extend(_threshold_changes(path, moderator.kind, moderator, None))
-    return changes
-
-
-def effective(category: str, thresholds: Mapping[str, float | None]) -> tuple[float | None, str]:
-    """The threshold that applies to ``category`` under ``thresholds`` and where it comes from."""
-    return threshold_for(Label(category, PARENT.get(category, ""), 0.0), thresholds)
-
-
-def _strictness(before: float | None, after: float | None) -> Meaning | None:
-    """What moving a threshold means: a higher threshold rejects less."""
-    if before is None and after is None:
-        return None
-    if after is None:
-        return Meaning.NO_LONGER_MODERATED
-    if before is None:
-        return Meaning.NOW_MODERATED
-    if after > before:
-        return Meaning.LESS_STRICT
-    if after < before:
-        return Meaning.STRICTER
-    return None
-
-
-def _shown(threshold: float | None) -> float | str:
-    return IGNORE if threshold is None else threshold
-
-
-def _threshold_changes(
-    path: str, kind: str, before: Moderator | None, after: Moderator | None
-) -> list[FieldChange]:
-    """Per-category threshold changes; notes say what each means for uploads."""
-    b = before.threshold_map if before is not None else {}
-    a = after.threshold_map if after is not None else {}
-    changes = []
-    for category in sorted(set(b) | set(a)):
-        has_b, has_a = category in b, category in a
-        tb, ta = b.get(category), a.get(category)
-        if has_b and has_a and tb == ta:
+def _check_chain(chain: list[Moderator], positions: list[int], count: int, *, single: bool) -> None:
+    """``manual`` last, each kind once: among the moderators held to the rules."""
+    seen: set[str] = set()
+    for moderator, index in zip(chain, positions, strict=True):
+        if moderator.verbatim:
             continue
-        meaning: Meaning | None = None
-        if before is None or after is None:
-            # a moderator added or removed as a whole: the chain line says so
-            meaning = Meaning.NOT_MODERATED if has_a and ta is None else None
-            note = meaning.value if meaning else ""
-        else:
-            # compare what actually applies: an absent category falls back to its parent's
-            # entry, then to the default (the rule in moderation_rule)
-            eff_b, _ = effective(category, b)
-            eff_a, rule_a = effective(category, a)
-            meaning = _strictness(eff_b, eff_a)
-            note = meaning.value if meaning else ""
-            if not has_a:
-                fallback = (
-                    f"the {rule_a} threshold"
-                    if rule_a != "default"
-                    else f"the default {DEFAULT_THRESHOLD}"
-                )
-                note = f"back to {fallback}" + (f", {note}" if note else "")
-                meaning = meaning or Meaning.FALLBACK
-        changes.append(
-            FieldChange(
-                path=f"{path}.{kind}.{category}",
-                before=_shown(tb) if has_b else None,
-                after=_shown(ta) if has_a else None,
-                meaning=meaning,
-                note=note,
-            )
+        sub: tuple[int | str, ...] = () if single else (index,)
+        if moderator.kind == "manual" and index != count - 1:
+            raise ModerationError("`manual` can only be the last moderator of a chain", sub)
+        if moderator.kind in seen:  # reported at the second one
+            raise ModerationError(f"moderator `{moderator.kind}` appears twice in the chain", sub)
+        seen.add(moderator.kind)
+
+
+def parse_remote_moderation(text: str) -> Moderation:
+    """What Cloudinary stores, read without judgement: every moderator is kept, understood
+    where it can be (any category name), verbatim where it cannot. Never raises."""
+    return Moderation(tuple(_verbatim(part, raw=False) for part in text.split("|")))
+
+
+def verbatim_reasons(
+    moderation: Moderation, known: frozenset[str] = CATEGORIES
+) -> list[tuple[str, str]]:
+    """(moderator, why) for each moderator the local rules would refuse, kept verbatim."""
+    reasons = []
+    for moderator in moderation.chain:
+        if not moderator.understood:
+            legacy = LEGACY_KINDS.get(moderator.kind)
+            why = f"{legacy}, " if legacy else ""
+            reasons.append((moderator.wire(), f"{why}a moderator this tool does not understand"))
+            continue
+        if not moderator.verbatim:
+            continue
+        try:
+            _from_item(moderator.wire(), known, ())
+        except ModerationError as exc:
+            reasons.append((moderator.wire(), exc.message))
+    strict = [replace(m, verbatim=False) for m in moderation.chain]
+    try:
+        _check_chain(strict, list(range(len(strict))), len(strict), single=True)
+    except ModerationError as exc:
+        reasons.append((str(moderation), exc.message))
+    return reasons
+
+
+def unknown_categories(
+    moderation: Moderation, known: frozenset[str] = CATEGORIES
+) -> list[tuple[str, str, str | None]]:
+    """(kind, category, taxonomy hint) for each Rekognition category in neither taxonomy
+    (or not in the one its moderator names), extras in ``known`` counting as known."""
+    found: list[tuple[str, str, str | None]] = []
+    for moderator in moderation.chain:
+        allowed = _known_for(known, moderator.taxonomy) or known
+        found.extend(
+            (moderator.kind, category, moderator.taxonomy)
+            for category, _ in moderator.thresholds
+            if category not in allowed
         )
-    return changes
-
-
-# --------------------------------------------------------------------------- schema
-
-
-def moderation_schema() -> dict[str, Any]:
-    """The JSON Schema of the moderation setting: every shape :func:`parse_moderation` takes."""
-    categories = sorted(CATEGORIES)
-    threshold = {
-        "anyOf": [
-            {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-            {"const": "ignore"},
-        ]
-    }
-    rekognition = {
-        "type": ["object", "null"],
-        "propertyNames": {"enum": categories},
-        "additionalProperties": threshold,
-    }
-    cat = "(?:" + "|".join(categories) + ")"
-    # plain decimals (what moderation.py accepts in wire strings): 0 < t <= 1, and 0 <= d <= 1
-    thr = r"(?:ignore|0*\.[0-9]*[1-9][0-9]*|0*1(?:\.0*)?)"
-    unit = r"(?:0+(?:\.[0-9]*)?|\.[0-9]+|0*1(?:\.0*)?)"
-    automatic = (
-        rf"(?:webpurify|perception_point|(?:aws_rek|aws_rek_video)(?::{cat}:{thr})*"
-        rf"|google_video_moderation(?::(?:{'|'.join(GOOGLE_LEVELS)}))?"
-        rf"|duplicate:{unit})"
-    )
-    # a category given twice inside one Rekognition moderator (aws_rek:a:0.5:a:0.7)
-    repeated_category = {"pattern": r":(?!ignore:)([a-z_]+):[^|]*:\1:"}
-    # a moderator kind given twice in a wire chain (webpurify|webpurify)
-    repeated_kind = {"pattern": r"(?:^|\|)([a-z_]+)(?::[^|]*)?\|(?:[^|]*\|)*\1(?::|\||$)"}
-    moderator: dict[str, Any] = {
-        "anyOf": [
-            {"enum": [k for k in KINDS if k != "duplicate"]},
-            {"type": "string", "pattern": rf"^{automatic}$", "not": repeated_category},
-            *(
-                {
-                    "type": "object",
-                    "required": [k],
-                    "additionalProperties": False,
-                    "properties": {k: {"x-ref": "RekognitionThresholds"}},
-                }
-                for k in REKOGNITION_KINDS
-            ),
-            {
-                "type": "object",
-                "required": ["duplicate"],
-                "additionalProperties": False,
-                "properties": {"duplicate": {"type": "number", "minimum": 0, "maximum": 1}},
-            },
-            {
-                "type": "object",
-                "required": ["google_video_moderation"],
-                "additionalProperties": False,
-                "properties": {"google_video_moderation": {"enum": list(GOOGLE_LEVELS)}},
-            },
-        ]
-    }
-    wire_chain = {
-        "type": "string",
-        "pattern": rf"^(?:{automatic}\|)+(?:{automatic}|manual)$",
-        "not": {"anyOf": [repeated_category, repeated_kind]},
-    }
-    not_manual = {"not": {"const": "manual"}}
-    chain = {
-        "type": "array",
-        "minItems": 1,
-        "maxItems": len(KINDS),
-        "items": {"x-ref": "Moderator"},
-        "anyOf": [
-            {"maxItems": n, **({"prefixItems": [not_manual] * (n - 1)} if n > 1 else {})}
-            for n in range(1, len(KINDS) + 1)
-        ],
-        # each kind at most once
-        "allOf": [
-            {
-                "not": {
-                    "minContains": 2,
-                    "contains": {
-                        "anyOf": [
-                            {"const": k},
-                            {"type": "string", "pattern": f"^{k}:"},
-                            {"type": "object", "required": [k]},
-                        ]
-                    },
-                }
-            }
-            for k in KINDS
-        ],
-    }
-    return {
-        "anyOf": [{"x-ref": "Moderator"}, wire_chain, chain],
-        "description": "One moderator, or a chain run in order (manual last): manual, "
-        "webpurify, perception_point, {aws_rek: {category: threshold|ignore}}, "
-        "{aws_rek_video: ...}, {duplicate: 0..1}, google_video_moderation, or the raw "
-        "wire string aws_rek:explicit_nudity:0.7|manual.",
-        "x-defs": {"Moderator": moderator, "RekognitionThresholds": rekognition},
-    }
+    return found

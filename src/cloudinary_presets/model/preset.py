@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from cloudinary_presets.model.changes import FieldChange, Scope
 from cloudinary_presets.model.fields import (
-    NOT_BLANK,
     Categorization,
     Context,
     Coordinates,
@@ -52,6 +51,7 @@ from cloudinary_presets.model.structured import (
     TransformationField,
 )
 from cloudinary_presets.model.values import (
+    CODE,
     EAGER,
     HEADERS,
     MAP,
@@ -63,10 +63,12 @@ from cloudinary_presets.model.values import (
     STRUCTURED,
     TEXT,
     UNORDERED,
+    URL,
+    RawKind,
     ValueKind,
     canonical_json,
 )
-from cloudinary_presets.model.wording import suggest, type_message
+from cloudinary_presets.model.wording import shorten, suggest, type_message
 
 _REGION_NAME = r"^[A-Za-z0-9_-]{1,100}$"
 
@@ -289,6 +291,13 @@ _WIRE_KINDS: dict[Wire, ValueKind] = {
 }
 
 
+def raw_kind(key: str) -> ValueKind:
+    """How a raw value in ``extra_settings`` compares and shows: a modelled setting kept
+    raw is still redacted the way the setting is (``eval`` code, ``headers``, URLs)."""
+    setting = SETTING_KINDS.get(key)
+    return RawKind(setting) if setting in (CODE, HEADERS, URL) else RAW
+
+
 def _value_kind(info: FieldInfo) -> ValueKind:
     extra = info.json_schema_extra
     assert isinstance(extra, dict)
@@ -305,7 +314,12 @@ PRESET_LEVEL_KEYS = ("unsigned", "disallow_public_id", "live", "parameter_whitel
 #: every upload parameter a preset may carry (for parameter_whitelist and suggestions)
 UPLOAD_PARAMETERS: frozenset[str] = frozenset(SETTING_KEYS) | {"public_id", "upload_preset"}
 
-_EXTRA_KEY = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+#: what an upload parameter's name looks like (others are kept, and linted)
+PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+#: any key Cloudinary could store: no whitespace or control characters
+_EXTRA_KEY = re.compile(r"^[^\s\x00-\x1f\x7f]{1,255}$")
+#: preset-level keys that may be kept raw in extra_settings (``unsigned`` and ``name`` never)
+RAW_LEVEL_KEYS = ("disallow_public_id", "live", "parameter_whitelist")
 
 
 def _validate_whitelist(value: Any, info: ValidationInfo) -> list[str] | str:
@@ -342,21 +356,49 @@ ParameterWhitelist = Annotated[
 ]
 
 
-def _validate_extra(value: Any, info: ValidationInfo) -> str | bool | int | float:
+def _check_raw(value: Any, subpath: tuple[int | str, ...] = ()) -> Any:
+    """A raw value is any JSON value Cloudinary could store, but not empty at the top
+    (an empty value means "not set": remove the key)."""
+    if value is None:
+        if subpath:
+            return None
+        raise field_error("value is empty (null); remove the key")
     if isinstance(value, float) and not math.isfinite(value):
-        raise field_error("must be a finite number")
-    if isinstance(value, str) and not value.strip():
-        raise field_error("value is empty; remove the key")
+        raise field_error("must be a finite number", subpath)
     if isinstance(value, (str, bool, int, float)):
+        if value == "" and not subpath:
+            raise field_error("value is empty; remove the key")
         return value
-    raise field_error(type_message("a raw wire value (a string, boolean or number)", value))
+    if isinstance(value, (list, dict)) and not value and not subpath:
+        raise field_error(
+            f"{'list' if isinstance(value, list) else 'map'} is empty; remove the key"
+        )
+    if isinstance(value, list):
+        return [_check_raw(item, (*subpath, i)) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        return {str(k): _check_raw(v, (*subpath, k)) for k, v in value.items()}
+    raise field_error(
+        type_message("a raw value (a string, boolean, number, list or map)", value), subpath
+    )
+
+
+def _validate_extra(value: Any, info: ValidationInfo) -> Any:
+    return _check_raw(value)
 
 
 ExtraValue = Annotated[
     Any,
     Custom(
         _validate_extra,
-        {"anyOf": [NOT_BLANK, {"type": "boolean"}, {"type": "number"}]},
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "boolean"},
+                {"type": "number"},
+                {"type": "array", "minItems": 1},
+                {"type": "object", "minProperties": 1},
+            ]
+        },
         lambda v: v,
     ),
 ]
@@ -364,10 +406,7 @@ ExtraValue = Annotated[
 
 #: what Preset._extra_not_modelled checks for local files, for the JSON Schema
 _EXTRA_KEYS_SCHEMA: dict[str, Any] = {
-    "propertyNames": {
-        "pattern": _EXTRA_KEY.pattern,
-        "not": {"enum": sorted({*SETTING_KEYS, *PRESET_LEVEL_KEYS, "name"})},
-    }
+    "propertyNames": {"pattern": _EXTRA_KEY.pattern, "not": {"enum": ["name", "unsigned"]}}
 }
 
 
@@ -423,21 +462,35 @@ class Preset(StrictModel):
         for key in value:
             if not _EXTRA_KEY.match(key):
                 raise field_error(
-                    f"{key!r} is not an upload parameter name (a-z, 0-9, _)", (key,), key=True
-                )
-            if key in SETTING_KEYS:
-                raise field_error(
-                    f"`{key}` is modelled: write it under settings (settings.{key})",
+                    f"{shorten(key)} is not a parameter name (1 to 255 characters, no spaces)",
                     (key,),
                     key=True,
                 )
-            if key in PRESET_LEVEL_KEYS or key == "name":
+            if key in ("name", "unsigned"):
                 raise field_error(
                     f"`{key}` is a top-level key of the preset, not an extra setting",
                     (key,),
                     key=True,
                 )
         return value
+
+    @model_validator(mode="after")
+    def _not_given_twice(self, info: ValidationInfo) -> Preset:
+        """A raw value for a modelled setting stands in for it: never both."""
+        for key in self.extra_settings:
+            attr = SETTING_KEYS.get(key)
+            twice = (attr is not None and getattr(self.settings, attr) is not None) or (
+                key in RAW_LEVEL_KEYS and key in self.model_fields_set
+            )
+            if twice:
+                where = f"settings.{key}" if attr is not None else key
+                raise field_error(
+                    f"`{key}` is given twice: as {where} and as a raw value in extra_settings; "
+                    "keep one",
+                    ("extra_settings", key),
+                    key=True,
+                )
+        return self
 
     def settings_dict(self) -> dict[str, Any]:
         """The settings that are set, keyed by upload parameter name (``async``, not ``async_``)."""
@@ -459,7 +512,7 @@ class Preset(StrictModel):
         """
         yield "unsigned", None, PLAIN, self.unsigned
         yield "disallow_public_id", None, PLAIN, self.disallow_public_id
-        if self.live is not None:
+        if self.live:  # false and absent are one state: not a live-streaming preset
             yield "live", None, PLAIN, self.live
         if self.parameter_whitelist is not None:
             yield "parameter_whitelist", None, UNORDERED, self.parameter_whitelist
@@ -467,7 +520,7 @@ class Preset(StrictModel):
             yield "settings", key, SETTING_KINDS[key], value
         for key, value in self.extra_settings.items():
             if not _blank(value):
-                yield "extra_settings", key, RAW, value
+                yield "extra_settings", key, raw_kind(key), value
 
     def canonical(self) -> dict[str, Any]:
         """The remote-relevant content, normalised: equal presets are equal however they were

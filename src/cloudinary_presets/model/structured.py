@@ -16,7 +16,8 @@ from cloudinary_presets.model.fields import (
     field_error,
     validation_context,
 )
-from cloudinary_presets.model.moderation import Moderation, moderation_schema, parse_moderation
+from cloudinary_presets.model.moderation import Moderation, parse_moderation
+from cloudinary_presets.model.moderation_schema import moderation_schema
 from cloudinary_presets.model.taxonomy import CATEGORIES
 from cloudinary_presets.model.transformations import (
     EAGER_ITEM_SCHEMA,

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from cloudinary_presets.model.changes import FieldChange, Meaning, Scope
 from cloudinary_presets.model.moderation import Moderation
+from cloudinary_presets.model.moderation_changes import chain_changes
 from cloudinary_presets.model.transformations import Transformation, canonical_value
 
 
@@ -206,18 +207,23 @@ class ModerationKind(ValueKind):
             return []
         b = before if isinstance(before, Moderation) or before is None else None
         a = after if isinstance(after, Moderation) or after is None else None
-        return Moderation.changes_between(b, a, path=path)
+        return chain_changes(b, a, path)
 
 
 _SECRETISH = re.compile(r"secret|token|passw|signature|api_key|auth", re.IGNORECASE)
 
 
 class RawKind(ValueKind):
-    """A raw wire value of a parameter this tool does not model (``extra_settings``).
+    """A raw value: a parameter this tool does not model, or a modelled one Cloudinary
+    stores in a form this tool cannot read (``extra_settings``).
 
     Its meaning is unknown, so its name decides: a value whose name looks like a credential
-    (``..._token``, ``auth...``) is shown as a digest only.
+    (``..._token``, ``auth...``) is shown as a digest only, and so is a raw value of a
+    setting whose kind hides it (``inner``: code, headers; a URL keeps its host).
     """
+
+    def __init__(self, inner: ValueKind | None = None) -> None:
+        self.inner = inner
 
     def canonical(self, value: Any) -> Any:
         if isinstance(value, bool):
@@ -229,9 +235,24 @@ class RawKind(ValueKind):
         return canonical_value(value) if isinstance(value, str) else value
 
     def display(self, canonical: Any, key: str = "") -> Any:
-        if _SECRETISH.search(key) and isinstance(canonical, str):
-            return f"(redacted, sha256:{_digest(canonical)})"
+        text = canonical if isinstance(canonical, str) else canonical_json_value(canonical)
+        if isinstance(self.inner, UrlKind) and isinstance(canonical, str):
+            return redact_url(canonical)
+        if self.inner is not None or (_SECRETISH.search(key) and isinstance(canonical, str)):
+            return f"(redacted, sha256:{_digest(text)})"
         return canonical
+
+    def security(
+        self, path: str, before: Any, after: Any, *, scope: Scope
+    ) -> tuple[Meaning | None, str]:
+        if isinstance(self.inner, CodeKind):
+            return self.inner.security(path, before, after, scope=scope)
+        return None, ""
+
+
+def canonical_json_value(value: Any) -> str:
+    """Any JSON value as one text (for digests of raw lists and maps)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 PLAIN = ValueKind()

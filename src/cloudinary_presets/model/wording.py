@@ -50,3 +50,28 @@ def suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
     """`` (did you mean `x`?)`` when a close choice exists, else ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Levenshtein distance between ``a`` and ``b``, or ``limit`` when it is at least that."""
+    if abs(len(a) - len(b)) >= limit:
+        return limit
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) >= limit:
+            return limit
+        previous = current
+    return min(previous[-1], limit)
+
+
+def nearest(word: str, choices: Sequence[str], within: int = 2) -> str | None:
+    """The closest choice at most ``within`` edits away (ties: alphabetical), or None."""
+    best: tuple[int, str] | None = None
+    for choice in choices:
+        distance = edit_distance(word, choice, within + 1)
+        if distance <= within and (best is None or (distance, choice) < best):
+            best = (distance, choice)
+    return best[1] if best else None

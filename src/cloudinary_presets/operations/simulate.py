@@ -30,29 +30,32 @@ class Sample:
     labels: tuple[Label, ...]
 
 
-def _labels_of(obj: Mapping[str, Any]) -> list[Any] | None:
+def _labels_of(obj: Mapping[str, Any], version: object = None) -> tuple[list[Any], object] | None:
+    """The labels of one result and the model version they come from (Cloudinary's
+    ``moderation_model_version``, Rekognition's ``ModerationModelVersion``), or None."""
     lowered = {str(k).lower().replace("_", ""): v for k, v in obj.items()}
+    version = lowered.get("moderationmodelversion") or version
     direct = lowered.get("moderationlabels")
     if isinstance(direct, list):
-        return direct
+        return direct, version
     response = lowered.get("response")
     if isinstance(response, Mapping):
-        return _labels_of(response)
+        return _labels_of(response, version)
     moderation = lowered.get("moderation")
     if isinstance(moderation, list):
         for entry in moderation:
             if isinstance(entry, Mapping) and str(entry.get("kind", "")).startswith("aws_rek"):
-                found = _labels_of(entry)
+                found = _labels_of(entry, version)
                 if found is not None:
                     return found
     # no Rekognition result (manual only, or aws_rek still pending): nothing to decide on
     return None
 
 
-def _parse_item(index: int, item: object) -> Label:
+def _parse_item(index: int, item: object, version: object = None) -> Label:
     if not isinstance(item, Mapping):
         raise ValueError(f"label {index} must be an object with name, parent_name and confidence")
-    label = parse_label(item)
+    label = parse_label(item, model_version=version)
     if 0 < label.confidence <= 0.01:
         # 0.94 on a 0-100 scale is 0.94 %: almost certainly a 0-1 value that would be read
         # as "never rejected"; refuse rather than silently approve everything
@@ -87,8 +90,8 @@ def read_samples(path: Path) -> list[Sample]:
         if not isinstance(obj, Mapping):
             problems.append(Problem("each line must be a JSON object", where))
             continue
-        raw = _labels_of(obj)
-        if raw is None:
+        found = _labels_of(obj)
+        if found is None:
             problems.append(
                 Problem(
                     "no moderation labels here: expected `moderation_labels` (Cloudinary), "
@@ -98,8 +101,9 @@ def read_samples(path: Path) -> list[Sample]:
                 )
             )
             continue
+        raw, version = found
         try:
-            labels = tuple(_parse_item(index, item) for index, item in enumerate(raw))
+            labels = tuple(_parse_item(index, item, version) for index, item in enumerate(raw))
         except ValueError as exc:
             problems.append(Problem(str(exc), where))
             continue
@@ -116,10 +120,8 @@ def rekognition_thresholds(
     """The Rekognition thresholds of a chain, or None when it has no Rekognition step."""
     if moderation is None:
         return None
-    for moderator in moderation.chain:
-        if moderator.kind == kind:
-            return moderator.threshold_map
-    return None
+    found = moderation.get(kind)
+    return found.threshold_map if found is not None else None
 
 
 @dataclass
