@@ -202,6 +202,10 @@ def import_(names: tuple[str, ...], everything: bool, force: bool, **opts: Any) 
         session.close()
     for item in written:
         OUT.echo(f"imported {item.remote_name} -> {item.path}")
+        if item.kept:
+            OUT.echo(
+                f"  kept verbatim (not checked, see `presets validate`): {', '.join(item.kept)}"
+            )
     OUT.echo(
         f"{len(written)} preset(s) imported; run `presets plan` to check that nothing changes."
     )

@@ -24,9 +24,10 @@ from pydantic import ValidationError
 
 from cloudinary_presets.model.fields import Wire
 from cloudinary_presets.model.moderation import parse_remote_moderation
-from cloudinary_presets.model.preset import SETTING_KEYS, Preset, wire_kind
+from cloudinary_presets.model.preset import SETTING_KEYS, UPLOAD_PARAMETERS, Preset, wire_kind
 from cloudinary_presets.model.transformations import EagerTransformation, Transformation
 from cloudinary_presets.model.values import plain
+from cloudinary_presets.model.wording import shorten
 
 #: preset-level keys that Cloudinary echoes inside ``settings``
 _LEVEL_IN_SETTINGS = ("disallow_public_id", "live", "parameter_whitelist")
@@ -235,6 +236,16 @@ def _coordinates(value: Any) -> list[list[int]]:
         raise _Unreadable(f"expected numeric coordinates, got {value!r}") from None
 
 
+def _whitelist(value: Any) -> list[str]:
+    """Parameter names; one this tool does not know keeps the whole list raw (a definition
+    may only name known parameters, so a typo there is caught)."""
+    names = _csv(value)
+    unknown = [n for n in names if n not in UPLOAD_PARAMETERS]
+    if unknown:
+        raise _Unreadable(f"unknown upload parameter(s) {', '.join(unknown)}")
+    return names
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -326,7 +337,7 @@ def decode(raw: Mapping[str, Any]) -> Decoded:
         raise ValueError("a remote preset without a name")
     settings = raw.get("settings") or {}
     if not isinstance(settings, Mapping):
-        settings = {}
+        raise ValueError(f"its settings are not a map: {shorten(repr(settings))}")
     data: dict[str, Any] = {"name": name, "settings": {}, "extra_settings": {}}
     unreadable: list[tuple[str, str]] = []
     try:
@@ -341,7 +352,7 @@ def decode(raw: Mapping[str, Any]) -> Decoded:
             continue
         try:
             if key == "parameter_whitelist":
-                data[key] = value if value == "none" else _csv(value)
+                data[key] = value if value == "none" else _whitelist(value)
             else:
                 data[key] = to_bool(value)
         except _Unreadable as exc:
@@ -358,15 +369,18 @@ def decode(raw: Mapping[str, Any]) -> Decoded:
             continue
         try:
             data["settings"][key] = decode_value(key, value)
-        except ValueError as exc:  # includes transformation and moderation errors
+        except (ValueError, TypeError, AttributeError) as exc:  # odd shapes: kept raw
             unreadable.append((key, str(exc)))
             data["extra_settings"][key] = _raw(value)
-    preset = _validate_remote(data, unreadable)
+    preset = _validate_remote(data, unreadable, {**settings, **level})
     return Decoded(preset, tuple(unreadable), stored_keys(raw))
 
 
-def _validate_remote(data: dict[str, Any], unreadable: list[tuple[str, str]]) -> Preset:
-    """Validate leniently; a setting the model rejects moves to extra_settings."""
+def _validate_remote(
+    data: dict[str, Any], unreadable: list[tuple[str, str]], echoed: Mapping[str, Any]
+) -> Preset:
+    """Validate leniently; a setting the model rejects moves to extra_settings, as it was
+    echoed (``echoed``: the settings of the response)."""
     for _ in range(len(data["settings"]) + 4):
         try:
             return Preset.model_validate(data, context={"remote": True})
@@ -377,20 +391,15 @@ def _validate_remote(data: dict[str, Any], unreadable: list[tuple[str, str]]) ->
                 if len(loc) >= 2 and loc[0] == "settings" and loc[1] in data["settings"]:
                     key = str(loc[1])
                     unreadable.append((key, str(err["msg"])))
-                    data["extra_settings"][key] = _raw(_encode_back(key, data["settings"].pop(key)))
+                    data["settings"].pop(key)
+                    data["extra_settings"][key] = _raw(echoed[key])
                     moved = True
-                elif loc and loc[0] in ("live", "disallow_public_id", "parameter_whitelist"):
+                elif loc and loc[0] in _LEVEL_IN_SETTINGS:
                     key = str(loc[0])
-                    data["extra_settings"][key] = _raw(data.pop(key))
+                    data.pop(key)
+                    data["extra_settings"][key] = _raw(echoed[key])
                     unreadable.append((key, str(err["msg"])))
                     moved = True
             if not moved:
                 raise
     raise ValueError("remote preset could not be decoded")  # pragma: no cover
-
-
-def _encode_back(key: str, value: Any) -> Any:
-    try:
-        return encode_value(_KINDS[key], value)
-    except Exception:
-        return value

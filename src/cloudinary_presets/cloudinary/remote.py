@@ -8,13 +8,15 @@ outcome was lost by comparing canonical forms.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cloudinary_presets.cloudinary.admin_api import AdminApi
-from cloudinary_presets.cloudinary.codec import decode, encode
+from cloudinary_presets.cloudinary.codec import decode, encode, stored_keys
 from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.errors import BadResponse
 from cloudinary_presets.model.names import matches
@@ -23,12 +25,24 @@ from cloudinary_presets.model.preset import Preset
 
 @dataclass(frozen=True)
 class RemotePreset:
-    """One preset as read from the remote, decoded, with its fingerprint."""
+    """One preset as read from the remote, decoded, with its fingerprint.
+
+    ``stored``: the parameters it stores with a value (what an update must clear when
+    the definition does not send them). ``problem``: why it could not be decoded at all;
+    then ``preset`` is an empty stand-in carrying only the name, and the fingerprint is
+    a digest of what was listed (it still changes when the remote does).
+    """
 
     name: str
     preset: Preset
     fingerprint: str
     unreadable: tuple[tuple[str, str], ...] = ()
+    stored: frozenset[str] = frozenset()
+    problem: str = ""
+
+    @property
+    def readable(self) -> bool:
+        return not self.problem
 
 
 @dataclass(frozen=True)
@@ -43,13 +57,33 @@ class Snapshot:
 
 
 def read_remote(raw: dict[str, Any]) -> RemotePreset:
-    """One listed or fetched preset -> a typed remote preset with its fingerprint."""
+    """One listed or fetched preset -> a typed remote preset with its fingerprint.
+
+    A preset that cannot be decoded never stops a plan: it comes back named, with the
+    reason in ``problem`` (the listing guarantees a name; a nameless one is refused there).
+    """
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise BadResponse("cannot read a remote preset: it has no name")
     try:
         decoded = decode(raw)
-    except ValueError as exc:
-        raise BadResponse(f"cannot read a remote preset: {exc}") from None
+    except Exception as exc:  # anything: one odd preset must not hide the others
+        digest = hashlib.sha256(
+            json.dumps(raw, sort_keys=True, default=repr).encode("utf-8")
+        ).hexdigest()
+        return RemotePreset(
+            name,
+            Preset.model_construct(name=name),
+            f"unreadable:sha256:{digest}",
+            stored=stored_keys(raw),
+            problem=str(exc) or type(exc).__name__,
+        )
     return RemotePreset(
-        decoded.preset.name, decoded.preset, decoded.preset.fingerprint(), decoded.unreadable
+        decoded.preset.name,
+        decoded.preset,
+        decoded.preset.fingerprint(),
+        decoded.unreadable,
+        decoded.stored,
     )
 
 
@@ -90,9 +124,11 @@ class RemotePresets:
         )
         return result.reconciled
 
-    def update(self, name: str, preset: Preset) -> None:
-        """Replace ``name``'s settings with the preset's full settings."""
-        body = encode(preset, name=name)
+    def update(self, name: str, preset: Preset, clear: Sequence[str] = ()) -> None:
+        """Send ``name`` the preset's full settings, and clear the stored settings in
+        ``clear`` (which the preset does not have) in the same call: the result is the
+        preset whether Cloudinary replaces the stored settings or merges into them."""
+        body = encode(preset, name=name, clear=clear)
         body.pop("name")
         self.api.update_preset(name, body)
 

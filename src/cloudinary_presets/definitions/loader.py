@@ -292,6 +292,17 @@ def check_documents(
     return Report(presets, problems)
 
 
+def text_problems(text: str, file: str, *, extra_categories: Iterable[str] = ()) -> list[Problem]:
+    """The errors ``presets validate`` would report for ``text`` as the file ``file``
+    (what ``presets import`` checks before it writes anything)."""
+    try:
+        doc = parse(decode(text.encode("utf-8"), file), file)
+    except DefinitionError as exc:
+        return [p for p in exc.problems if p.is_error]
+    _, problems = validate_document(doc, validation_context(extra_categories))
+    return problems
+
+
 def read_documents(root: Path) -> tuple[list[Document], list[Problem], int]:
     """Parse every file under ``root``: the documents, the parse problems, the file count."""
     documents, problems = [], []

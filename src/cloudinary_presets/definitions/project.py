@@ -6,6 +6,8 @@ validated definitions; the same calls make up the Python API.
 
 from __future__ import annotations
 
+import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +23,17 @@ from cloudinary_presets.definitions.loader import (
     Report,
     check_documents,
     display_path,
+    find_files,
     read_documents,
 )
+from cloudinary_presets.definitions.strict_yaml import MAX_BYTES
 from cloudinary_presets.errors import DefinitionError
 from cloudinary_presets.model.preset import Preset
 
 #: local state of a project (emulator data, the apply lock), never committed
 STATE_DIR = Path(".presets")
+#: a top-level ``name:`` line, for files too broken to parse
+_NAME_LINE = re.compile(r"^name:[ \t]*(['\"]?)([^'\"#\s][^'\"#]*?)\1[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -103,3 +109,33 @@ class Project:
                 )
             )
         return out
+
+    def defined_names(self, spec: EnvironmentSpec) -> dict[str, str]:
+        """Remote name -> the file that defines it, for every file that names a preset,
+        valid or not: what must never get a second file. A file too broken to parse is
+        searched for a top-level ``name:`` line."""
+        if not self.presets_dir.exists():
+            return {}
+        documents, _, _ = read_documents(self.presets_dir)
+        found: dict[str, str] = {}
+        parsed = set()
+        for doc in documents:
+            parsed.add(doc.file)
+            name = doc.data.get("name") if isinstance(doc.data, dict) else None
+            if isinstance(name, str) and name:
+                found.setdefault(remote_name(spec, name), doc.file)
+        for path in find_files(self.presets_dir):
+            shown = display_path(path)
+            if shown in parsed:
+                continue
+            try:
+                info = path.stat()
+                if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+                    continue  # never block on a FIFO, never read a huge file
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            match = _NAME_LINE.search(text)
+            if match:
+                found.setdefault(remote_name(spec, match.group(2).strip()), shown)
+        return found

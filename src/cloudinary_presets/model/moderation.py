@@ -487,6 +487,13 @@ def verbatim_reasons(
     return reasons
 
 
+def raw_entries(moderation: Moderation, known: frozenset[str] = CATEGORIES) -> list[str]:
+    """The raw entries :meth:`Moderation.to_yaml` writes: what is kept verbatim."""
+    value = moderation.to_yaml(known)
+    items = value if isinstance(value, list) else [value]
+    return [str(item[RAW]) for item in items if isinstance(item, dict) and RAW in item]
+
+
 def unknown_categories(
     moderation: Moderation, known: frozenset[str] = CATEGORIES
 ) -> list[tuple[str, str, str | None]]:

@@ -89,7 +89,7 @@ def _write(remote: RemotePresets, change: Change) -> bool:
     if change.action is Action.CREATE:
         return remote.create(change.remote_name, _desired(change))
     if change.action is Action.UPDATE:
-        remote.update(change.remote_name, _desired(change))
+        remote.update(change.remote_name, _desired(change), change.clear)
         return False
     remote.delete(change.remote_name)
     return False

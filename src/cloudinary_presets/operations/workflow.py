@@ -16,7 +16,8 @@ from typing import Any
 
 from cloudinary_presets.cloudinary.remote import RemotePresets, Snapshot
 from cloudinary_presets.definitions.environments import EnvironmentSpec
-from cloudinary_presets.definitions.project import Desired, Project
+from cloudinary_presets.definitions.loader import text_problems
+from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.resolve import (
     ResolvedPreset,
     definitions,
@@ -26,13 +27,13 @@ from cloudinary_presets.definitions.resolve import (
 from cloudinary_presets.definitions.yaml_writer import dump_preset, dump_yaml, preset_data
 from cloudinary_presets.errors import (
     NotFound,
-    PresetsError,
     RefusedError,
     StalePlanError,
     UsageError,
 )
+from cloudinary_presets.model.moderation import raw_entries
 from cloudinary_presets.model.names import NAME_RULE, is_valid_name, matches
-from cloudinary_presets.model.preset import preset_changes
+from cloudinary_presets.model.preset import Preset, preset_changes
 from cloudinary_presets.model.wording import suggest
 from cloudinary_presets.operations.apply import ApplyReport, Event, apply_plan
 from cloudinary_presets.operations.lock import apply_lock
@@ -245,6 +246,7 @@ class Imported:
     name: str
     remote_name: str
     path: Path
+    kept: tuple[str, ...] = ()  # what is kept verbatim (raw values, raw moderators)
 
 
 def import_presets(
@@ -257,7 +259,13 @@ def import_presets(
     everything: bool = False,
     force: bool = False,
 ) -> list[Imported]:
-    """Write one canonical YAML file per remote preset into the presets folder."""
+    """Write one canonical YAML file per remote preset into the presets folder.
+
+    Lossless: whatever the remote stores is written so that it validates and plans as
+    unchanged; what this tool cannot model is kept verbatim (``extra_settings``, raw
+    moderation entries) and named in ``Imported.kept``. A name that a file already
+    defines (even a file with errors) never gets a second file.
+    """
     if not names and not everything:
         raise UsageError("name the presets to import, or pass --all")
     remote = RemotePresets(target.transport())
@@ -269,7 +277,8 @@ def import_presets(
         if not hits:
             raise UsageError(f"no remote preset named {name!r}{suggest(name, available)}")
         chosen.extend(h for h in hits if h not in chosen)
-    existing = {d.remote_name: d for d in _existing(project, spec, environ)}
+    existing = project.defined_names(spec)
+    extra = project.loaded.config.moderation.extra_categories
     project.presets_dir.mkdir(parents=True, exist_ok=True)
     planned_writes: list[tuple[Imported, str]] = []
     problems = []
@@ -291,19 +300,33 @@ def import_presets(
             continue
         defined = existing.get(remote_name)
         # --force replaces the file that defines the preset: a second file would duplicate it
-        path = Path(defined.file) if defined is not None else project.presets_dir / _file_name(name)
+        path = Path(defined) if defined is not None else project.presets_dir / _file_name(name)
         if defined is not None and not force:
             problems.append(
-                f"{remote_name}: already defined in {defined.file} (use --force to overwrite)"
+                f"{remote_name}: already defined in {defined} (use --force to overwrite)"
             )
             continue
         if path.exists() and not force:
             problems.append(f"{remote_name}: {path} exists (use --force to overwrite)")
             continue
-        preset = snapshot.presets[remote_name].preset.model_copy(update={"name": name})
+        current = snapshot.presets[remote_name]
+        if not current.readable:
+            problems.append(
+                f"{remote_name}: cannot be read ({current.problem}); list it in `ignore` "
+                "to import the others"
+            )
+            continue
+        preset = current.preset.model_copy(update={"name": name})
         schema = _schema_path(project, path)
         text = dump_preset(preset, schema=schema, header=f"imported from {target.info.description}")
-        planned_writes.append((Imported(name, remote_name, path), text))
+        invalid = text_problems(text, str(path), extra_categories=extra)
+        if invalid:  # never write a file that would not validate
+            problems.append(
+                f"{remote_name}: cannot be written as a definition: {invalid[0].message}; list "
+                "it in `ignore` to import the others"
+            )
+            continue
+        planned_writes.append((Imported(name, remote_name, path, kept_verbatim(preset)), text))
     if problems:
         raise RefusedError("import refused; nothing was written:\n  " + "\n  ".join(problems))
     for imported, text in planned_writes:
@@ -319,11 +342,13 @@ def _file_name(name: str) -> str:
     return f"{name[:237]}-{hashlib.sha256(name.encode()).hexdigest()[:12]}.yaml"
 
 
-def _existing(project: Project, spec: EnvironmentSpec, environ: Mapping[str, str]) -> list[Desired]:
-    try:
-        return project.desired(spec, environ)
-    except PresetsError:
-        return []
+def kept_verbatim(preset: Preset) -> tuple[str, ...]:
+    """What an imported preset keeps verbatim: raw values and moderators the local rules
+    would refuse (each is also a lint warning)."""
+    kept = [f"extra_settings.{key}" for key in preset.extra_settings]
+    if preset.settings.moderation is not None:
+        kept += [f"moderation `{text}`" for text in raw_entries(preset.settings.moderation)]
+    return tuple(kept)
 
 
 def _schema_path(project: Project, path: Path) -> str:

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from cloudinary_presets._version import __version__
+from cloudinary_presets.cloudinary.codec import sent_keys
 from cloudinary_presets.cloudinary.remote import Snapshot
 from cloudinary_presets.definitions.project import Desired
 from cloudinary_presets.errors import PlanError
@@ -107,6 +108,8 @@ class Change:
     after_fingerprint: str | None = None
     file: str = ""
     line: int = 0
+    #: stored parameters the update clears (the remote has them, the definition does not)
+    clear: tuple[str, ...] = ()
 
     @property
     def is_write(self) -> bool:
@@ -307,16 +310,30 @@ def build_plan(
         if current is None:
             changes.append(replace(change, fields=tuple(preset_changes(None, d.preset))))
             continue
-        for key, reason in current.unreadable:
+        change = replace(
+            change,
+            action=Action.UPDATE,
+            before_fingerprint=current.fingerprint,
+            clear=tuple(sorted(current.stored - sent_keys(d.preset))),
+        )
+        if not current.readable:
             warnings.append(
-                f"{d.remote_name}: remote setting `{key}` kept as a raw value ({reason})"
+                f"{d.remote_name}: the remote preset cannot be read ({current.problem}); "
+                "the plan replaces it with the definition"
             )
-        change = replace(change, before=current.preset, before_fingerprint=current.fingerprint)
+            changes.append(replace(change, fields=tuple(preset_changes(None, d.preset))))
+            continue
+        warnings.extend(
+            f"{d.remote_name}: remote setting `{key}` kept as a raw value ({reason})"
+            for key, reason in current.unreadable
+            if key not in d.preset.extra_settings  # the definition keeps it raw on purpose
+        )
+        change = replace(change, before=current.preset)
         if current.fingerprint == change.after_fingerprint:
-            changes.append(replace(change, action=Action.UNCHANGED))
+            changes.append(replace(change, action=Action.UNCHANGED, clear=()))
             continue
         fields = tuple(preset_changes(current.preset, d.preset))
-        changes.append(replace(change, action=Action.UPDATE, fields=fields))
+        changes.append(replace(change, fields=fields))
     protected = []
     for name, current in sorted(remote.items()):
         if name in wanted or not in_scope(name, name):
@@ -325,16 +342,23 @@ def build_plan(
             action=Action.UNMANAGED,
             name=name,
             remote_name=name,
-            before=current.preset,
+            before=current.preset if current.readable else None,
             before_fingerprint=current.fingerprint,
         )
+        if not current.readable and not (prune and name in only):
+            # never pruned by a pattern: deleting what cannot be read needs its exact name
+            reason = f"it cannot be read ({current.problem})"
+            hint = f"; to delete it, plan with `--prune --only {name}`" if prune else ""
+            warnings.append(f"{name}: unmanaged and left alone: {reason}{hint}")
+            changes.append(gone)
+            continue
         if not prune:
             changes.append(gone)
             continue
         if matches(name, protect):
             protected.append(name)
             continue
-        fields = tuple(preset_changes(current.preset, None))
+        fields = tuple(preset_changes(current.preset if current.readable else None, None))
         changes.append(replace(gone, action=Action.DELETE, fields=fields))
     if protected:
         raise PlanError(
