@@ -175,7 +175,9 @@ class TestUnsigned:
         assert (result["asset_folder"], result["original_filename"]) == ("af", "orig")
 
     def test_refused_parameter_is_named_in_x_cld_error(self, presets: Emulator, client, files):
-        response = client.upload({"upload_preset": "open", "eager": "w_1"}, files.png(), signed=False)
+        response = client.upload(
+            {"upload_preset": "open", "eager": "w_1"}, files.png(), signed=False
+        )
         assert response.status_code == 400
         assert response.headers["X-Cld-Error"].startswith("Eager parameter is not allowed")
 
@@ -233,7 +235,7 @@ class TestAllowedFormats:
         with pytest.raises(BadRequest, match="Image file format eps not allowed"):
             uploader.upload(("logo.eps", b"%!PS-Adobe-3.0 EPSF"), upload_preset="svg_only")
         # a format the emulator can sniff is not taken from the name: these bytes are no BMP
-        with pytest.raises(BadRequest, match="^Invalid image file$"):
+        with pytest.raises(BadRequest, match=r"^Invalid image file$"):
             uploader.upload(("logo.bmp", b"BM-not-really"), upload_preset="svg_only")
 
 
