@@ -78,11 +78,15 @@ def isolated_environment(
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """A fresh in-memory emulator, on a random loopback port, serving the demo cloud with
     the sentinel secret (:func:`sentinel_cloud`): the secret scan fails any test whose output
-    shows it. Read credentials from ``emulator.clouds[0]``."""
-    emu = Emulator(":memory:", clouds=[sentinel_cloud()]).start()
+    shows it. Read credentials from ``emulator.clouds[0]``.
+
+    Parametrise it indirectly with a PUT reading to run a test under each
+    (``@pytest.mark.parametrize("emulator", ["replace", "merge"], indirect=True)``)."""
+    put_semantics = getattr(request, "param", "replace")
+    emu = Emulator(":memory:", clouds=[sentinel_cloud()], put_semantics=put_semantics).start()
     try:
         yield emu
     finally:

@@ -21,6 +21,9 @@ WRITE_REQUESTS = (
     "PUT /upload_presets/{name}",
     "DELETE /upload_presets/{name}",
 )
+#: the readings of Cloudinary's ``PUT upload_presets/<name>`` (replace the stored settings,
+#: or merge the sent ones into them): parametrise ``emulator`` indirectly with them
+PUT_READINGS = ("replace", "merge")
 #: the fault that makes preset writes fail for good: a 400 is never retried nor reconciled
 BAD_REQUEST = {"kind": "status", "status": 400, "message": "Injected: invalid parameter"}
 

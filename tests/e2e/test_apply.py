@@ -19,6 +19,7 @@ from cloudinary.utils import encode_context
 from e2e_helpers import (
     BAD_REQUEST,
     FIXTURE_PRESETS,
+    PUT_READINGS,
     by_name,
     example_files,
     fields,
@@ -45,6 +46,7 @@ def _id(path):
 # --------------------------------------------------------------------------- acceptance
 
 
+@pytest.mark.parametrize("emulator", PUT_READINGS, indirect=True)
 @pytest.mark.parametrize("source", ALL_PRESET_FILES, ids=_id)
 def test_acceptance_apply_then_plan_is_empty_and_survives_out_of_band_changes(
     source, project_dir, remote_cli, emulator, sdk
@@ -76,7 +78,8 @@ def test_acceptance_apply_then_plan_is_empty_and_survives_out_of_band_changes(
     assert state(emulator) == applied
     assert remote_cli("plan", "--detailed-exitcode").exit_code == 0
 
-    # changed out of band (a Console edit replaces the settings) -> update; apply restores
+    # changed out of band (a Console edit: it replaces the settings, or under the other
+    # reading of PUT, changes these two and keeps the rest) -> update; apply restores
     sdk.update_upload_preset(name, folder="out-of-band", tags="oob")
     plan = plan_json(remote_cli)
     assert pending(plan) == [("update", name)]

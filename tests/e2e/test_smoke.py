@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from e2e_helpers import PUT_READINGS
 
+
+@pytest.mark.parametrize("emulator", PUT_READINGS, indirect=True)
 def test_apply_then_plan_is_empty(project_dir, remote_cli, emulator):
     first = remote_cli("plan", "--detailed-exitcode")
     assert first.exit_code == 2, first.output
