@@ -19,6 +19,7 @@ from cloudinary_presets.model.moderation import (
     Moderator,
 )
 from cloudinary_presets.model.moderation_rule import DEFAULT_THRESHOLD, Label, threshold_for
+from cloudinary_presets.model.taxonomy import V6, V7
 
 
 def effective(
@@ -27,6 +28,16 @@ def effective(
     """The threshold that applies to labels called ``category`` and the entry it comes
     from, walking the category's ancestry (in ``taxonomy`` when the moderator names one)."""
     return threshold_for(Label(category, "", 0.0, version=taxonomy), thresholds)
+
+
+def taxonomy_in_use(categories: list[str]) -> str | None:
+    """The taxonomy a moderator's names point to when it does not say: ``v7`` when some
+    name is only in model 7 and none only in model 6.1, and the other way round."""
+    only_v7 = any(c in V7.parent and c not in V6.parent for c in categories)
+    only_v6 = any(c in V6.parent and c not in V7.parent for c in categories)
+    if only_v7 != only_v6:
+        return "v7" if only_v7 else "v6"
+    return None
 
 
 def chain_changes(
@@ -111,6 +122,7 @@ def _threshold_changes(
     b = before.threshold_map if before is not None else {}
     a = after.threshold_map if after is not None else {}
     taxonomy = (after.taxonomy if after else None) or (before.taxonomy if before else None)
+    taxonomy = taxonomy or taxonomy_in_use([*b, *a])
     changes = []
     for category in sorted(set(b) | set(a)):
         has_b, has_a = category in b, category in a
