@@ -35,7 +35,7 @@ from cloudinary_presets.model.preset import (
     UPLOAD_PARAMETERS,
     Preset,
 )
-from cloudinary_presets.model.taxonomy import CATEGORIES
+from cloudinary_presets.model.taxonomy import ALIASES, CATEGORIES, TAXONOMIES, VERSIONS
 from cloudinary_presets.model.transformations import LONG_TO_SHORT
 
 __all__ = [
@@ -165,7 +165,8 @@ def eager_items() -> st.SearchStrategy[Any]:
 
 # --------------------------------------------------------------------------- moderation
 
-_CATEGORY = st.sampled_from(sorted(CATEGORIES))
+#: one spelling per category (``drugs_and_tobacco`` and ``drugs_tobacco`` are one: never both)
+_CATEGORY = st.sampled_from(sorted(CATEGORIES - set(ALIASES)))
 
 
 def _automatic(kind: str, *, wire: bool) -> st.SearchStrategy[Any]:
@@ -177,7 +178,14 @@ def _automatic(kind: str, *, wire: bool) -> st.SearchStrategy[Any]:
             pairs = st.dictionaries(_CATEGORY, _WIRE_THRESHOLD, max_size=3)
             return pairs.map(lambda d: ":".join([kind, *(f"{c}:{t}" for c, t in d.items())]))
         thresholds = st.dictionaries(_CATEGORY, _THRESHOLD, min_size=1, max_size=3)
-        return st.one_of(st.just(kind), st.just({kind: None}), thresholds.map(lambda d: {kind: d}))
+        hinted = st.sampled_from(VERSIONS).flatmap(
+            lambda v: st.dictionaries(
+                st.sampled_from(sorted(TAXONOMIES[v].names)), _THRESHOLD, max_size=3
+            ).map(lambda d: {kind: {"taxonomy": v, **d}})
+        )
+        return st.one_of(
+            st.just(kind), st.just({kind: None}), thresholds.map(lambda d: {kind: d}), hinted
+        )
     if kind == "duplicate":
         if wire:
             return st.integers(0, 1000).map(lambda n: f"duplicate:{n / 1000!r}")
@@ -335,6 +343,9 @@ _EXTRA_SETTINGS = st.dictionaries(
         _BOOL,
         st.integers(-(2**53), 2**53),
         st.floats(allow_nan=False, allow_infinity=False),
+        # raw values may be lists and maps too (sent as JSON, kept verbatim)
+        st.lists(st.one_of(text(), _BOOL, st.integers(-99, 99)), min_size=1, max_size=2),
+        st.dictionaries(st.sampled_from("abc"), text(), min_size=1, max_size=2),
     ),
     max_size=3,
 )
