@@ -153,3 +153,32 @@ def test_meanings_follow_the_taxonomy_the_names_point_to() -> None:
     assert effective("exposed_male_genitalia", {"explicit": None}) == (None, "explicit")
     assert effective("explicit_nudity", {"explicit": 0.4}, "v7") == (0.4, "explicit")
     assert effective("explicit_nudity", {"explicit": 0.4}, "v6") == (0.5, "default")
+
+
+def test_changes_of_moderators_kept_verbatim_show_their_text() -> None:
+    before = parse_remote_moderation("aws_rek:odd|metascan:v1|duplicate:0.8")
+    after = parse_remote_moderation("aws_rek:violence:0.7|metascan:v2|duplicate:0.9")
+    shown = {c.path: (c.before, c.after) for c in chain_changes(before, after)}
+    assert shown == {
+        "settings.moderation.aws_rek": ("aws_rek:odd", "aws_rek:violence:0.7"),
+        "settings.moderation.metascan": ("metascan:v1", "metascan:v2"),
+        "settings.moderation.duplicate": (0.8, 0.9),
+    }
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "note"),
+    [
+        ({"violence": "ignore"}, {"violence": 0.7}, "now moderated"),
+        ({"violence": 0.7}, {"violence": "ignore"}, "no longer moderated"),
+        ({"violence": 0.5}, {"violence": 0.7}, "less strict"),
+        ({"violence": "ignore", "weapons": 0.5}, {"violence": "ignore"},
+         "back to the violence threshold, no longer moderated"),
+        ({"weapons": 0.5}, {}, "back to the default 0.5"),
+    ],
+)  # fmt: skip
+def test_what_a_threshold_change_means(before, after, note) -> None:
+    b = parse_moderation({"aws_rek": before} if before else "aws_rek")
+    a = parse_moderation({"aws_rek": after} if after else "aws_rek")
+    changes = chain_changes(b, a)
+    assert [c.note for c in changes] == [note]
