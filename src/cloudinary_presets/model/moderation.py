@@ -341,7 +341,8 @@ def _verbatim(text: str, *, raw: bool) -> Moderator:
     as its text. ``raw``: written as a raw entry, so exempt from the chain rules. Never
     raises."""
     try:
-        return replace(parse_wire_moderator(text, None, ()), verbatim=raw)
+        moderator = parse_wire_moderator(text, None, ())
+        return replace(moderator, verbatim=True) if raw else moderator
     except ModerationError:
         return Moderator(text.split(":", 1)[0], text=text, verbatim=True)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.cloudinary.codec import sent_keys
-from cloudinary_presets.cloudinary.remote import Snapshot
+from cloudinary_presets.cloudinary.remote import RemotePreset, Snapshot
 from cloudinary_presets.definitions.project import Desired
 from cloudinary_presets.errors import PlanError
 from cloudinary_presets.model.changes import FieldChange, TextEnum
@@ -264,6 +264,11 @@ def _digest(pairs: Sequence[tuple[Desired, dict[str, Any]]]) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _cleared(current: RemotePreset, desired: Preset) -> tuple[str, ...]:
+    """What an update must clear: stored on the remote, not sent by the definition."""
+    return tuple(sorted(current.stored - sent_keys(desired)))
+
+
 def build_plan(
     desired: Sequence[Desired],
     snapshot: Snapshot,
@@ -310,18 +315,14 @@ def build_plan(
         if current is None:
             changes.append(replace(change, fields=tuple(preset_changes(None, d.preset))))
             continue
-        change = replace(
-            change,
-            action=Action.UPDATE,
-            before_fingerprint=current.fingerprint,
-            clear=tuple(sorted(current.stored - sent_keys(d.preset))),
-        )
+        change = replace(change, action=Action.UPDATE, before_fingerprint=current.fingerprint)
         if not current.readable:
             warnings.append(
                 f"{d.remote_name}: the remote preset cannot be read ({current.problem}); "
                 "the plan replaces it with the definition"
             )
-            changes.append(replace(change, fields=tuple(preset_changes(None, d.preset))))
+            fields = tuple(preset_changes(None, d.preset))
+            changes.append(replace(change, fields=fields, clear=_cleared(current, d.preset)))
             continue
         warnings.extend(
             f"{d.remote_name}: remote setting `{key}` kept as a raw value ({reason})"
@@ -330,10 +331,10 @@ def build_plan(
         )
         change = replace(change, before=current.preset)
         if current.fingerprint == change.after_fingerprint:
-            changes.append(replace(change, action=Action.UNCHANGED, clear=()))
+            changes.append(replace(change, action=Action.UNCHANGED))
             continue
         fields = tuple(preset_changes(current.preset, d.preset))
-        changes.append(replace(change, fields=fields))
+        changes.append(replace(change, fields=fields, clear=_cleared(current, d.preset)))
     protected = []
     for name, current in sorted(remote.items()):
         if name in wanted or not in_scope(name, name):
