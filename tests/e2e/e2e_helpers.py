@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, settings
+
 from cli_runner import Result, run_main
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -20,6 +22,14 @@ WRITE_REQUESTS = (
     "POST /upload_presets",
     "PUT /upload_presets/{name}",
     "DELETE /upload_presets/{name}",
+)
+#: property tests that drive the CLI against the emulator: few examples, no deadline, no
+#: example database (each example resets the emulator the function-scoped fixture gives)
+E2E_PROPERTY = settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 #: the readings of Cloudinary's ``PUT upload_presets/<name>`` (replace the stored settings,
 #: or merge the sent ones into them): parametrise ``emulator`` indirectly with them

@@ -7,8 +7,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from e2e_helpers import config, names, only_presets, plan_json, requests, write
-from hypothesis import HealthCheck, given, settings
+from e2e_helpers import E2E_PROPERTY, config, names, only_presets, plan_json, requests, write
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cloudinary_presets.definitions.yaml_writer import dump_preset
@@ -328,12 +328,7 @@ _PRESETS = st.dictionaries(
 )
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@E2E_PROPERTY
 @given(presets=_PRESETS)
 def test_import_round_trip_of_sdk_created_presets(presets, project_dir, remote_cli, emulator, sdk):
     emulator.reset()
@@ -374,12 +369,7 @@ _DEFINED = st.lists(
 )
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@E2E_PROPERTY
 @given(defined=_DEFINED)
 def test_import_round_trip_of_presets_created_by_our_client(
     defined, project_dir, remote_cli, emulator, remote
@@ -397,12 +387,7 @@ def test_import_round_trip_of_presets_created_by_our_client(
     assert plan.exit_code == 0, plan.output
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@E2E_PROPERTY
 @given(defined=_DEFINED)
 def test_acceptance_for_generated_definitions(defined, project_dir, remote_cli, emulator):
     """Terraform's rule for generated definitions: after apply, plan is empty."""

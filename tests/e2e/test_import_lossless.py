@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 import yaml
-from e2e_helpers import plan_json, write
-from hypothesis import HealthCheck, given, settings
+from e2e_helpers import E2E_PROPERTY, plan_json, write
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cloudinary_presets.cloudinary.codec import decode, sent_keys, stored_keys
@@ -311,12 +311,7 @@ _REMOTE = st.lists(
 )
 
 
-@settings(
-    max_examples=50,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(E2E_PROPERTY, max_examples=50)
 @given(remote=_REMOTE)
 def test_whatever_the_remote_holds_imports_losslessly_and_plans_unchanged(
     remote, project_dir, remote_cli, emulator, stored_as_given, response_form, admin

@@ -44,41 +44,31 @@ def decision(decided: Any, content: bytes, moderation: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("moderation", "expected"),
+    ("labels", "moderation", "expected"),
     [
-        ("aws_rek", "rejected"),  # no entry: the default 0.5
-        (f"aws_rek:{NX_KEY}:0.95", "approved"),  # the top level judges L2 and L3
-        (f"aws_rek:{NX_KEY}:0.9", "rejected"),
-        (f"aws_rek:{NX_KEY}:ignore", "approved"),  # ignore on L1 covers every descendant
-        (f"aws_rek:{NX_KEY}:ignore:non_explicit_nudity:0.9", "rejected"),  # a nearer entry
-        (f"aws_rek:{NX_KEY}:ignore:bare_back:0.9", "rejected"),
-        (f"aws_rek:{NX_KEY}:ignore:non_explicit_nudity:ignore:bare_back:0.95", "approved"),
-        ("aws_rek:suggestive:0.99", "rejected"),  # a v6 entry is no ancestor: default
+        # Rekognition's shape, every level
+        (BARE_BACK, "aws_rek", "rejected"),  # no entry: the default 0.5
+        (BARE_BACK, f"aws_rek:{NX_KEY}:0.95", "approved"),  # the top level judges L2 and L3
+        (BARE_BACK, f"aws_rek:{NX_KEY}:0.9", "rejected"),
+        (BARE_BACK, f"aws_rek:{NX_KEY}:ignore", "approved"),  # ignore on L1 covers them all
+        (BARE_BACK, f"aws_rek:{NX_KEY}:ignore:non_explicit_nudity:0.9", "rejected"),  # nearer
+        (BARE_BACK, f"aws_rek:{NX_KEY}:ignore:bare_back:0.9", "rejected"),
+        (BARE_BACK, f"aws_rek:{NX_KEY}:ignore:non_explicit_nudity:ignore:bare_back:0.95",
+         "approved"),
+        (BARE_BACK, "aws_rek:suggestive:0.99", "rejected"),  # a v6 entry is no ancestor
+        # a third-level label alone, in Cloudinary's shape: the taxonomy supplies the chain
+        (GENITALIA_ONLY, "aws_rek:explicit:0.7", "rejected"),  # the grandparent
+        (GENITALIA_ONLY, "aws_rek:explicit:0.75", "approved"),
+        (GENITALIA_ONLY, "aws_rek:explicit:0.2:explicit_nudity:0.75", "approved"),  # nearer
+        (GENITALIA_ONLY, "aws_rek:explicit:ignore", "approved"),
+        (GENITALIA_ONLY, "aws_rek:explicit:ignore:exposed_male_genitalia:0.7", "rejected"),
     ],
-)
-def test_three_levels_in_rekognitions_shape(
-    moderation, expected, sdk: Emulator, client, files, decided
+)  # fmt: skip
+def test_three_levels_and_both_label_shapes(
+    labels, moderation, expected, sdk: Emulator, client, files, decided
 ) -> None:
-    content = files.png(note=f"bare back {moderation}")
-    register(client, content, BARE_BACK)
-    assert decision(decided, content, moderation) == expected
-
-
-@pytest.mark.parametrize(
-    ("moderation", "expected"),
-    [
-        ("aws_rek:explicit:0.7", "rejected"),  # the grandparent, found through the taxonomy
-        ("aws_rek:explicit:0.75", "approved"),
-        ("aws_rek:explicit:0.2:explicit_nudity:0.75", "approved"),  # the parent is nearer
-        ("aws_rek:explicit:ignore", "approved"),
-        ("aws_rek:explicit:ignore:exposed_male_genitalia:0.7", "rejected"),
-    ],
-)
-def test_a_third_level_label_alone_in_cloudinarys_shape(
-    moderation, expected, sdk: Emulator, client, files, decided
-) -> None:
-    content = files.png(note=f"genitalia {moderation}")
-    register(client, content, GENITALIA_ONLY)
+    content = files.png(note=f"{labels[0]} {moderation}")
+    register(client, content, labels)
     assert decision(decided, content, moderation) == expected
 
 

@@ -90,17 +90,6 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("thresholds", "labels", "rejected", "triggers"),
-    [pytest.param(*case[1:], id=case[0]) for case in CASES],
-)
-def test_hand_worked_cases(thresholds, labels, rejected, triggers) -> None:
-    decision = decide(thresholds, labels)
-    assert decision.rejected is rejected
-    assert decision.status == ("rejected" if rejected else "approved")
-    assert [(t.label, t.threshold, t.rule) for t in decision.triggers] == triggers
-
-
 def test_the_default_threshold_is_half_and_can_be_given() -> None:
     assert DEFAULT_THRESHOLD == 0.5
     label = cl("Drug Use", 60.0, "Drugs")
@@ -293,11 +282,13 @@ V7_CASES = [
 
 @pytest.mark.parametrize(
     ("thresholds", "labels", "rejected", "triggers"),
-    [pytest.param(*case[1:], id=case[0]) for case in V7_CASES],
+    [pytest.param(*case[1:], id=case[0]) for case in CASES + V7_CASES],
 )
-def test_three_level_cases(thresholds, labels, rejected, triggers) -> None:
+def test_hand_worked_cases(thresholds, labels, rejected, triggers) -> None:
+    """Model 6.1 (two levels, CASES) and model 7 (three levels, V7_CASES)."""
     decision = decide(thresholds, labels)
     assert decision.rejected is rejected
+    assert decision.status == ("rejected" if rejected else "approved")
     assert [(t.label, t.threshold, t.rule) for t in decision.triggers] == triggers
 
 
