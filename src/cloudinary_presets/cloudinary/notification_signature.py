@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal, Protocol
 
 from cloudinary_presets.cloudinary.secrets import Secret
 from cloudinary_presets.errors import BadSignature, NotificationError, StaleNotification
@@ -82,7 +82,15 @@ def verify_notification(
         )
 
 
-def header(headers: Mapping[str, str], name: str) -> str:
+class Headers(Protocol):
+    """Request headers as web frameworks give them (a dict, Flask's, Starlette's)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
+def header(headers: Headers | Mapping[str, str], name: str) -> str:
     """A header by name, whatever the mapping's case handling (Flask, Starlette, dict)."""
     value = headers.get(name)
     if value is None:

@@ -21,6 +21,7 @@ from cloudinary_presets.cloudinary.notification_signature import (
     DEFAULT_MAX_AGE,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    Headers,
     header,
     verify_notification,
 )
@@ -390,7 +391,11 @@ class Uploader:
     # -- notifications -------------------------------------------------------------
 
     def verify_notification(
-        self, body: bytes | str, headers: Mapping[str, str], *, max_age: float = DEFAULT_MAX_AGE
+        self,
+        body: bytes | str,
+        headers: Headers | Mapping[str, str],
+        *,
+        max_age: float = DEFAULT_MAX_AGE,
     ) -> None:
         """Raise unless the notification is signed with this target's API secret and recent
         (``X-Cld-Timestamp``, ``X-Cld-Signature``; ``body`` is the raw request body)."""
