@@ -154,13 +154,13 @@ def test_polls_back_off_until_the_decision_lands() -> None:
     script = Script(PENDING, PENDING, PENDING, DECIDED)
     assert script.wait() is DECIDED
     assert script.reads == 4
-    assert script.sleeps == [0.25, 0.5, 1.0]
+    assert script.sleeps == [0.5, 0.75, 1.125]
 
 
 def test_the_upload_response_is_the_first_reading() -> None:
     script = Script(DECIDED)
     assert script.wait(initial=PENDING) is DECIDED
-    assert (script.reads, script.sleeps) == (1, [0.25])  # waits first, then asks once
+    assert (script.reads, script.sleeps) == (1, [0.5])  # waits first, then asks once
     settled = Script(PENDING)
     assert settled.wait(initial=DECIDED) is DECIDED  # sync reading: no call at all
     assert settled.reads == 0
@@ -178,13 +178,13 @@ def test_a_timeout_reads_once_more_at_the_deadline_then_says_what_was_deciding()
     script = Script(PENDING)
     polled: list[ModerationState] = []
     with pytest.raises(ModerationTimeout) as caught:
-        script.wait(timeout=1.0, on_poll=polled.append)
-    assert script.sleeps == [0.25, 0.5, 0.25]  # the last sleep ends at the deadline
+        script.wait(timeout=2.0, on_poll=polled.append)
+    assert script.sleeps == [0.5, 0.75, 0.75]  # the last sleep ends at the deadline
     assert script.reads == 4
     assert len(polled) == 4
     error = caught.value
     assert (error.public_id, error.waiting_for, error.calls) == ("ugc/x", "aws_rek", 4)
     assert str(error).startswith(
-        "ugc/x: aws_rek had not decided after 1.0 s (4 Admin API call(s) spent polling)"
+        "ugc/x: aws_rek had not decided after 2.0 s (4 Admin API call(s) spent polling)"
     )
     assert "notification_url" in error.hint

@@ -2,8 +2,9 @@
 as possible.
 
 Cloudinary decides asynchronously and every poll of the resource details costs one call
-of the hourly Admin API quota, so polling backs off (0.25 s, 0.5 s, 1 s, ... up to 8 s)
-and slows to the longest interval when the quota the server reports runs low. Waiting
+of the hourly Admin API quota, so polling backs off (0.5 s, then half as long again each
+time, up to 8 s: the verdict is seen at most about half the waiting time late) and slows
+to the longest interval when the quota the server reports runs low. Waiting
 stops as soon as no automatic moderator is left to decide: a ``manual`` step pending is
 a person's job, not something to poll for. Learning verdicts from notifications costs
 nothing; polling is for scripts and command lines.
@@ -26,8 +27,8 @@ class PollSchedule:
     """Delays between polls: ``first``, times ``factor`` each time, at most ``cap``; at the
     cap whenever fewer than ``low_quota`` Admin API calls are left this hour."""
 
-    first: float = 0.25
-    factor: float = 2.0
+    first: float = 0.5
+    factor: float = 1.5
     cap: float = 8.0
     low_quota: int = 25
 
