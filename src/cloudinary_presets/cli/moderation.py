@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,58 +141,42 @@ def decision_line(outcome: DecisionOutcome) -> str:
     return f"{outcome.decision} {outcome.public_id}  {_verdict_text(outcome.state)}"
 
 
-def _decide(
-    decide: Callable[[Uploader, list[str], str, Callable[[DecisionOutcome], None]], DecisionReport],
-    public_ids: tuple[str, ...],
-    resource_type: str,
-    fmt: str,
-    opts: dict[str, Any],
-) -> None:
-    session = Session(opts, machine_output=fmt == "json")
+def _decision_command(name: str, help_text: str) -> click.Command:
+    """``presets moderation approve|reject PUBLIC_ID...``: one library call, each outcome
+    printed as it comes, exit 1 if any failed."""
 
-    def show(outcome: DecisionOutcome) -> None:
-        if fmt == "text" or not outcome.ok:
-            (OUT.echo if outcome.ok else OUT.err)(decision_line(outcome))
+    @moderation.command(name, help=help_text)
+    @click.argument("public_ids", nargs=-1, required=True)
+    @_resource_type_option
+    @_format_option
+    @target_options
+    def command(public_ids: tuple[str, ...], resource_type: str, fmt: str, **opts: Any) -> None:
+        session = Session(opts, machine_output=fmt == "json")
 
-    try:
-        report = decide(_uploader(session), list(public_ids), resource_type, show)
-    finally:
-        session.close()
-    if fmt == "json":
-        OUT.echo(json.dumps(report.to_list(), indent=2))
-    OUT.err(report.summary())
-    if not report.ok:
-        raise SystemExit(EXIT_ERROR)
+        def show(outcome: DecisionOutcome) -> None:
+            if fmt == "text" or not outcome.ok:
+                (OUT.echo if outcome.ok else OUT.err)(decision_line(outcome))
 
+        try:
+            decide = getattr(_uploader(session), name)
+            report: DecisionReport = decide(
+                list(public_ids), resource_type=resource_type, on_result=show
+            )
+        finally:
+            session.close()
+        if fmt == "json":
+            OUT.echo(json.dumps(report.to_list(), indent=2))
+        OUT.err(report.summary())
+        if not report.ok:
+            raise SystemExit(EXIT_ERROR)
 
-@moderation.command("approve")
-@click.argument("public_ids", nargs=-1, required=True)
-@_resource_type_option
-@_format_option
-@target_options
-def approve(public_ids: tuple[str, ...], resource_type: str, fmt: str, **opts: Any) -> None:
-    """Approve assets waiting for manual review (one Admin API call each; exit 1 if any
-    failed)."""
-    _decide(
-        lambda u, ids, rt, show: u.approve(ids, resource_type=rt, on_result=show),
-        public_ids,
-        resource_type,
-        fmt,
-        opts,
-    )
+    return command
 
 
-@moderation.command("reject")
-@click.argument("public_ids", nargs=-1, required=True)
-@_resource_type_option
-@_format_option
-@target_options
-def reject(public_ids: tuple[str, ...], resource_type: str, fmt: str, **opts: Any) -> None:
-    """Reject assets (one Admin API call each; exit 1 if any failed)."""
-    _decide(
-        lambda u, ids, rt, show: u.reject(ids, resource_type=rt, on_result=show),
-        public_ids,
-        resource_type,
-        fmt,
-        opts,
-    )
+approve = _decision_command(
+    "approve",
+    "Approve assets waiting for manual review (one Admin API call each; exit 1 if any failed).",
+)
+reject = _decision_command(
+    "reject", "Reject assets (one Admin API call each; exit 1 if any failed)."
+)
