@@ -1,7 +1,7 @@
 """Waiting for moderation verdicts: Admin API calls spent and how late the verdict is seen.
 
 Cloudinary decides moderation after the upload, and every poll of the resource details
-costs one call of the hourly Admin API quota. For decision delays from 50 ms to 6 s
+costs one call of the hourly Admin API quota. For decision delays from 50 ms to 20 s
 (the emulator's ``moderation_delay``; Rekognition takes seconds), each variant uploads
 one file with a moderated preset and waits for its verdict, ``repeats`` times:
 

@@ -23,13 +23,13 @@ from cloudinary_presets.operations.moderation_queue import decide_all, infer_pre
 @pytest.fixture
 def waiting(applied: Emulator, uploader: Uploader) -> list[str]:
     """Three assets waiting for a person (ugc-moderated), one that is not (avatar), in
-    upload order; the automatic decisions have landed."""
+    upload order. The automatic decisions come with the upload responses (the synchronous
+    reading): the queue does not depend on when they land, and no test waits for them."""
+    applied.configure(moderation_timing="sync")
     results = [uploader.upload(png(n), preset="ugc-moderated") for n in ("one", "two", "three")]
     avatar = uploader.upload(png("avatar"), preset="avatar")
-    uploader.wait_for_moderation(results[0])  # the others were decided meanwhile
-    for public_id in [r.public_id for r in results[1:]] + [avatar.public_id]:
-        assert uploader.wait_for_moderation(public_id).settled
-    assert all(uploader.moderation(r.public_id).waiting_for == "manual" for r in results)
+    assert avatar.moderation_state.status == "approved"
+    assert all(r.moderation_state.waiting_for == "manual" for r in results)
     return [r.public_id for r in results]
 
 
