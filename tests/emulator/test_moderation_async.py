@@ -167,6 +167,18 @@ def test_an_approval_lets_the_next_moderator_run(sdk: Emulator, files, decided) 
     assert details["moderation_status"] == "rejected"
 
 
+def test_a_review_before_the_machines_decided_keeps_them_scheduled(
+    sdk: Emulator, files, decided
+) -> None:
+    sdk.configure(moderation_delay=0.3)
+    result = uploader.upload(files.png(note="early"), moderation="aws_rek|manual")
+    early = api.update(result["public_id"], moderation_status="approved")
+    assert statuses(early["moderation"]) == [("aws_rek", "pending"), ("manual", "approved")]
+    details = decided(result["public_id"])  # aws_rek still decides after the delay
+    assert statuses(details["moderation"]) == [("aws_rek", "approved"), ("manual", "approved")]
+    assert details["moderation_status"] == "approved"
+
+
 def test_a_reviewer_overrides_a_machine_rejection(sdk: Emulator, files, decided) -> None:
     content = files.png(note="appeal")
     sdk.register_labels(content, labels=SUGGESTIVE_62)
@@ -315,3 +327,37 @@ def test_notifications_go_to_loopback_addresses_only(sdk: Emulator, files, clien
     assert attempt["outcome"].startswith("refused: the emulator only notifies")
     uploader.upload(files.png(), notification_url="http://127.0.0.1:9/unreachable")
     assert sdk.notifications(wait=5)[1]["outcome"].startswith("failed:")
+
+
+def test_concurrent_uploads_reads_and_decisions(emu: Emulator, make_client, files, receiver):
+    """Uploads, queue reads and reviewer decisions from several threads at once: every
+    asset ends decided, every decision is notified once, in order per asset."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def worker(n: int) -> list[str]:
+        client = make_client(emu)
+        ids = []
+        for i in range(5):
+            params = {"moderation": "aws_rek|manual", "notification_url": receiver.url}
+            ids.append(client.upload(params, files.png(note=f"{n}-{i}")).json()["public_id"])
+            client.admin("GET", "/resources/image/moderations/manual/pending")
+        for public_id in ids[:2]:
+            path = f"/resources/image/upload/{public_id}"
+            assert client.admin("POST", path, data={"moderation_status": "approved"}).ok
+        return ids
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        ids = [pid for batch in pool.map(worker, range(6)) for pid in batch]
+    notes = receiver.wait_for(30 * 2 + 12)  # upload + aws_rek each, + 12 approvals
+    assert len(receiver.received) == 72
+    by_asset: dict[str, list[str]] = {}
+    for note in notes:
+        payload = note.payload
+        kind = payload.get("moderation_kind", payload["notification_type"])
+        by_asset.setdefault(payload["public_id"], []).append(kind)
+    assert set(by_asset) == set(ids)
+    for kinds in by_asset.values():
+        assert kinds[0] == "upload"
+        assert sorted(kinds[1:]) in (["aws_rek"], ["aws_rek", "manual"])
+    statuses_now = sorted(a["moderation_status"] for a in emu.assets("demo"))
+    assert statuses_now == ["approved"] * 12 + ["pending"] * 18

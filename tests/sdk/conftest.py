@@ -3,12 +3,8 @@ SDK (skipped, with the reason shown, when node or tests/sdk/node/node_modules is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import cloudinary
-import cloudinary.api_client.call_api
-import cloudinary.uploader
 import pytest
 from sdk_clients import NodeSdk, PythonSdk, node_unavailable
 
@@ -16,14 +12,11 @@ from cloudinary_presets.emulator import Emulator
 
 
 @pytest.fixture(params=["python", "node"])
-def sdk(request: pytest.FixtureRequest, emulator: Emulator) -> Iterator[Any]:
+def sdk(request: pytest.FixtureRequest, emulator: Emulator, sdk: Any) -> Any:
+    """Overrides the root ``sdk`` (pycloudinary configured for ``emulator``, reset after)."""
     if request.param == "node":
         reason = node_unavailable()
         if reason is not None:
             pytest.skip(reason)
-        yield NodeSdk(emulator)
-        return
-    yield PythonSdk(emulator)
-    cloudinary.reset_config()
-    cloudinary.api_client.call_api._http.clear()
-    cloudinary.uploader._http.clear()
+        return NodeSdk(emulator)
+    return PythonSdk()

@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import cloudinary
 import cloudinary.api
 import cloudinary.exceptions
 import cloudinary.uploader
@@ -43,19 +42,9 @@ def node_unavailable() -> str | None:
 
 
 class PythonSdk:
-    """pycloudinary (``cloudinary==1.46.3``), configured for the emulator's first cloud."""
+    """pycloudinary (``cloudinary==1.46.3``), as the root ``sdk`` fixture configured it."""
 
     name = "python"
-
-    def __init__(self, emulator: Emulator) -> None:
-        account = emulator.clouds[0]
-        cloudinary.reset_config()
-        cloudinary.config(
-            cloud_name=account.name,
-            api_key=account.api_key,
-            api_secret=account.api_secret,
-            upload_prefix=emulator.url,
-        )
 
     @staticmethod
     def _call(function: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:

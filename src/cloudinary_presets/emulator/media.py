@@ -129,9 +129,20 @@ def _sniff_container(content: bytes) -> MediaInfo | None:
         return MediaInfo("flv")
     if content[:4] == b"fLaC":
         return MediaInfo("flac")
-    if content[:3] == b"ID3" or (len(content) >= 2 and content[0] == 0xFF and content[1] >= 0xE0):
+    if content[:3] == b"ID3" or _mpeg_audio_frame(content):
         return MediaInfo("mp3")
     return None
+
+
+def _mpeg_audio_frame(content: bytes) -> bool:
+    """An MPEG audio frame header: 11 sync bits, a real layer, a valid bitrate index."""
+    return (
+        len(content) >= 3
+        and content[0] == 0xFF
+        and content[1] & 0xE0 == 0xE0
+        and content[1] & 0x06 != 0
+        and content[2] >> 4 != 0xF
+    )
 
 
 def _iso_media(content: bytes) -> MediaInfo:

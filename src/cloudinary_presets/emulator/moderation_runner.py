@@ -177,6 +177,8 @@ class ModerationRunner:
             url = notification_url or (state.notification_url if state else "")
             version = int(str(asset.info.get("version")))
             due = self._due(step, now)
+            if state is not None and state.due is not None:  # still scheduled: keep it
+                due = state.due if due is None else min(due, state.due)
             self._store.put_moderation(
                 ModerationState(cloud, *key, version, state.chain if state else "", url, due)
             )

@@ -97,20 +97,21 @@ def _update(
             f" (it updates moderation_status, {', '.join(UPDATABLE)})"
         )
     cloud = record.account.name
+    changes = _changes(params)  # validated before anything changes
+    status = text(params.get("moderation_status"))
+    if status and status not in moderation_flow.DECISIONS:
+        raise bad_request(f"Invalid moderation_status '{status}': use approved or rejected")
     with service.moderation.lock:
         asset = service.store.asset(cloud, *key, with_content=False)
         if asset is None:
             raise not_found(key[1])
         info = dict(asset.info)
-        status = text(params.get("moderation_status"))
         if status:
-            if status not in moderation_flow.DECISIONS:
-                raise bad_request(f"Invalid moderation_status '{status}': use approved or rejected")
             decided = service.moderation.decide(
                 record, key, status, text(params.get("notification_url"))
             )
             info = decided if decided is not None else info
-        info.update(_changes(params))
+        info.update(changes)
         service.store.update_asset_info(cloud, *key, info)
     return details(info)
 

@@ -1,10 +1,12 @@
-"""The Upload API: signed and unsigned uploads that apply a preset, with moderation.
+"""The Upload API requests: signed and unsigned uploads that apply a preset, plain or in
+chunks.
 
 Why: a preset only matters through the uploads it shapes. ``presets upload`` smoke
 tests, demos and the moderation simulator need an upload endpoint that enforces what
 a preset promises (unsigned-only parameters, ``disallow_public_id``, ``allowed_formats``
 checked against the real bytes, ``overwrite``, the moderation chain) and returns a
-Cloudinary-shaped result whose URLs the emulator itself can serve.
+Cloudinary-shaped result whose URLs the emulator itself can serve. This module checks
+the request and finds the file; ``assets.py`` stores it and describes the result.
 """
 
 from __future__ import annotations
