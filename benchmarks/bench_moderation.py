@@ -96,7 +96,6 @@ def report(data: dict[str, Any]) -> str:
         ]
         for r in data["results"]
     ]
-    return (
-        f"Median of {data['repeats']} uploads per row (range of calls in brackets).\n\n"
-        + table(["decision delay", "variant", "Admin API calls", "lag after the decision"], rows)
+    return f"Median of {data['repeats']} uploads per row (range of calls in brackets).\n\n" + table(
+        ["decision delay", "variant", "Admin API calls", "lag after the decision"], rows
     )
