@@ -286,7 +286,7 @@ def test_unsigned_uploads_name_the_parameters_they_may_not_pass(
         uploader.upload(SUNSET, preset="avatar", overwrite=True, eager="w_100", tags=["fine"])
     message = str(caught.value)
     assert message.startswith("unsigned uploads may not pass eager, overwrite (")
-    assert "allowed: asset_folder, context, custom_coordinates" in message
+    assert "allowed: asset_folder, callback, context, custom_coordinates" in message
     assert "upload signed (with the API secret)" in message
     with pytest.raises(UsageError, match="preset 'avatar' has disallow_public_id"):
         uploader.upload(SUNSET, preset="avatar", public_id="me")
