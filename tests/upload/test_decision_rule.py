@@ -389,3 +389,11 @@ def test_a_stricter_threshold_never_approves_what_was_rejected(
         for label in labels
     )
     assert before.rejected is expected
+
+
+def test_a_name_of_one_taxonomy_only_outweighs_a_model_version_that_says_otherwise() -> None:
+    """A response that says model 7.0 around a model 6.1 label (``Nudity``) walks 6.1."""
+    label = parse_label({"name": "Nudity", "parent_name": "Explicit Nudity", "confidence": 70.0},
+                        model_version="7.0")  # fmt: skip
+    assert label.lineage == ("nudity", "explicit_nudity")
+    assert ancestry("explicit_nudity", version="v7") == ("explicit",)  # in both: the version

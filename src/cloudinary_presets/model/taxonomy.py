@@ -214,12 +214,13 @@ def infer_version(
 ) -> str | None:
     """Which taxonomy a label belongs to, from what it says about itself (None: both fit).
 
-    In order: an explicit version; its level (only v7 has a third level); a name that only
-    one taxonomy has; the parent only one taxonomy gives it.
+    In order: an explicit version (unless the name belongs to the other taxonomy only);
+    its level (only v7 has a third level); a name that only one taxonomy has; the parent
+    only one taxonomy gives it.
     """
-    if version in TAXONOMIES:
-        return version
     fits = [t for t in (V7, V6) if name in t.parent]
+    if version in TAXONOMIES and (len(fits) != 1 or fits[0].version == version):
+        return version
     if level is not None:
         by_level = [t for t in (V7, V6) if t.level.get(name) == level]
         if level >= 3 or len(by_level) == 1:
