@@ -110,10 +110,13 @@ def test_import_writes_raw_entries_only_where_the_local_rules_refuse() -> None:
     assert raw_entries(moderation) == ["metascan", "aws_rek:brand_new:0.4:violense:0.5"]
     again = parse_moderation(yaml_form)
     assert str(again) == str(moderation), "reads back to the same wire string"
-    assert [text for text, _ in verbatim_reasons(again)] == [
-        "metascan",
-        "aws_rek:brand_new:0.4:violense:0.5",
-    ]
+    assert verbatim_reasons(again) == [
+        ("metascan",
+         "the legacy MetaDefender malware scan, a moderator this tool does not understand"),
+        ("aws_rek:brand_new:0.4:violense:0.5",
+         "unknown aws_rek category `violense` (did you mean `violence`?)"),
+    ]  # fmt: skip
+    assert unknown_categories(again) == [], "a raw entry is one warning, not two"
     # a far unknown name alone stays structured (accepted, with a warning)
     far = parse_remote_moderation("aws_rek:brand_new:0.4|manual")
     assert far.to_yaml() == [{"aws_rek": {"brand_new": 0.4}}, "manual"]

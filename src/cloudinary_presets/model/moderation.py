@@ -479,7 +479,7 @@ def verbatim_reasons(
         try:
             _from_item(moderator.wire(), known, ())
         except ModerationError as exc:
-            reasons.append((moderator.wire(), exc.message))
+            reasons.append((moderator.wire(), exc.message.split("; ", 1)[0]))
     strict = [replace(m, verbatim=False) for m in moderation.chain]
     try:
         _check_chain(strict, list(range(len(strict))), len(strict), single=True)
@@ -499,9 +499,12 @@ def unknown_categories(
     moderation: Moderation, known: frozenset[str] = CATEGORIES
 ) -> list[tuple[str, str, str | None]]:
     """(kind, category, taxonomy hint) for each Rekognition category in neither taxonomy
-    (or not in the one its moderator names), extras in ``known`` counting as known."""
+    (or not in the one its moderator names), extras in ``known`` counting as known. A raw
+    entry is not looked into: it is kept verbatim as a whole."""
     found: list[tuple[str, str, str | None]] = []
     for moderator in moderation.chain:
+        if moderator.verbatim:
+            continue
         allowed = _known_for(known, moderator.taxonomy) or known
         found.extend(
             (moderator.kind, category, moderator.taxonomy)
