@@ -221,7 +221,7 @@ def make_dirs(path: Path, *, doing: str = "", hint: str = "") -> None:
             shown(path),
             f"{shown(blocker)} is a file, not a folder",
             doing=doing,
-            hint=hint or f"remove or rename {shown(blocker)}",
+            hint=f"remove or rename {shown(blocker)}",
         ) from None
     except OSError as exc:
         raise oserror(exc, path, doing, hint) from None
@@ -274,7 +274,9 @@ def write_atomic(
         raise oserror(exc, path, doing, hint) from None
     directory = target.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        # a short prefix: a 250-character name plus a suffix would exceed 255 bytes
+        prefix = f".{target.name[:64]}."
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
     except OSError as exc:
         raise oserror(exc, path, doing, hint) from None
     try:
