@@ -133,9 +133,12 @@ def _too_large(path: Path, size: int | str, limit: int, doing: str) -> FileError
     )
 
 
-def _open_regular(path: Path, doing: str, hint: str = "") -> int:
-    """A descriptor of ``path`` opened for reading, checked again as a regular file."""
-    regular_file(path, doing=doing, hint=hint)
+def _open_regular(path: Path, doing: str, hint: str = "", *, blocking: bool = False) -> int:
+    """A descriptor of ``path`` opened for reading, checked again as a regular file.
+
+    ``blocking``: clear ``O_NONBLOCK`` again (for descriptors handed to other code; reads
+    of a regular file never block, so a whole-file read leaves it).
+    """
     try:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK | _COMMON)
     except OSError as exc:
@@ -144,7 +147,7 @@ def _open_regular(path: Path, doing: str, hint: str = "") -> int:
         info = os.fstat(fd)  # it may have been swapped for a FIFO since the stat
         if not stat.S_ISREG(info.st_mode):
             raise _not_regular(path, info.st_mode, doing, hint)
-        if _NONBLOCK:
+        if blocking and _NONBLOCK:
             os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
@@ -154,7 +157,7 @@ def _open_regular(path: Path, doing: str, hint: str = "") -> int:
 
 def read_bytes(path: Path, *, limit: int, doing: str = "read", hint: str = "") -> bytes:
     """The content of a regular file of at most ``limit`` bytes."""
-    size = regular_file(path, doing=doing, hint=hint).st_size
+    size = regular_file(path, doing=doing, hint=hint).st_size  # never opens a FIFO
     if size > limit:  # before reading: a huge file never enters memory
         raise _too_large(path, size, limit, doing)
     fd = _open_regular(path, doing, hint)
@@ -204,7 +207,8 @@ def open_binary(path: Path, *, doing: str = "read", hint: str = "") -> BinaryIO:
 
     The caller closes it. ``os.fstat(handle.fileno()).st_size`` is its size when opened.
     """
-    return os.fdopen(_open_regular(path, doing, hint), "rb")
+    regular_file(path, doing=doing, hint=hint)  # never opens a FIFO
+    return os.fdopen(_open_regular(path, doing, hint, blocking=True), "rb")
 
 
 # --------------------------------------------------------------------------- writing

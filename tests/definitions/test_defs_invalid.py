@@ -145,7 +145,7 @@ EXPECTED: dict[str, Case] = {
     ),
     "size-over-1-mib.yaml": generated(
         OVERSIZE,
-        "error: file is 1048592 bytes; the limit is 1048576 (1 MiB)",
+        "error: cannot read the file: it is 1048592 bytes; the limit is 1048576 (1 MiB)",
     ),
     # ---------- Implicit typing: YAML 1.2 core scalars keep `yes`, `0755`, `1:30`, dates as strings
     "scalar-inf-auto-tagging.yaml": model("4:17: error: settings.auto_tagging: must be a number from 0 to 1, got inf"),

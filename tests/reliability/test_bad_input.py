@@ -501,6 +501,7 @@ def test_special_files_in_the_tree_are_errors_not_hangs(remote_cli, emulator, wo
             "missing file" in output
         )
         assert (
-            "presets/big.yaml: error: file is 1048587 bytes; the limit is 1048576 (1 MiB)" in output
+            "presets/big.yaml: error: cannot read the file: it is 1048587 bytes; the limit is "
+            "1048576 (1 MiB)" in output
         )
     assert emulator.stats()["admin_calls"] == calls

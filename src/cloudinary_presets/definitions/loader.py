@@ -18,16 +18,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from cloudinary_presets.definitions.lints import LINT_IDS, lint
-from cloudinary_presets.definitions.strict_yaml import (
-    MAX_BYTES,
-    Document,
-    check_size,
-    decode,
-    parse,
-)
+from cloudinary_presets.definitions.strict_yaml import MAX_BYTES, Document, decode, parse
 from cloudinary_presets.definitions.validation import dotted, problems_from
 from cloudinary_presets.errors import DefinitionError, FileError, Location, Problem, UsageError
-from cloudinary_presets.files import inside, is_printable, read_bytes, regular_file, shown
+from cloudinary_presets.files import inside, is_printable, read_bytes, shown
 from cloudinary_presets.model.preset import PRESET_LEVEL_KEYS, SETTING_KEYS, Preset
 from cloudinary_presets.model.taxonomy import CATEGORIES
 from cloudinary_presets.model.wording import suggest
@@ -217,9 +211,8 @@ def read_document(path: Path, boundary: Path | None = None) -> Document:
     try:
         if boundary is not None and path.is_symlink():
             inside(path, boundary)
-        # stat, then read: a FIFO or a device in the tree is refused, never opened, and a
-        # file over the cap never enters memory
-        check_size(regular_file(path).st_size, where)
+        # a FIFO or a device in the tree is refused, never opened, and a file over the cap
+        # never enters memory
         data = read_bytes(path, limit=MAX_BYTES)
     except FileError as exc:
         raise DefinitionError(
