@@ -62,15 +62,18 @@ _NEW_FILE_MODE = 0o666 & ~_umask()
 
 
 def shown(path: str | os.PathLike[str]) -> str:
-    """A path as users typed it: relative to the working directory.
+    """A path as users typed it: relative to the working directory when below it.
 
     Bytes that are not UTF-8 (a file name from another system) are escaped (``\\xe9``),
     so the path can always be printed, put into JSON or written to a plan file.
     """
+    text = os.fspath(path)
     try:
-        text = os.path.relpath(path)
+        relative = os.path.relpath(text)
     except ValueError:  # another drive on Windows
-        text = os.fspath(path)
+        relative = text
+    if not (os.path.isabs(text) and relative.startswith(os.pardir)):
+        text = relative
     return printable(text)
 
 
@@ -199,7 +202,8 @@ def decode_utf8(data: bytes, path: Path, *, doing: str = "read", hint: str = "")
 
 def read_text(path: Path, *, limit: int, doing: str = "read", hint: str = "") -> str:
     """The content of a regular UTF-8 text file of at most ``limit`` bytes."""
-    return decode_utf8(read_bytes(path, limit=limit, doing=doing, hint=hint), path, doing=doing)
+    data = read_bytes(path, limit=limit, doing=doing, hint=hint)
+    return decode_utf8(data, path, doing=doing, hint=hint)
 
 
 def open_binary(path: Path, *, doing: str = "read", hint: str = "") -> BinaryIO:
