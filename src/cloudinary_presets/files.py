@@ -19,9 +19,10 @@ file's content. The rules (docs/design.md, "Files"):
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -49,16 +50,6 @@ _KINDS = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
 )
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-#: the mode a newly created, non-private file gets (what ``open()`` would give it)
-_NEW_FILE_MODE = 0o666 & ~_umask()
 
 
 def shown(path: str | os.PathLike[str]) -> str:
@@ -275,16 +266,14 @@ def write_atomic(
     """
     target = write_target(path, doing=doing)
     try:
-        mode = 0o600 if private else stat.S_IMODE(os.stat(target).st_mode)
+        keep: int | None = None if private else stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
-        mode = _NEW_FILE_MODE
+        keep = None
     except OSError as exc:
         raise oserror(exc, path, doing, hint) from None
     directory = target.parent
-    try:
-        # a short prefix: a 250-character name plus a suffix would exceed 255 bytes
-        prefix = f".{target.name[:64]}."
-        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
+    try:  # created by the kernel with the mode less the umask, as open() would
+        fd, tmp = _create_temp(directory, target.name, 0o600 if private else 0o666)
     except OSError as exc:
         raise oserror(exc, path, doing, hint) from None
     try:
@@ -292,7 +281,8 @@ def write_atomic(
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
+        if keep is not None:
+            os.chmod(tmp, keep)
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -303,6 +293,20 @@ def write_atomic(
             os.unlink(tmp)
         raise
     _sync_folder(directory)
+
+
+def _create_temp(directory: Path, name: str, mode: int) -> tuple[int, Path]:
+    """A new, empty file beside the target (same file system, so the rename is atomic).
+
+    The prefix is short: a 250-character name plus a suffix would exceed 255 bytes.
+    """
+    for _ in range(100):
+        tmp = directory / f".{name[:64]}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _COMMON, mode), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(directory))
 
 
 def _sync_folder(directory: Path) -> None:

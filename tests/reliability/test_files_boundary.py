@@ -367,13 +367,22 @@ def test_plan_and_labels_files_have_a_size_cap(project: Path, cli: Any, what: st
 # --------------------------------------------------------------------------- --out
 
 
+def _device_like_dev_full(path: Path) -> Path:
+    """A character device node like /dev/full, of the test's own: if a regression replaced
+    it, the machine's /dev/full would still be a device (a FIFO where mknod is not allowed)."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    except PermissionError:
+        os.mkfifo(path)
+    return path
+
+
 def test_plan_out_never_replaces_a_device(project: Path, cli: Any) -> None:
-    result = cli("plan", "--emulator", "--out", "/dev/full")
-    one_error(
-        result,
-        "error: cannot write the plan to /dev/full: it is a character device, not a regular file",
-    )
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    device = _device_like_dev_full(project.parent / "full")
+    kind = "a character device" if stat.S_ISCHR(device.lstat().st_mode) else "a FIFO (named pipe)"
+    result = cli("plan", "--emulator", "--out", str(device))
+    one_error(result, f"error: cannot write the plan to {device}: it is {kind}, not a regular")
+    assert not stat.S_ISREG(device.lstat().st_mode)
     assert not (project / ".presets").exists()  # refused before any work
 
 

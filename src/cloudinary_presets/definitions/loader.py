@@ -135,11 +135,6 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def display_path(path: Path) -> str:
-    """A path as users typed it: relative to the working directory, printable."""
-    return shown(path)
-
-
 def _near_miss(name: str) -> bool:
     """``ugc.YAML``, ``ugc.Yml``: meant as a preset file, but not read as one."""
     return name.lower().endswith(SUFFIXES) and not name.endswith(SUFFIXES)
@@ -156,7 +151,7 @@ def scan_tree(root: Path) -> tuple[list[Path], list[Problem]]:
         return [root], []
     if not root.is_dir():
         raise UsageError(
-            f"no such file or directory: {display_path(root)}",
+            f"no such file or directory: {shown(root)}",
             hint="run from the repository root, or pass the presets folder as PATH",
         )
     found: list[Path] = []
@@ -372,6 +367,6 @@ def load_presets(
     report = validate_tree(Path(path), extra_categories=extra_categories, strict=strict)
     if report.errors:
         raise DefinitionError(
-            report.problems, f"{len(report.errors)} problem(s) in {display_path(Path(path))}"
+            report.problems, f"{len(report.errors)} problem(s) in {shown(Path(path))}"
         )
     return report.presets

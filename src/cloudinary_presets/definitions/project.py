@@ -20,11 +20,10 @@ from cloudinary_presets.definitions.environments import (
 from cloudinary_presets.definitions.loader import (
     Report,
     check_documents,
-    display_path,
     read_documents,
 )
 from cloudinary_presets.errors import DefinitionError
-from cloudinary_presets.files import is_inside
+from cloudinary_presets.files import is_inside, shown
 from cloudinary_presets.model.preset import Preset
 
 #: local state of a project (emulator data, the apply lock), never committed
@@ -101,7 +100,7 @@ class Project:
         if report.errors:
             raise DefinitionError(
                 report.problems,
-                f"{len(report.errors)} problem(s) in {display_path(self.presets_dir)}; nothing was "
+                f"{len(report.errors)} problem(s) in {shown(self.presets_dir)}; nothing was "
                 "read from or written to Cloudinary",
             )
         out = []
