@@ -122,9 +122,8 @@ def regular_file(path: Path, *, doing: str = "read", hint: str = "") -> os.stat_
 
 
 def _too_large(path: Path, size: int | str, limit: int, doing: str) -> FileError:
-    return FileError(
-        shown(path), f"it is {size} bytes; the limit is {limit} ({limit // MIB} MiB)", doing=doing
-    )
+    unit = f" ({limit // MIB} MiB)" if limit >= MIB and not limit % MIB else ""
+    return FileError(shown(path), f"it is {size} bytes; the limit is {limit}{unit}", doing=doing)
 
 
 def _open_regular(path: Path, doing: str, hint: str = "", *, blocking: bool = False) -> int:

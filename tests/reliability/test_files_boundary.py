@@ -522,6 +522,21 @@ def test_a_presets_dir_outside_the_project_prints_no_content(
     assert emulator.stats()["admin_calls"] == 0
 
 
+def test_a_configured_presets_dir_outside_the_project_is_refused(
+    project: Path, remote_cli: Any, emulator: Any, credentials_file: Path
+) -> None:
+    (project / "cloudinary-presets.yaml").write_text(f"presets_dir: {credentials_file.parent}\n")
+    for command in ("validate", "plan"):
+        result = remote_cli(command)
+        one_error(result, "it is a path outside the project (root: .)")
+        assert TOKEN not in result.output
+    (project / "cloudinary-presets.yaml").write_text("presets_dir: linked\n")
+    (project / "linked").symlink_to(credentials_file.parent, target_is_directory=True)
+    result = remote_cli("plan")
+    one_error(result, "refusing to read linked: it is a symbolic link that leads outside")
+    assert emulator.stats()["admin_calls"] == 0
+
+
 def test_validate_of_a_file_that_is_not_a_preset_shows_its_shape_only(
     project: Path, cli: Any, credentials_file: Path
 ) -> None:
