@@ -330,7 +330,8 @@ def _validate_whitelist(value: Any, info: ValidationInfo) -> list[str] | str:
         for i, item in enumerate(items):
             if item not in UPLOAD_PARAMETERS:
                 raise field_error(
-                    f"unknown upload parameter {item!r}{suggest(item, sorted(UPLOAD_PARAMETERS))}",
+                    f"unknown upload parameter {shorten(item)}"
+                    f"{suggest(item, sorted(UPLOAD_PARAMETERS))}",
                     (i,),
                 )
     return items
