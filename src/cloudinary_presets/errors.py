@@ -263,6 +263,10 @@ class StalePlanError(RefusedError):
     """The saved plan no longer matches the remote or the definitions."""
 
 
+class PlanAlteredError(RefusedError):
+    """A plan file that is not intact: edited, truncated, or not written by ``plan --out``."""
+
+
 class LockHeldError(RefusedError):
     """Another apply holds the lock of this checkout."""
 

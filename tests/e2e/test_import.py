@@ -167,9 +167,13 @@ def test_import_with_an_environment_strips_its_name_prefix(
         "demo", [{"name": "stg-banner", "folder": "banners"}, {"name": "prod-only", "folder": "p"}]
     )
 
-    refused = cli("import", "--all", "--env", "staging")
-    assert refused.exit_code == 3
-    assert "prod-only: does not start with this environment's prefix 'stg-'" in refused.stderr
+    refused = cli("import", "prod-only", "--env", "staging")
+    assert refused.exit_code == 64
+    assert (
+        "no remote preset named 'prod-only' in this environment's scope (prod-only does not "
+        "start with this environment's name_prefix 'stg-')" in refused.stderr
+    )
+    assert not (project_dir / "presets/banner.yaml").exists()
 
     result = cli("import", "stg-*", "--env", "staging")
     assert result.exit_code == 0, result.output

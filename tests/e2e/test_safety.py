@@ -122,7 +122,9 @@ def test_thresholds_are_configurable(ten, project_dir, emulator):
 
 def test_a_saved_plan_is_held_to_the_thresholds_too(ten, project_dir, emulator):
     simple(project_dir, TEN[:4], folder="v2")
-    assert ten("plan", "--out", "plan.json").exit_code == 0
+    planned = ten("plan", "--out", "plan.json")
+    assert planned.exit_code == 3, planned.output  # saved all the same: --force may apply it
+    assert (project_dir / "plan.json").exists()
     writes = write_requests(emulator)
     refused(
         ten("apply", "plan.json"),
@@ -259,10 +261,17 @@ def test_protected_globs_can_never_be_deleted(project_dir, remote_cli, emulator)
     plan = plan_json(remote_cli)  # without --prune nothing would be deleted anyway
     assert pending(plan) == [("create", n) for n in ("avatar", "product-images", "ugc-moderated")]
 
-    for args in (("plan", "--prune"), ("apply", "--yes", "--prune", "--force")):
+    for args in (("plan", "--prune"), ("plan", "--prune", "--force")):
         result = remote_cli(*args)
-        assert result.exit_code == 1, result.output
-        assert "error: the plan would delete protected preset(s): legacy-1" in result.stderr
+        assert result.exit_code == 3, result.output  # --force never overrides protection
+        assert "- delete legacy-1" in result.stdout, "the refused plan is shown"
+        assert (
+            "error: apply would refuse this plan: the plan would delete protected preset(s): "
+            "legacy-1" in result.stderr
+        )
+    result = remote_cli("apply", "--yes", "--prune", "--force")
+    assert result.exit_code == 3, result.output
+    assert "error: the plan would delete protected preset(s): legacy-1" in result.stderr
     assert write_requests(emulator) == 0
     assert names(emulator) == ["legacy-1", "old"]
 
@@ -294,10 +303,13 @@ def test_protect_true_survives_deleting_the_file_in_a_pull_request(project_dir, 
 
     result = cli("plan", "--base", "HEAD")
 
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output
     assert result.stdout.startswith(
         "Target: definitions at HEAD vs the work tree (no credentials used)"
     )
-    assert "error: the plan would delete protected preset(s): avatar" in result.stderr
+    assert (
+        "error: apply would refuse this plan: the plan would delete protected preset(s): avatar"
+        in result.stderr
+    )
     assert "product-images" not in result.stderr
     assert not (project_dir / ".presets").exists(), "no emulator was started"

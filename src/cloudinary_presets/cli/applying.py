@@ -60,6 +60,12 @@ class ApplyConsole:
         )
         return bool(answer.strip() == "yes")
 
+    def confirm_saved(self, result: Plan) -> bool:
+        """A saved plan was reviewed already: ask only a person at a terminal (unless --yes)."""
+        if self.yes or not sys.stdin.isatty():
+            return True
+        return self.confirm(result)
+
     def on_event(self, event: Event) -> None:
         change = event.change
         if event.kind == "start":
@@ -120,7 +126,9 @@ def apply(
 
     Computes and shows the plan, asks for confirmation on a terminal (--yes skips it;
     without a terminal and without --yes it refuses), applies creates and updates before
-    deletes, then re-reads the remote to verify what Cloudinary stored.
+    deletes, then re-reads the remote to verify what Cloudinary stored. A saved PLAN_FILE
+    is applied only if a plan made now is exactly the same (else exit 3, nothing
+    written); it is shown, and confirmed on a terminal unless --yes.
     """
     from cloudinary_presets.operations.workflow import apply_interactive, apply_saved
     from cloudinary_presets.planning.planfile import load_plan
@@ -144,12 +152,21 @@ def apply(
     try:
         if saved is not None:
             result, report = apply_saved(
-                saved, session.project, session.spec, session.target, os.environ, **common
+                saved,
+                session.project,
+                session.spec,
+                session.target,
+                os.environ,
+                confirm=console.confirm_saved,
+                show=console.show,
+                **common,
             )
             if report is None:
+                if result.has_changes:
+                    OUT.echo("Apply cancelled; nothing was written.")
+                    raise SystemExit(EXIT_ERROR)
                 OUT.echo("No changes. The remote matches the definitions.")
                 return
-            console.total = len(result.writes)
         else:
             result, report = apply_interactive(
                 session.project,

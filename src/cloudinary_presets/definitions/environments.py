@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,14 +44,38 @@ class EnvironmentSpec:
     emulator: bool = False
     prune: bool = False
     safety: Safety = field(default_factory=Safety)
+    #: the ``name_prefix`` of every other environment of the configuration
+    other_prefixes: tuple[str, ...] = ()
+
+    def owns(self, remote_name: str) -> bool:
+        """True when a remote preset belongs to this environment (is in its scope).
+
+        A name belongs to the environment whose prefix it carries; carrying several
+        (``stg_`` and ``stg_eu_``), to the longest. So an environment without a prefix
+        owns only names that carry no declared prefix at all.
+        """
+        carried = [
+            p for p in (self.name_prefix, *self.other_prefixes) if p and remote_name.startswith(p)
+        ]
+        return max(carried, key=len, default="") == self.name_prefix
+
+    def prefix_owner(self, remote_name: str) -> str | None:
+        """The other environment's prefix that takes ``remote_name`` away from this one."""
+        if self.owns(remote_name):
+            return None
+        carried = [p for p in self.other_prefixes if remote_name.startswith(p)]
+        return max(carried, key=len, default=None)
 
 
 def environment_spec(loaded: LoadedConfig, name: str | None) -> EnvironmentSpec:
     """The named environment (or the default one, or none) from the configuration."""
     config = loaded.config
     name = name or config.default_environment
+    declared = {n: env.name_prefix for n, env in config.environments.items() if env.name_prefix}
     if name is None:
-        return EnvironmentSpec(prune=config.prune, safety=config.safety)
+        return EnvironmentSpec(
+            prune=config.prune, safety=config.safety, other_prefixes=_unique(declared.values())
+        )
     env = config.environments.get(name)
     if env is None:
         known = sorted(config.environments)
@@ -72,7 +96,12 @@ def environment_spec(loaded: LoadedConfig, name: str | None) -> EnvironmentSpec:
         emulator=env.emulator,
         prune=config.prune if env.prune is None else env.prune,
         safety=env.safety or config.safety,
+        other_prefixes=_unique(p for n, p in declared.items() if n != name),
     )
+
+
+def _unique(prefixes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(prefixes)))
 
 
 def _merge(

@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.errors import PlanFileError
+from cloudinary_presets.errors import PlanAlteredError, PlanFileError
+from cloudinary_presets.planning.integrity import check_document
 from cloudinary_presets.planning.plan import PLAN_FORMAT, Plan
 
 
@@ -44,29 +45,40 @@ def save_plan(plan: Plan, path: Path) -> None:
 
 
 def load_plan(path: Path) -> Plan:
+    """Read a saved plan and check that it is intact (see :mod:`integrity`).
+
+    A file that cannot be read is an error (exit 1); one that is not intact is refused
+    (exit 3): apply writes only a plan that is exactly what ``plan --out`` wrote.
+    """
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanFileError(f"cannot read the plan file {path}: {exc.strerror or exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise PlanFileError(f"cannot read the plan file {path}: {reason or exc}") from None
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise PlanFileError(f"{path} is not a plan file (invalid JSON: {exc})") from None
+        raise _refused(f"{path} is not a complete plan file (invalid JSON: {exc})") from None
     if not isinstance(data, dict) or "format_version" not in data:
-        raise PlanFileError(f"{path} is not a plan file written by `presets plan --out`")
+        raise _refused(f"{path} is not a plan file written by `presets plan --out`")
     if data["format_version"] != PLAN_FORMAT:
-        raise PlanFileError(
-            f"{path} uses plan format {data['format_version']}; this presets {__version__} "
-            f"reads format {PLAN_FORMAT}",
-            hint="re-run `presets plan --out` with this version",
+        raise _refused(
+            f"{path} uses plan format {data['format_version']!r}; this presets {__version__} "
+            f"reads format {PLAN_FORMAT}"
         )
     major = str(data.get("tool_version", "")).split(".")[0]
     if major != __version__.split(".")[0]:
-        raise PlanFileError(
-            f"{path} was written by presets {data.get('tool_version')}; this is {__version__}",
-            hint="re-run `presets plan --out` with this version",
+        raise _refused(
+            f"{path} was written by presets {data.get('tool_version')}; this is {__version__}"
         )
-    try:
-        return Plan.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanFileError(f"{path} is damaged: {exc}") from None
+    problems = check_document(data)
+    if problems:
+        raise _refused(f"{path} cannot be applied: " + "\n  ".join(problems))
+    return Plan.from_dict(data)
+
+
+def _refused(message: str) -> PlanAlteredError:
+    return PlanAlteredError(
+        message + "\n  nothing was written",
+        hint="make a new plan with `presets plan --out PLAN`, review it, and apply that",
+    )

@@ -7,7 +7,14 @@ plan data, whose values are already redacted.
 from __future__ import annotations
 
 from cloudinary_presets.planning.plan import Action, Plan
-from cloudinary_presets.renderers.text import MARKERS, field_line, quota_line, summary_line
+from cloudinary_presets.renderers.text import (
+    MARKERS,
+    field_line,
+    quota_line,
+    safety_heading,
+    safety_reason_lines,
+    summary_line,
+)
 
 
 def _escape(text: str) -> str:
@@ -71,6 +78,14 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
     for warning in plan.warnings:
         lines.append(f"- ⚠️ {_escape(warning)}")
     if plan.warnings:
+        lines.append("")
+    if plan.safety:
+        lines.append("> [!CAUTION]" if plan.refusals(at_plan=True) else "> [!WARNING]")
+        lines.append(f"> {_escape(safety_heading(plan))}")
+        for reason in plan.safety:
+            first, *rest = safety_reason_lines(reason)
+            lines.append(f"> - **{_escape(first)}**")
+            lines.extend(f">   {_escape(line)}" for line in rest)
         lines.append("")
     lines.append(f"**{_escape(summary_line(plan))}**")
     lines.append("")

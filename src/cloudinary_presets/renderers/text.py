@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cloudinary_presets.model.changes import FieldChange, Kind
-from cloudinary_presets.planning.plan import Action, Change, Plan
+from cloudinary_presets.planning.plan import Action, Change, Plan, SafetyReason
 
 Style = Callable[..., str]
 
@@ -89,7 +89,35 @@ def summary_line(plan: Plan) -> str:
             f", {c[Action.UNMANAGED]} unmanaged (not in any file; listed, never touched "
             "without --prune)"
         )
+    if plan.out_of_scope:
+        tail += (
+            f", {plan.out_of_scope} out of scope (other environments' presets, by name "
+            "prefix; never touched)"
+        )
     return head + tail + "."
+
+
+def safety_heading(plan: Plan) -> str:
+    """What the safety reasons mean for this plan ("" when there are none)."""
+    if not plan.safety:
+        return ""
+    if plan.refusals(at_plan=True):
+        return "Safety: `presets apply` would refuse this plan:"
+    return "Safety: `presets apply` would refuse this plan if this is still so when applying:"
+
+
+def safety_reason_lines(reason: SafetyReason) -> list[str]:
+    """One reason: the message, what overrides it, and the hint."""
+    if not reason.overridable:
+        note = "--force does not override it"
+    elif not reason.refuses_plan:
+        note = "checked again when applying; --force overrides it"
+    else:
+        note = "--force overrides it"
+    lines = [f"{reason.message} ({note})"]
+    if reason.hint:
+        lines.append(f"hint: {reason.hint}")
+    return lines
 
 
 def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> str:
@@ -121,6 +149,13 @@ def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> 
     for warning in plan.warnings:
         lines.append(style(f"warning: {warning}", fg="yellow"))
     if plan.warnings:
+        lines.append("")
+    if plan.safety:
+        lines.append(style(safety_heading(plan), fg="red", bold=True))
+        for reason in plan.safety:
+            first, *rest = safety_reason_lines(reason)
+            lines.append(style(f"  ! {first}", fg="red"))
+            lines.extend(f"    {line}" for line in rest)
         lines.append("")
     lines.append(style(summary_line(plan), bold=True))
     lines.append(quota_line(plan))
