@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -134,3 +135,14 @@ class Credentials:
         """
         digest = hashlib.sha256(f"cloudinary-presets:{self.api_key}".encode()).hexdigest()
         return f"sha256:{digest[:16]}"
+
+    def plan_seal_key(self) -> bytes | None:
+        """The key that seals saved plans for this account (``None`` without a secret).
+
+        Derived from the API secret with HMAC, so it reveals nothing of it; whoever can
+        forge a seal holds the secret, and could write presets directly anyway.
+        """
+        if self.api_secret is None or not self.api_secret:
+            return None
+        secret = self.api_secret.reveal().encode("utf-8")
+        return hmac.new(secret, b"cloudinary-presets:plan-seal:v1", hashlib.sha256).digest()

@@ -26,6 +26,7 @@ from cloudinary_presets.definitions.resolve import (
 from cloudinary_presets.definitions.yaml_writer import dump_preset, dump_yaml, preset_data
 from cloudinary_presets.errors import (
     NotFound,
+    PlanAlteredError,
     PresetsError,
     RefusedError,
     StalePlanError,
@@ -37,8 +38,8 @@ from cloudinary_presets.operations.apply import ApplyReport, Event, apply_plan
 from cloudinary_presets.operations.lock import apply_lock
 from cloudinary_presets.operations.simulate import Impact, Sample, compare, rekognition_kind
 from cloudinary_presets.operations.target import Target, same_target
+from cloudinary_presets.planning.integrity import check_seal, differences
 from cloudinary_presets.planning.plan import Plan, build_plan
-from cloudinary_presets.planning.integrity import differences
 from cloudinary_presets.planning.safety import judge, refusal
 
 
@@ -80,7 +81,8 @@ def make_plan(
     )
     protect = [*config.protect, *(d.remote_name for d in desired if d.preset.protect)]
     reasons = judge(plan, spec.safety, protect=protect, empty_definitions=not desired)
-    return Planned(replace(plan, safety=reasons), remote, snapshot, spec, len(desired))
+    plan = replace(plan, safety=reasons, seal_key=target.credentials.plan_seal_key())
+    return Planned(plan, remote, snapshot, spec, len(desired))
 
 
 def plan_impact(planned: Planned, samples: Sequence[Sample]) -> Plan:
@@ -186,6 +188,12 @@ def apply_saved(
             f"the plan was made for {saved.target.description}; the target now is "
             f"{target.info.description} ({'; '.join(mismatch)})",
             hint="run the apply against the plan's target (same --env/--url), or re-plan",
+        )
+    unsealed = check_seal(saved, target.credentials.plan_seal_key())
+    if unsealed:
+        raise PlanAlteredError(
+            f"{unsealed}; nothing was written",
+            hint="make a new plan with `presets plan --out PLAN`, review it, and apply that",
         )
     with apply_lock(project.state_dir, timeout=lock_timeout):
         planned = make_plan(project, spec, target, environ, only=saved.only, prune=saved.prune)

@@ -19,13 +19,17 @@ they are not written either way.
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from cloudinary_presets.cloudinary.remote import Snapshot
 from cloudinary_presets.model.preset import preset_changes
-from cloudinary_presets.planning.plan import Action, Plan, document_checksum
+from cloudinary_presets.planning.plan import Action, Plan, document_checksum, seal_of
+
+#: a key one side of a comparison does not have
+_ABSENT = object()
 
 #: what a plan does with a preset, as the end of "the saved plan would ..."
 _VERBS = {
@@ -51,10 +55,21 @@ def check_document(document: Mapping[str, Any]) -> list[str]:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return [f"the plan file is damaged: {exc}"]
     problems = [
-        f"the plan file is inconsistent: `{path}` is {_show(found)}, but its "
-        f"content implies {_show(expected)}"
+        f"the plan file is inconsistent: `{path}` "
+        + (
+            "is not a key of a plan file"
+            if expected is _ABSENT
+            else f"is {_show(found)}, but its content implies {_show(expected)}"
+        )
         for path, found, expected in _mismatches(document, again, "")
+        if path not in ("checksum", "seal")  # follow from the rest, checked above and later
     ]
+    unlisted = plan.remote_fingerprints.keys() - {c.remote_name for c in plan.changes}
+    if unlisted and not plan.only:  # without --only, every remote preset read is in the plan
+        problems.append(
+            "the plan file is inconsistent: remote_fingerprints names presets its changes do "
+            f"not list: {', '.join(sorted(unlisted)[:5])}"
+        )
     order = list(Action)
     keys = [(order.index(c.action), c.remote_name) for c in plan.changes]
     if keys != sorted(keys) or len(set(keys)) != len(keys):
@@ -67,6 +82,20 @@ def check_document(document: Mapping[str, Any]) -> list[str]:
                 "is not the remote fingerprint the plan recorded for it"
             )
     return problems
+
+
+def check_seal(saved: Plan, key: bytes | None) -> str:
+    """Why the saved plan's seal does not prove it was written for this target ("" if it does)."""
+    if key is None:
+        return ""  # no secret, no Admin API: the apply cannot go further anyway
+    if not saved.seal:
+        return "the plan file carries no seal (it was not written by `presets plan --out`)"
+    if not hmac.compare_digest(saved.seal, seal_of(saved.checksum(), key)):
+        return (
+            "the plan file's seal does not match: it was altered after `presets plan --out` "
+            "wrote it, or written for another account"
+        )
+    return ""
 
 
 def differences(saved: Plan, now: Plan, snapshot: Snapshot) -> list[str]:
@@ -96,16 +125,22 @@ def differences(saved: Plan, now: Plan, snapshot: Snapshot) -> list[str]:
                 else f"{name}: {now_does}; the saved plan does not list it"
             )
         elif mine is not None and theirs is None:
+            only = f" (options.only is {list(saved.only)} in the saved plan)" if saved.only else ""
             reasons.append(
                 drift
                 or f"{name}: the saved plan would {_VERBS[mine.action]}; "
-                "a plan made now does not list it"
+                f"a plan made now does not list it{only}"
             )
         elif mine is not None and theirs is not None:
             if drift:
                 reasons.append(drift)
             else:
                 reasons.extend(_change_differences(name, mine.to_dict(), theirs.to_dict(), saved))
+    listed = saved_changes.keys() | now_changes.keys()
+    for name in sorted(saved.remote_fingerprints.keys() - listed):  # read, not in the plan
+        drift = _remote_drift(name, saved.remote_fingerprints[name], snapshot, wanted)
+        if drift:
+            reasons.append(drift)
     if list(now.warnings) != list(saved.warnings):
         reasons.append("the warnings about remote values differ from the saved plan's")
     return reasons
@@ -183,9 +218,9 @@ def _mismatches(found: Any, expected: Any, path: str) -> list[tuple[str, Any, An
         for key in list(dict.fromkeys([*found, *expected])):
             child = f"{path}.{key}" if path else str(key)
             if key not in expected:
-                out.append((child, found[key], "(no such key)"))
+                out.append((child, found[key], _ABSENT))
             elif key not in found:
-                out.append((child, "(missing)", expected[key]))
+                out.append((child, _ABSENT, expected[key]))
             else:
                 out.extend(_mismatches(found[key], expected[key], child))
         return out
@@ -200,6 +235,8 @@ def _mismatches(found: Any, expected: Any, path: str) -> list[tuple[str, Any, An
 
 
 def _show(value: Any) -> str:
-    """A value as JSON, cut to one readable line."""
+    """A value as JSON, cut to one readable line; ``absent`` for a missing key."""
+    if value is _ABSENT:
+        return "absent"
     text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else f"{text[:50]}… ({len(text)} characters)"
+    return text if len(text) <= 80 else f"{text[:70]}… ({len(text)} characters)"

@@ -16,6 +16,7 @@ redacted values only: the typed presets never leave the process.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -213,6 +214,10 @@ class Plan:
     out_of_scope: int = 0
     #: why ``apply`` would refuse this plan (judged by ``planning/safety.py``)
     safety: tuple[SafetyReason, ...] = ()
+    #: the target's plan-seal key (``Credentials.plan_seal_key``): the document is sealed
+    seal_key: bytes | None = field(default=None, repr=False, compare=False)
+    #: the seal read from a plan file (checked against the target's key before applying)
+    seal: str = ""
 
     def of(self, action: Action) -> list[Change]:
         return [c for c in self.changes if c.action is action]
@@ -265,6 +270,10 @@ class Plan:
             out[key] = value
             if key == "summary":  # read first by people: what the plan does, then its checksum
                 out["checksum"] = document_checksum(document)
+                if self.seal_key is not None or self.seal:
+                    out["seal"] = (
+                        seal_of(out["checksum"], self.seal_key) if self.seal_key else self.seal
+                    )
         return out
 
     def _document(self) -> dict[str, Any]:
@@ -321,6 +330,7 @@ class Plan:
             safety=tuple(
                 SafetyReason.from_dict(r) for r in (data.get("safety") or {}).get("reasons", ())
             ),
+            seal=str(data.get("seal") or ""),
         )
 
 
@@ -330,9 +340,15 @@ def canonical_json(document: Any) -> str:
 
 
 def document_checksum(document: Mapping[str, Any]) -> str:
-    """sha256 of a plan document's canonical JSON, its ``checksum`` key left out."""
-    body = {k: v for k, v in document.items() if k != "checksum"}
+    """sha256 of a plan document's canonical JSON, its ``checksum`` and ``seal`` left out."""
+    body = {k: v for k, v in document.items() if k not in ("checksum", "seal")}
     return "sha256:" + hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def seal_of(checksum: str, key: bytes) -> str:
+    """HMAC of a plan's checksum with the target's plan-seal key: editing a saved plan
+    and writing a matching checksum is not enough, the seal needs the API secret."""
+    return "hmac-sha256:" + hmac.new(key, checksum.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def definitions_digest(desired: Sequence[Desired]) -> str:
