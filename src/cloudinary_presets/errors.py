@@ -119,6 +119,10 @@ class CredentialsError(UsageError):
     """Credentials are missing or malformed. The message shows them redacted, never raw."""
 
 
+class MissingCredentials(CredentialsError):
+    """No credentials are configured at all, and the caller did not ask for the emulator."""
+
+
 class DefinitionError(PresetsError):
     """Preset definitions or project configuration are invalid; carries every problem found."""
 

@@ -118,19 +118,33 @@ def connect(
     """Open the target the options choose for ``spec``, and say which one it is."""
     from cloudinary_presets.operations.target import open_target
 
+    from cloudinary_presets.errors import MissingCredentials, TargetError
+    from cloudinary_presets.operations.target import is_ci
+
     if opts.get("debug"):
         enable_debug()
-    target = open_target(
-        root=project.root,
-        environ=os.environ,
-        home=Path.home(),
-        url=opts.get("url"),
-        profile=opts.get("profile"),
-        environment=spec.name,
-        env_credentials=spec.credentials,
-        env_emulator=spec.emulator,
-        force_emulator=bool(opts.get("use_emulator")),
-    )
+    choice: dict[str, Any] = {
+        "root": project.root,
+        "environ": os.environ,
+        "home": Path.home(),
+        "url": opts.get("url"),
+        "profile": opts.get("profile"),
+        "environment": spec.name,
+        "env_credentials": spec.credentials,
+        "env_emulator": spec.emulator,
+    }
+    try:
+        target = open_target(**choice, emulator=bool(opts.get("use_emulator")))
+    except MissingCredentials:
+        # only the command line falls back to the embedded emulator, and says so loudly
+        if is_ci(os.environ):
+            raise TargetError(
+                "no Cloudinary credentials are configured and CI is set: refusing to fall "
+                "back to the local emulator silently",
+                hint="set CLOUDINARY_URL (or pass --url, --profile or --env), or pass "
+                "--emulator to run against the local emulator on purpose",
+            ) from None
+        target = open_target(**choice, emulator=True)
     announce_target(target, machine_output=machine_output)
     return target
 

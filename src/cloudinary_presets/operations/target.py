@@ -1,11 +1,13 @@
 """Which product environment a command talks to, and how.
 
-With credentials (``--url``, ``--profile``, a configured environment, or
-``CLOUDINARY_URL``) the target is that Cloudinary account. With none, the target is the
-**embedded emulator**: a local Cloudinary started in-process on loopback with its state
-in ``.presets/emulator.sqlite``, so a first run works on any machine and never touches a
-real account. In CI (``CI`` set to a true value) that silent fallback is refused unless
-``--emulator`` is given: a misconfigured pipeline must fail, not "succeed" locally.
+With credentials (``url``, ``profile``, a configured environment, or ``CLOUDINARY_URL``)
+the target is that Cloudinary account. Without any, the library refuses
+(:class:`~cloudinary_presets.errors.MissingCredentials`): a misconfigured application
+must fail, never "upload" into a local SQLite file. The **embedded emulator** (a local
+Cloudinary started in-process on loopback, its state in ``.presets/emulator.sqlite``) is
+used only when asked for: ``emulator=True``, or an environment configured with
+``emulator: true``. The CLI alone picks it by default, announced loudly, and refuses that
+in CI unless ``--emulator`` is given.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.definitions.project import STATE_DIR
-from cloudinary_presets.errors import TargetError
+from cloudinary_presets.errors import MissingCredentials
 from cloudinary_presets.planning.plan import TargetInfo
 
 if TYPE_CHECKING:
@@ -117,16 +119,24 @@ def open_target(
     environment: str | None = None,
     env_credentials: tuple[str, str] | None = None,
     env_emulator: bool = False,
-    force_emulator: bool = False,
+    emulator: bool = False,
 ) -> Target:
-    """Resolve the target: explicit credentials, then the environment's, then the emulator."""
-    use_emulator = force_emulator or env_emulator
-    credentials = None
-    if not use_emulator:
+    """Resolve the target: explicit credentials, then the environment's, then
+    ``CLOUDINARY_URL``; the embedded emulator only with ``emulator=True`` (or an
+    environment configured with ``emulator: true``).
+
+    Raises :class:`MissingCredentials` when there are none; nothing is created on disk.
+    """
+    if not (emulator or env_emulator):
         credentials = resolve_credentials(
             url=url, profile=profile, env_credentials=env_credentials, environ=environ, home=home
         )
-    if credentials is not None:
+        if credentials is None:
+            raise MissingCredentials(
+                "no Cloudinary credentials are configured",
+                hint="set CLOUDINARY_URL (or pass url=, profile=, or an environment with "
+                "credentials); pass emulator=True to use the local emulator on purpose",
+            )
         info = TargetInfo(
             describe_target(credentials, environment),
             credentials.cloud_name,
@@ -135,14 +145,7 @@ def open_target(
             environment,
         )
         return Target(credentials, info)
-    if not use_emulator and is_ci(environ):
-        raise TargetError(
-            "no Cloudinary credentials are configured and CI is set: refusing to fall back to "
-            "the local emulator silently",
-            hint="set CLOUDINARY_URL (or pass --url, --profile or --env), or pass --emulator "
-            "to run against the local emulator on purpose",
-        )
-    emulator, credentials, db = start_emulator(root, environment)
+    embedded, credentials, db = start_emulator(root, environment)
     env = f"environment '{environment}': " if environment else ""
     info = TargetInfo(
         f"{env}local emulator ({db}), cloud '{credentials.cloud_name}'",
@@ -152,7 +155,7 @@ def open_target(
         environment,
         emulator=True,
     )
-    return Target(credentials, info, emulator)
+    return Target(credentials, info, embedded)
 
 
 def same_target(a: TargetInfo, b: TargetInfo) -> list[str]:
