@@ -16,7 +16,7 @@ import click
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.cli import applying, definitions, emulator, planning, uploads
-from cloudinary_presets.cli.output import OUT
+from cloudinary_presets.cli.output import OUT, MaskedStream
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
 EXIT_INTERRUPTED = 130
@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.UsageError as exc:
-        exc.show()
+        exc.show(file=MaskedStream(err=True))  # type: ignore[arg-type]
         return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
+        exc.show(file=MaskedStream(err=True))  # type: ignore[arg-type]
         return EXIT_ERROR
     except click.exceptions.Abort:
         OUT.err("aborted")

@@ -70,10 +70,8 @@ class ApplyConsole:
         change = event.change
         if event.kind == "start":
             if self.tty:
-                click.echo(
-                    f"\r[{self.finished}/{self.total}] {change.action} "
-                    f"{change.remote_name}...\033[K",
-                    nl=False,
+                OUT.progress(
+                    f"[{self.finished}/{self.total}] {change.action} {change.remote_name}..."
                 )
             return
         self.finished += 1
@@ -84,7 +82,7 @@ class ApplyConsole:
                 f"FAILED {change.action} {change.remote_name}: {event.message}", fg="red"
             )
         if self.tty:
-            click.echo("\r\033[K", nl=False)
+            OUT.clear_progress()
         OUT.echo(line)
 
 

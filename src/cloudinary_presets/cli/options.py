@@ -106,20 +106,22 @@ def scope_options(func: Any) -> Any:
     )
 
 
-def open_project(opts: dict[str, Any]) -> Project:
+def open_project(opts: dict[str, Any], path: Path | None = None) -> Project:
+    """The project of ``--root``, its secrets known before anything is read or shown."""
     from cloudinary_presets.definitions.project import Project
+    from cloudinary_presets.operations.target import learn_secrets
 
-    return Project.open(opts["root"], opts.get("presets_dir"))
+    project = Project.open(opts["root"], path or opts.get("presets_dir"))
+    learn_secrets(project, os.environ, Path.home())
+    return project
 
 
 def connect(
     opts: dict[str, Any], project: Project, spec: EnvironmentSpec, *, machine_output: bool
 ) -> Target:
     """Open the target the options choose for ``spec``, and say which one it is."""
-    from cloudinary_presets.operations.target import open_target
-
     from cloudinary_presets.errors import MissingCredentials, TargetError
-    from cloudinary_presets.operations.target import is_ci
+    from cloudinary_presets.operations.target import is_ci, open_target
 
     if opts.get("debug"):
         enable_debug()

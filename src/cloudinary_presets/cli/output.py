@@ -1,4 +1,10 @@
-"""What the CLI writes: stdout/stderr, colour only where it helps, the GitHub step summary."""
+"""What the CLI writes: stdout/stderr, colour only where it helps, the GitHub step summary.
+
+Every byte the command line writes goes through :meth:`Out.safe`: known secrets (and
+credential-shaped text) are masked, whatever produced the text — a renderer, an error
+message, click's own usage errors, a progress line. Masking is structural here, not a
+duty of each call site.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +14,54 @@ from typing import Any
 
 import click
 
+from cloudinary_presets.cloudinary.secrets import redact
+
 
 class Out:
-    """stdout/stderr writers that colour only on a TTY and never with NO_COLOR."""
+    """stdout/stderr writers that mask secrets and colour only on a TTY, never with NO_COLOR."""
 
     def __init__(self) -> None:
         self.color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+    @staticmethod
+    def safe(text: str) -> str:
+        """``text`` as it may be shown: every known secret masked."""
+        return redact(text)
 
     def style(self, text: str, **kw: Any) -> str:
         return click.style(text, **kw) if self.color else text
 
     def echo(self, text: str = "") -> None:
-        click.echo(text)
+        click.echo(self.safe(text))
 
     def err(self, text: str) -> None:
-        click.echo(text, err=True)
+        click.echo(self.safe(text), err=True)
 
     def error(self, message: str) -> None:
         """``error: message`` on stderr, the prefix in bold red."""
         self.err(self.style("error: ", fg="red", bold=True) + message)
+
+    def progress(self, text: str) -> None:
+        """A terminal status line: written in place (``\\r``), no newline."""
+        click.echo(f"\r{self.safe(text)}\033[K", nl=False)
+
+    def clear_progress(self) -> None:
+        click.echo("\r\033[K", nl=False)
+
+
+class MaskedStream:
+    """A file-like stand-in for stdout/stderr that masks what click writes to it itself
+    (its usage errors quote the arguments, which may carry a secret)."""
+
+    def __init__(self, *, err: bool = False) -> None:
+        self.err = err
+
+    def write(self, text: str) -> int:
+        click.echo(Out.safe(text), err=self.err, nl=False)
+        return len(text)
+
+    def flush(self) -> None:
+        (sys.stderr if self.err else sys.stdout).flush()
 
 
 OUT = Out()
@@ -37,4 +72,4 @@ def github_summary(markdown: str) -> None:
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
+            handle.write(Out.safe(markdown) + "\n")

@@ -25,6 +25,7 @@ from typing import Any
 from cloudinary_presets.definitions.config import LoadedConfig, Safety
 from cloudinary_presets.definitions.strict_yaml import Document, KeyPath, Mark
 from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
+from cloudinary_presets.model.sensitive import MASK, contains_sensitive
 from cloudinary_presets.model.wording import suggest
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
@@ -185,7 +186,26 @@ class _Substitution:
                 )
             return self.spec.variables[ref]
 
-        return _REFERENCE.sub(replace, value) if "$" in value else value
+        expanded = _REFERENCE.sub(replace, value) if "$" in value else value
+        if contains_sensitive(expanded):
+            return self._secret(value, path)
+        return expanded
+
+    def _secret(self, written: str, path: KeyPath) -> str:
+        """A value that would carry a known API secret: an error naming the variable,
+        never the value, which is replaced so nothing downstream can show it."""
+        used = [m.group(1).strip() for m in _REFERENCE.finditer(written) if m.group(1)]
+        source = (
+            f"{', '.join('${' + u + '}' for u in used)} expands to a value that contains"
+            if used
+            else "the value contains"
+        )
+        self._fail(
+            path,
+            f"{source} the API secret of configured credentials; a secret may never be a "
+            "preset setting (plans would show it and Cloudinary would store it)",
+        )
+        return MASK
 
     def _fail(self, path: KeyPath, message: str) -> str:
         self.problems.append(Problem(message, self.doc.location(path), _dotted(path)))

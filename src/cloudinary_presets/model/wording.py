@@ -11,11 +11,14 @@ import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cloudinary_presets.model.sensitive import mask
+
 _LONGEST = 60
 
 
 def shorten(text: str) -> str:
     """``repr(text)``, or its start and length when it is too long to show in one line."""
+    text = mask(text)  # before cutting: a cut secret could not be recognised any more
     if len(text) <= _LONGEST:
         return repr(text)
     return f"'{text[:40]}...' ({len(text)} characters)"

@@ -26,6 +26,7 @@ from typing import Any
 
 from cloudinary_presets.cloudinary.remote import Snapshot
 from cloudinary_presets.model.preset import preset_changes
+from cloudinary_presets.model.sensitive import mask
 from cloudinary_presets.planning.plan import Action, Plan, document_checksum, seal_of
 
 #: a key one side of a comparison does not have
@@ -238,5 +239,5 @@ def _show(value: Any) -> str:
     """A value as JSON, cut to one readable line; ``absent`` for a missing key."""
     if value is _ABSENT:
         return "absent"
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = mask(json.dumps(value, ensure_ascii=False, default=str))
     return text if len(text) <= 80 else f"{text[:70]}… ({len(text)} characters)"

@@ -30,6 +30,7 @@ from cloudinary_presets.errors import PlanError
 from cloudinary_presets.model.changes import FieldChange, TextEnum
 from cloudinary_presets.model.names import matches
 from cloudinary_presets.model.preset import Preset, fingerprint_of, preset_changes
+from cloudinary_presets.model.sensitive import mask_data
 
 #: Version of the plan JSON. 2: rooted field paths, typed ``meaning``/``security`` per field.
 PLAN_FORMAT = 2
@@ -277,6 +278,11 @@ class Plan:
         return out
 
     def _document(self) -> dict[str, Any]:
+        """Everything but the checksum, every string masked (``model/sensitive.py``): a
+        remote value that carries a known secret is never printed or saved."""
+        return mask_data(self._unmasked())
+
+    def _unmasked(self) -> dict[str, Any]:
         return {
             "format_version": PLAN_FORMAT,
             "tool_version": self.tool_version,
