@@ -187,10 +187,22 @@ def enable_debug() -> None:
 
     from cloudinary_presets.cloudinary.log_redaction import install_redaction
 
+    class CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+        """Writes to ``sys.stderr`` as it is when a record comes, not when --debug was
+        first given (the CLI may run several times in one process, each redirected)."""
+
+        @property
+        def stream(self) -> Any:
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, value: Any) -> None:
+            pass
+
     logger = logging.getLogger("cloudinary_presets")
     if any(getattr(h, "presets_debug", False) for h in logger.handlers):
         return  # already on (the CLI may run several times in one process)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = CurrentStderr()
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
     handler.presets_debug = True  # type: ignore[attr-defined]
     install_redaction(handler)  # records of every logger pass here: scrub them all

@@ -33,6 +33,7 @@ from cloudinary_presets.errors import (
     UsageError,
 )
 from cloudinary_presets.model.names import NAME_RULE, is_valid_name, matches
+from cloudinary_presets.model.sensitive import contains_sensitive
 from cloudinary_presets.model.wording import suggest
 from cloudinary_presets.operations.apply import ApplyReport, Event, apply_plan
 from cloudinary_presets.operations.lock import apply_lock
@@ -293,6 +294,12 @@ def import_presets(
         preset = snapshot.presets[remote_name].preset.model_copy(update={"name": name})
         schema = _schema_path(project, path)
         text = dump_preset(preset, schema=schema, header=f"imported from {target.info.description}")
+        if contains_sensitive(text):  # a file in git must never hold a secret
+            problems.append(
+                f"{remote_name}: a remote value contains the API secret of configured "
+                "credentials; remove it in Cloudinary, then import"
+            )
+            continue
         planned_writes.append((Imported(name, remote_name, path), text))
     if problems:
         raise RefusedError("import refused; nothing was written:\n  " + "\n  ".join(problems))
