@@ -1,9 +1,9 @@
 """What the CLI writes: stdout/stderr, colour only where it helps, the GitHub step summary.
 
 Every byte the command line writes goes through :meth:`Out.safe`: known secrets (and
-credential-shaped text) are masked, whatever produced the text — a renderer, an error
-message, click's own usage errors, a progress line. Masking is structural here, not a
-duty of each call site.
+credential-shaped text) are masked and invisible or control characters escaped, whatever
+produced the text — a renderer, an error message, click's own usage errors, a progress
+line. This is structural here, not a duty of each call site.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from cloudinary_presets.cloudinary.secrets import redact
+from cloudinary_presets.model.characters import escape_invisible
 
 
 class Out:
@@ -23,10 +24,10 @@ class Out:
     def __init__(self) -> None:
         self.color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
-    @staticmethod
-    def safe(text: str) -> str:
-        """``text`` as it may be shown: every known secret masked."""
-        return redact(text)
+    def safe(self, text: str) -> str:
+        """``text`` as it may be shown: every known secret masked, every invisible or
+        control character escaped (but newlines, tabs and this writer's own colours)."""
+        return escape_invisible(redact(text), keep="\n\t", keep_colours=self.color)
 
     def style(self, text: str, **kw: Any) -> str:
         return click.style(text, **kw) if self.color else text
@@ -57,7 +58,7 @@ class MaskedStream:
         self.err = err
 
     def write(self, text: str) -> int:
-        click.echo(Out.safe(text), err=self.err, nl=False)
+        click.echo(OUT.safe(text), err=self.err, nl=False)
         return len(text)
 
     def flush(self) -> None:
@@ -72,4 +73,4 @@ def github_summary(markdown: str) -> None:
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(Out.safe(markdown) + "\n")
+            handle.write(OUT.safe(markdown) + "\n")

@@ -24,9 +24,10 @@ from typing import Any
 
 from cloudinary_presets.definitions.config import LoadedConfig, Safety
 from cloudinary_presets.definitions.strict_yaml import Document, KeyPath, Mark
-from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
+from cloudinary_presets.errors import Location, Problem, UsageError
+from cloudinary_presets.model.names import NAME_RULE, is_valid_name
 from cloudinary_presets.model.sensitive import MASK, contains_sensitive
-from cloudinary_presets.model.wording import suggest
+from cloudinary_presets.model.wording import shorten, suggest
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -283,16 +284,37 @@ def remote_name(spec: EnvironmentSpec, name: str) -> str:
     return f"{spec.name_prefix}{name}"
 
 
-def check_remote_names(spec: EnvironmentSpec, names: list[tuple[str, Location | None]]) -> None:
-    too_long = [(n, loc) for n, loc in names if len(remote_name(spec, n)) > 255]
-    if too_long:
-        raise DefinitionError(
-            [
+def remote_name_problems(
+    spec: EnvironmentSpec, names: Iterable[tuple[str, Location | None]]
+) -> list[Problem]:
+    """What is wrong with the remote names (prefix + name) of ``names`` in ``spec``.
+
+    Checked per environment, because only the prefix makes a name too long or puts it in
+    another environment's scope (where that environment would see it as its own preset,
+    and could prune it).
+    """
+    problems = []
+    for name, location in names:
+        remote = remote_name(spec, name)
+        if len(remote) > 255 or not is_valid_name(remote):
+            problems.append(
                 Problem(
-                    f"remote name {remote_name(spec, n)!r} is longer than 255 characters",
-                    loc,
+                    f"remote name {shorten(remote)} (name_prefix {spec.name_prefix!r} + name) "
+                    f"is not {NAME_RULE}",
+                    location,
                     "name",
                 )
-                for n, loc in too_long
-            ]
-        )
+            )
+        owner = spec.prefix_owner(remote)
+        if owner is not None:
+            where = f"environment {spec.name!r}" if spec.name else "no environment"
+            problems.append(
+                Problem(
+                    f"remote name {remote!r} in {where} carries the name_prefix {owner!r} of "
+                    "another environment, which would take it for its own (and could prune "
+                    "it); rename the preset",
+                    location,
+                    "name",
+                )
+            )
+    return problems

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.errors import PlanAlteredError, PlanFileError
+from cloudinary_presets.model.characters import escape_invisible
 from cloudinary_presets.planning.integrity import check_document
 from cloudinary_presets.planning.plan import PLAN_FORMAT, Plan
 
@@ -39,7 +40,9 @@ def write_private(path: Path, text: str) -> None:
 
 def save_plan(plan: Plan, path: Path) -> None:
     try:
-        write_private(path, json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)
+        # as JSON escapes, so `cat plan.json` shows them: the document stays the same
+        write_private(path, escape_invisible(text, keep="\n") + "\n")
     except OSError as exc:
         raise PlanFileError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
 

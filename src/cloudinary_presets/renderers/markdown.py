@@ -6,6 +6,7 @@ plan data, whose values are already redacted.
 
 from __future__ import annotations
 
+from cloudinary_presets.model.characters import escape_invisible
 from cloudinary_presets.planning.plan import Action, Plan
 from cloudinary_presets.renderers.text import (
     MARKERS,
@@ -18,6 +19,8 @@ from cloudinary_presets.renderers.text import (
 
 
 def _escape(text: str) -> str:
+    """Plain text for Markdown: no table breaks, no HTML, no invisible characters."""
+    text = escape_invisible(text)
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -39,7 +42,7 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
         lines.append("> Security-relevant changes:")
         for ch in flagged:
             for flag in ch.flags:
-                lines.append(f"> - `{ch.remote_name}`: {_escape(flag)}")
+                lines.append(f"> - `{_escape(ch.remote_name)}`: {_escape(flag)}")
         lines.append("")
     for change in plan.changes:
         if change.action in (Action.UNCHANGED, Action.UNMANAGED):
@@ -50,7 +53,7 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
         where = f" — `{change.file}`" if change.file else ""
         lines.append("<details>")
         lines.append(
-            f"<summary><code>{marker} {change.remote_name}</code> {change.action.value}, "
+            f"<summary><code>{marker} {_escape(change.remote_name)}</code> {change.action.value}, "
             f"{count}{badge}{_escape(where)}</summary>"
         )
         lines.append("")
@@ -65,14 +68,15 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
             lines.append("**Moderation impact** (on the sample labels):")
             lines.append("")
             lines.extend(
-                f"    {line}" for line in plan.impact[change.remote_name]["summary"].splitlines()
+                f"    {escape_invisible(line)}"
+                for line in plan.impact[change.remote_name]["summary"].splitlines()
             )
         lines.append("")
         lines.append("</details>")
         lines.append("")
     unmanaged = plan.of(Action.UNMANAGED)
     if unmanaged:
-        names = ", ".join(f"`{ch.remote_name}`" for ch in unmanaged)
+        names = ", ".join(f"`{_escape(ch.remote_name)}`" for ch in unmanaged)
         lines.append(f"Unmanaged (not in any file, left alone): {names}")
         lines.append("")
     for warning in plan.warnings:
