@@ -14,9 +14,6 @@ from typing import Any
 
 import click
 
-from cloudinary_presets.cloudinary.secrets import redact
-from cloudinary_presets.model.characters import escape_invisible
-
 
 class Out:
     """stdout/stderr writers that mask secrets and colour only on a TTY, never with NO_COLOR."""
@@ -27,6 +24,9 @@ class Out:
     def safe(self, text: str) -> str:
         """``text`` as it may be shown: every known secret masked, every invisible or
         control character escaped (but newlines, tabs and this writer's own colours)."""
+        from cloudinary_presets.cloudinary.secrets import redact  # not at import: --help
+        from cloudinary_presets.model.characters import escape_invisible
+
         return escape_invisible(redact(text), keep="\n\t", keep_colours=self.color)
 
     def style(self, text: str, **kw: Any) -> str:

@@ -7,6 +7,7 @@ plan data, whose values are already redacted.
 from __future__ import annotations
 
 from cloudinary_presets.model.characters import escape_invisible
+from cloudinary_presets.model.sensitive import mask
 from cloudinary_presets.planning.plan import Action, Plan
 from cloudinary_presets.renderers.text import (
     MARKERS,
@@ -94,4 +95,4 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
     lines.append(f"**{_escape(summary_line(plan))}**")
     lines.append("")
     lines.append(f"<sub>{_escape(quota_line(plan))} Plan checksum `{plan.checksum()}`.</sub>")
-    return "\n".join(lines) + "\n"
+    return mask("\n".join(lines)) + "\n"  # a remote value may carry a known secret

@@ -9,6 +9,7 @@ from typing import Any
 
 from cloudinary_presets.model.changes import FieldChange, Kind
 from cloudinary_presets.model.characters import escape_invisible
+from cloudinary_presets.model.sensitive import mask
 from cloudinary_presets.planning.plan import Action, Change, Plan, SafetyReason
 
 Style = Callable[..., str]
@@ -171,4 +172,4 @@ def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> 
         lines.append("")
     lines.append(style(summary_line(plan), bold=True))
     lines.append(quota_line(plan))
-    return "\n".join(lines)
+    return mask("\n".join(lines))  # a remote value may carry a secret the process knows
