@@ -42,12 +42,12 @@ class Out:
         """``error: message`` on stderr, the prefix in bold red."""
         self.err(self.style("error: ", fg="red", bold=True) + message)
 
-    def progress(self, text: str) -> None:
-        """A terminal status line: written in place (``\\r``), no newline."""
-        click.echo(f"\r{self.safe(text)}\033[K", nl=False)
+    def progress(self, text: str, *, err: bool = False) -> None:
+        """A terminal status line, drawn in place (``\\r``, erase the line), no newline."""
+        click.echo("\r\033[K" + self.safe(text), nl=False, err=err)
 
-    def clear_progress(self) -> None:
-        click.echo("\r\033[K", nl=False)
+    def clear_progress(self, *, err: bool = False) -> None:
+        click.echo("\r\033[K", nl=False, err=err)
 
 
 class MaskedStream:
