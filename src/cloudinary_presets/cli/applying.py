@@ -159,12 +159,6 @@ def apply(
                 show=console.show,
                 **common,
             )
-            if report is None:
-                if result.has_changes:
-                    OUT.echo("Apply cancelled; nothing was written.")
-                    raise SystemExit(EXIT_ERROR)
-                OUT.echo("No changes. The remote matches the definitions.")
-                return
         else:
             result, report = apply_interactive(
                 session.project,
@@ -177,13 +171,15 @@ def apply(
                 prune=prune,
                 **common,
             )
-            if report is None:
-                if result.has_changes:
-                    OUT.echo("Apply cancelled; nothing was written.")
-                    raise SystemExit(EXIT_ERROR)
-                return
     finally:
         session.close()
+    if report is None:
+        if result.has_changes:
+            OUT.echo("Apply cancelled; nothing was written.")
+            raise SystemExit(EXIT_ERROR)
+        if saved is not None:  # a live apply showed its plan, which says so already
+            OUT.echo("No changes. The remote matches the definitions.")
+        return
     OUT.echo(OUT.style(f"Apply complete: {report.summary()}.", bold=True, fg="green"))
     if report.reconciled:
         names = ", ".join(report.reconciled)
