@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from cloudinary_presets.errors import ApiError as ApiError
     from cloudinary_presets.errors import BadSignature as BadSignature
     from cloudinary_presets.errors import CredentialsError as CredentialsError
-    from cloudinary_presets.errors import MissingCredentials as MissingCredentials
     from cloudinary_presets.errors import DefinitionError as DefinitionError
+    from cloudinary_presets.errors import MissingCredentials as MissingCredentials
     from cloudinary_presets.errors import ModerationTimeout as ModerationTimeout
     from cloudinary_presets.errors import NotFound as NotFound
     from cloudinary_presets.errors import NotificationError as NotificationError

@@ -253,3 +253,33 @@ def test_a_secret_too_short_to_mask_is_refused(short, cli, project_dir):
         result.stderr
     )
     assert not Path(project_dir, ".presets").exists()
+
+
+def test_the_emulator_command_still_prints_its_own_url(tmp_path):
+    """The one unmasked line: the local emulator's CLOUDINARY_URL is what a user copies."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cloudinary_presets", "emulator", "--port", "0"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    with proc.stdout:
+        try:
+            first = proc.stdout.readline()
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    assert first.startswith("CLOUDINARY_URL=cloudinary://100000000000001:demo-emulator-secret@demo")
+
+
+def test_debug_logging_lasts_one_invocation(project_dir, remote_cli):
+    debug = remote_cli("plan", "--debug")
+    assert "debug: GET /v1_1/demo/upload_presets" in debug.stderr
+    assert "S3ntinel" not in debug.stderr
+    plain = remote_cli("plan")
+    assert "debug:" not in plain.output

@@ -124,7 +124,7 @@ def emulator(
     except (ValueError, OSError) as exc:
         raise click.UsageError(str(exc)) from None
     for line in emu.startup_lines():
-        OUT.echo(line)
+        OUT.echo_own_credentials(line)
     sys.stdout.flush()
     try:
         emu.serve_forever()

@@ -183,28 +183,29 @@ def announce_target(target: Target, *, machine_output: bool) -> None:
 
 
 def enable_debug() -> None:
+    """Log every HTTP call to stderr, scrubbed, for this invocation (see disable_debug)."""
     import logging
 
     from cloudinary_presets.cloudinary.log_redaction import install_redaction
 
-    class CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
-        """Writes to ``sys.stderr`` as it is when a record comes, not when --debug was
-        first given (the CLI may run several times in one process, each redirected)."""
-
-        @property
-        def stream(self) -> Any:
-            return sys.stderr
-
-        @stream.setter
-        def stream(self, value: Any) -> None:
-            pass
-
     logger = logging.getLogger("cloudinary_presets")
     if any(getattr(h, "presets_debug", False) for h in logger.handlers):
-        return  # already on (the CLI may run several times in one process)
-    handler = CurrentStderr()
+        return
+    handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
     handler.presets_debug = True  # type: ignore[attr-defined]
+    handler.previous_level = logger.level  # type: ignore[attr-defined]
     install_redaction(handler)  # records of every logger pass here: scrub them all
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+
+
+def disable_debug() -> None:
+    """Undo :func:`enable_debug` when a command ends: the CLI may run many times in one
+    process (tests, an embedding program), and only the runs given --debug log."""
+    import logging
+
+    logger = logging.getLogger("cloudinary_presets")
+    for handler in [h for h in logger.handlers if getattr(h, "presets_debug", False)]:
+        logger.removeHandler(handler)
+        logger.setLevel(getattr(handler, "previous_level", logging.NOTSET))

@@ -35,6 +35,14 @@ class Out:
     def echo(self, text: str = "") -> None:
         click.echo(self.safe(text))
 
+    def echo_own_credentials(self, text: str) -> None:
+        """The one unmasked writer: ``presets emulator`` prints the ``CLOUDINARY_URL`` of
+        the local emulator it serves (demo or given credentials, not a product
+        environment's); showing it is the point of the line."""
+        from cloudinary_presets.model.characters import escape_invisible
+
+        click.echo(escape_invisible(text, keep="\n\t"))
+
     def err(self, text: str) -> None:
         click.echo(self.safe(text), err=True)
 
