@@ -60,7 +60,7 @@ def load_plan(path: Path) -> Plan:
         raise PlanFileError(f"cannot read the plan file {path}: {reason or exc}") from None
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise _refused(f"{path} is not a complete plan file (invalid JSON: {exc})") from None
     if not isinstance(data, dict) or "format_version" not in data:
         raise _refused(f"{path} is not a plan file written by `presets plan --out`")
