@@ -151,6 +151,22 @@ class TargetError(PresetsError):
     """The target product environment cannot be chosen or reached as configured."""
 
 
+class FileError(PresetsError):
+    """A local file or folder cannot be read or written (or is refused).
+
+    ``path`` is the path as shown to the user and ``reason`` the operating system's reason
+    in words; neither ever contains the file's content.
+    """
+
+    def __init__(
+        self, path: str, reason: str, *, doing: str = "read", hint: str = "", refused: bool = False
+    ) -> None:
+        self.path = path
+        self.reason = reason
+        self.lead = f"refusing to {doing}" if refused else f"cannot {doing}"
+        super().__init__(f"{self.lead} {path}: {reason}", hint=hint)
+
+
 class UnknownPreset(UsageError):
     """No definition has the requested name (the message suggests close names)."""
 

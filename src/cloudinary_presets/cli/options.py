@@ -106,12 +106,14 @@ def scope_options(func: Any) -> Any:
     )
 
 
-def open_project(opts: dict[str, Any], path: Path | None = None) -> Project:
+def open_project(
+    opts: dict[str, Any], path: Path | None = None, *, own_folder: bool = False
+) -> Project:
     """The project of ``--root``, its secrets known before anything is read or shown."""
     from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.operations.target import learn_secrets
 
-    project = Project.open(opts["root"], path or opts.get("presets_dir"))
+    project = Project.open(opts["root"], path or opts.get("presets_dir"), own_folder=own_folder)
     learn_secrets(project, os.environ, Path.home())
     return project
 

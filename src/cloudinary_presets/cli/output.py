@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
+
+from cloudinary_presets.files import append_text, printable
 
 
 class Out:
@@ -27,7 +30,7 @@ class Out:
         from cloudinary_presets.cloudinary.secrets import redact  # not at import: --help
         from cloudinary_presets.model.characters import escape_invisible
 
-        return escape_invisible(redact(text), keep="\n\t", keep_colours=self.color)
+        return escape_invisible(redact(printable(text)), keep="\n\t", keep_colours=self.color)
 
     def style(self, text: str, **kw: Any) -> str:
         return click.style(text, **kw) if self.color else text
@@ -41,7 +44,7 @@ class Out:
         environment's); showing it is the point of the line."""
         from cloudinary_presets.model.characters import escape_invisible
 
-        click.echo(escape_invisible(text, keep="\n\t"))
+        click.echo(escape_invisible(printable(text), keep="\n\t"))
 
     def err(self, text: str) -> None:
         click.echo(self.safe(text), err=True)
@@ -80,5 +83,10 @@ def github_summary(markdown: str) -> None:
     """Append to the GitHub Actions job summary when running in a workflow."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(OUT.safe(markdown) + "\n")
+        append_text(
+            Path(path),
+            OUT.safe(markdown) + "\n",
+            doing="append the job summary to",
+            hint="GITHUB_STEP_SUMMARY names the file GitHub Actions shows as the job summary: "
+            "point it at a file in an existing folder, or unset it",
+        )

@@ -32,6 +32,7 @@ from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.resolve import ResolvedPreset, definitions, resolve_in
 from cloudinary_presets.errors import BadRequest, NotFound, PresetDrift, UsageError
+from cloudinary_presets.files import open_binary, oserror
 from cloudinary_presets.model.changes import WHOLE_PRESET, FieldChange
 from cloudinary_presets.model.moderation_state import ModerationState
 from cloudinary_presets.model.preset import preset_changes
@@ -119,10 +120,12 @@ def _read_file(file: FileLike) -> tuple[bytes | str | IO[bytes], str | None, byt
         return file, None, None
     if isinstance(file, (str, os.PathLike)):
         path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        # only a regular file: a FIFO or /dev/zero would block or never end
+        with open_binary(path, doing="upload") as handle:
+            try:
+                data = handle.read()
+            except OSError as exc:
+                raise oserror(exc, path, "upload") from None
         return data, path.name, data[:64]
     name = getattr(file, "name", None)
     data = file.read()
