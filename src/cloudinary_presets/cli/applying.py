@@ -147,24 +147,19 @@ def apply(
         "lock_timeout": lock_timeout,
         "on_event": console.on_event,
     }
+    where = (session.project, session.spec, session.target, os.environ)
     try:
         if saved is not None:
             result, report = apply_saved(
                 saved,
-                session.project,
-                session.spec,
-                session.target,
-                os.environ,
+                *where,
                 confirm=console.confirm_saved,
                 show=console.show,
                 **common,
             )
         else:
             result, report = apply_interactive(
-                session.project,
-                session.spec,
-                session.target,
-                os.environ,
+                *where,
                 confirm=console.confirm,
                 show=console.show,
                 only=only,
