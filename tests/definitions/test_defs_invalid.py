@@ -273,7 +273,7 @@ EXPECTED: dict[str, Case] = {
     "url-not-http.yaml": model("4:13: error: settings.callback: expected an http(s) URL such as https://example.com/hook, got 'ftp://example.com/done'"),
     "url-with-space.yaml": model("4:10: error: settings.proxy: URL must not contain spaces"),
     # ---------- extra_settings and misplaced keys
-    "extra-setting-invalid-key.yaml": model("4:3: error: extra_settings.new\tparam: 'new\\tparam' is not a parameter name (1 to 255 characters, no control characters)"),
+    "extra-setting-invalid-key.yaml": model("4:3: error: extra_settings.: '' is not a parameter name (1 to 255 characters)"),
     "extra-setting-modelled-key.yaml": limit(TWICE, "6:3: error: extra_settings.folder: `folder` is given twice: as settings.folder and as a raw value in extra_settings; keep one"),
     "extra-setting-nan.yaml": model("4:14: error: extra_settings.new_param: must be a finite number"),
     "extra-setting-top-level-key.yaml": model("4:3: error: extra_settings.unsigned: `unsigned` is a top-level key of the preset, not an extra setting"),

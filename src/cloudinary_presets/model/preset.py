@@ -316,8 +316,9 @@ UPLOAD_PARAMETERS: frozenset[str] = frozenset(SETTING_KEYS) | {"public_id", "upl
 
 #: what an upload parameter's name looks like (others are kept, and linted)
 PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
-#: any key Cloudinary could store: 1 to 255 characters, no control characters
-_EXTRA_KEY = re.compile(r"^[^\x00-\x1f\x7f]{1,255}$")
+#: any key Cloudinary could store: 1 to 255 characters (invisible and control characters
+#: are refused everywhere in a definition, see model/characters.py)
+_EXTRA_KEY = re.compile(r"^.{1,255}$", re.DOTALL)
 #: preset-level keys that may be kept raw in extra_settings (``unsigned`` and ``name`` never)
 RAW_LEVEL_KEYS = ("disallow_public_id", "live", "parameter_whitelist")
 
@@ -463,8 +464,7 @@ class Preset(StrictModel):
         for key in value:
             if not _EXTRA_KEY.match(key):
                 raise field_error(
-                    f"{shorten(key)} is not a parameter name (1 to 255 characters, no "
-                    "control characters)",
+                    f"{shorten(key)} is not a parameter name (1 to 255 characters)",
                     (key,),
                     key=True,
                 )

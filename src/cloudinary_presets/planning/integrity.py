@@ -69,7 +69,7 @@ def check_document(document: Mapping[str, Any]) -> list[str]:
     if unlisted and not plan.only:  # without --only, every remote preset read is in the plan
         problems.append(
             "the plan file is inconsistent: remote_fingerprints names presets its changes do "
-            f"not list: {', '.join(sorted(unlisted)[:5])}"
+            f"not list: {', '.join(sorted(map(str, unlisted))[:5])}"
         )
     order = list(Action)
     keys = [(order.index(c.action), c.remote_name) for c in plan.changes]
