@@ -49,7 +49,7 @@ PARALLELISM = (1, 4, 8)
 
 
 def ours(url: str, root: str, parallelism: int) -> dict[str, Any]:
-    from cloudinary_presets.cli import main
+    from cloudinary_presets.cli import run as main  # the console script: main, then gc.freeze()
 
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         started = time.perf_counter()

@@ -52,7 +52,7 @@ CHANGED_SHARE = 10  # percent of definitions edited (planned as updates)
 
 def ours(url: str, root: str) -> dict[str, Any]:
     """``presets plan --url URL --root ROOT`` through the real CLI entry point."""
-    from cloudinary_presets.cli import main
+    from cloudinary_presets.cli import run as main  # the console script: main, then gc.freeze()
 
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         started = time.perf_counter()

@@ -111,7 +111,7 @@ def run_cli(args: list[str]) -> dict[str, Any]:
     """``cli.main(args)`` with the step timers; ``seconds`` covers the imports too."""
     started = time.perf_counter()
     timers = _Timers()
-    from cloudinary_presets.cli import main
+    from cloudinary_presets.cli import run as main  # the console script: main, then gc.freeze()
 
     for module_name in [*MODULES, *(point[0] for point in POINTS)]:
         with contextlib.suppress(ImportError):  # what the command would import anyway

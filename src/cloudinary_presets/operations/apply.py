@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from cloudinary_presets.cloudinary.remote import RemotePresets
+from cloudinary_presets.definitions.loader import gc_paused
 from cloudinary_presets.errors import (
     ApiError,
     ApplyFailed,
@@ -206,7 +207,8 @@ def apply_plan(
         _run_phase(deletes, remote, report, **options)  # type: ignore[arg-type]
     if report.done and not report.interrupted:
         try:
-            report.mismatches = verify(report.done, remote, ignore)
+            with gc_paused():  # decoding the listing makes long-lived objects, no cycles
+                report.mismatches = verify(report.done, remote, ignore)
         except ApiError as error:  # keep the report: what was written must still be said
             report.verify_error = str(error)
     report.seconds = time.monotonic() - started

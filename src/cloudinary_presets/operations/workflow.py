@@ -16,6 +16,7 @@ from typing import Any
 
 from cloudinary_presets.cloudinary.remote import RemotePresets, Snapshot
 from cloudinary_presets.definitions.environments import EnvironmentSpec
+from cloudinary_presets.definitions.loader import gc_paused
 from cloudinary_presets.definitions.project import Desired, Project
 from cloudinary_presets.definitions.resolve import (
     ResolvedPreset,
@@ -62,21 +63,27 @@ def make_plan(
     only: Sequence[str] = (),
     prune: bool | None = None,
 ) -> Planned:
-    """Validate the definitions (no network if they are invalid), read the remote, diff."""
-    desired = project.desired(spec, environ)
-    remote = RemotePresets(target.transport())
-    config = project.loaded.config
-    snapshot = remote.snapshot(config.ignore)
-    plan = build_plan(
-        desired,
-        snapshot,
-        target.info,
-        prune=spec.prune if prune is None else prune,
-        ignore=config.ignore,
-        protect=[*config.protect, *(d.remote_name for d in desired if d.preset.protect)],
-        only=only,
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    )
+    """Validate the definitions (no network if they are invalid), read the remote, diff.
+
+    The cyclic garbage collector is paused throughout: the definitions, the listing and
+    the plan are thousands of long-lived objects and no garbage cycles, and its
+    collections walked all of them again and again (about 15 % of a plan's CPU time).
+    """
+    with gc_paused():
+        desired = project.desired(spec, environ)
+        remote = RemotePresets(target.transport())
+        config = project.loaded.config
+        snapshot = remote.snapshot(config.ignore)
+        plan = build_plan(
+            desired,
+            snapshot,
+            target.info,
+            prune=spec.prune if prune is None else prune,
+            ignore=config.ignore,
+            protect=[*config.protect, *(d.remote_name for d in desired if d.preset.protect)],
+            only=only,
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
     return Planned(plan, remote, snapshot, spec, len(desired))
 
 
