@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from cloudinary_presets.cloudinary.remote import RemotePresets
+from cloudinary_presets.cloudinary.stored_form import sent_form
 from cloudinary_presets.definitions.loader import gc_paused
 from cloudinary_presets.errors import (
     ApiError,
@@ -88,7 +89,7 @@ def _desired(change: Change) -> Preset:
 
 def _write(remote: RemotePresets, change: Change) -> bool:
     if change.action is Action.CREATE:
-        return remote.create(change.remote_name, _desired(change))
+        return remote.create(change.remote_name, _desired(change), change.after_fingerprint)
     if change.action is Action.UPDATE:
         remote.update(change.remote_name, _desired(change))
         return False
@@ -165,8 +166,10 @@ def verify(
                 Mismatch(path=WHOLE_PRESET, sent="the preset", note="not found after write")
             ]
             continue
+        if current.holds(sent_form(_desired(change), change.remote_name)):
+            continue  # stored byte for byte what was sent: nothing to decode or diff
         if current.fingerprint == change.after_fingerprint:
-            continue  # stored exactly what was sent: nothing to diff
+            continue  # stored what was sent, spelled otherwise: nothing to diff
         differences = [Mismatch.of(f) for f in preset_changes(current.preset, _desired(change))]
         if differences:
             mismatches[change.remote_name] = differences

@@ -24,6 +24,7 @@ from typing import Any
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.cloudinary.remote import Snapshot
+from cloudinary_presets.cloudinary.stored_form import sent_form
 from cloudinary_presets.definitions.project import Desired
 from cloudinary_presets.errors import PlanError
 from cloudinary_presets.model.changes import FieldChange, TextEnum
@@ -249,6 +250,18 @@ class Plan:
         )
 
 
+def _as_remote(preset: Preset, remote_name: str) -> Preset:
+    """A definition as a preset read from the remote has it: its remote name, and the
+    local-only fields (description, protect, ignored lints) unset."""
+    update: dict[str, Any] = {
+        "name": remote_name,
+        "description": None,
+        "protect": False,
+        "ignore_lints": [],
+    }
+    return preset.model_copy(update=update)
+
+
 def definitions_digest(desired: Sequence[Desired]) -> str:
     """sha256 over the canonical desired presets: changes only when the plan could."""
     return _digest([(d, d.preset.canonical()) for d in desired])
@@ -288,6 +301,7 @@ def build_plan(
 
     changes: list[Change] = []
     warnings: list[str] = []
+    matched: dict[str, str | None] = {}  # remote name -> fingerprint, found without decoding
     # Each canonical form is computed once: it gives the fingerprint and the digest (it
     # dominated the time of planning thousands of presets).
     canons = [d.preset.canonical() for d in desired]
@@ -306,6 +320,21 @@ def build_plan(
         )
         if current is None:
             changes.append(replace(change, fields=tuple(preset_changes(None, d.preset))))
+            continue
+        if current.holds(sent_form(d.preset, d.remote_name)):
+            # The listing holds byte for byte what apply would send: unchanged, and nothing
+            # to decode. `before` is then the definition under its remote name (what
+            # decoding the listing gives, by the codec's round trip).
+            matched[d.remote_name] = change.after_fingerprint
+            before = _as_remote(d.preset, d.remote_name)
+            changes.append(
+                replace(
+                    change,
+                    action=Action.UNCHANGED,
+                    before=before,
+                    before_fingerprint=change.after_fingerprint,
+                )
+            )
             continue
         for key, reason in current.unreadable:
             warnings.append(
@@ -346,7 +375,7 @@ def build_plan(
     return Plan(
         target=target,
         changes=tuple(changes),
-        remote_fingerprints={n: r.fingerprint for n, r in remote.items()},
+        remote_fingerprints={n: matched.get(n) or r.fingerprint for n, r in remote.items()},
         definitions_digest=_digest(list(zip(desired, canons, strict=True))),
         list_calls=snapshot.list_calls,
         quota_limit=snapshot.quota_limit,
