@@ -22,6 +22,8 @@ from cloudinary_presets.cli.output import OUT
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
 EXIT_INTERRUPTED = 130
+#: commands that may run for a long time, with the cyclic garbage collector on
+LONG_RUNNING = frozenset({"emulator", "upload"})
 
 
 class OrderedGroup(click.Group):
@@ -36,8 +38,11 @@ class OrderedGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="presets", message="%(prog)s %(version)s")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Cloudinary upload presets as code: validate, plan, apply, import, upload."""
+    if ctx.invoked_subcommand in LONG_RUNNING:
+        gc.enable()  # see run(): these may run for hours, and their garbage must go
 
 
 for command in (
@@ -82,16 +87,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """The ``presets`` console script: :func:`main`, then ``gc.freeze()``.
+    """The ``presets`` console script: :func:`main` without the cyclic garbage collector.
 
-    The process ends right after; freezing the heap spares the interpreter's last
-    collection a walk over every object the command made (tens of milliseconds for a
-    plan of thousands of presets). Memory is the operating system's to reclaim. Not in
-    :func:`main`, which tests and embedders call in long-lived processes.
+    A command is one short process: what it builds (modules, pydantic models, thousands
+    of definitions and listed presets) lives until it exits, and reference counting frees
+    the rest, so the collector's passes over the heap find nothing and cost time (during
+    the imports, and in a final pass at exit). The long-running commands
+    (:data:`LONG_RUNNING`) switch it back on. At the end ``gc.freeze()`` spares the
+    interpreter's last collection a walk over every object. Not in :func:`main`, which
+    tests and embedders call in long-lived processes.
     """
-    code = main(argv)
-    gc.freeze()
+    gc.disable()
+    try:
+        code = main(argv)
+    finally:
+        gc.freeze()
     return code
 
 
-__all__ = ["EXIT_INTERRUPTED", "cli", "main", "run"]
+__all__ = ["EXIT_INTERRUPTED", "LONG_RUNNING", "cli", "main", "run"]
