@@ -498,7 +498,12 @@ def _blank(value: Any) -> bool:
 
 def fingerprint_of(canonical: dict[str, Any]) -> str:
     """:meth:`Preset.fingerprint` of an already computed canonical form."""
-    return "sha256:" + hashlib.sha256(canonical_json(canonical).encode("utf-8")).hexdigest()
+    return fingerprint_of_json(canonical_json(canonical))
+
+
+def fingerprint_of_json(text: str) -> str:
+    """:meth:`Preset.fingerprint` of an already serialised canonical form."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def preset_changes(before: Preset | None, after: Preset | None) -> list[FieldChange]:

@@ -29,7 +29,8 @@ from cloudinary_presets.definitions.project import Desired
 from cloudinary_presets.errors import PlanError
 from cloudinary_presets.model.changes import FieldChange, TextEnum
 from cloudinary_presets.model.names import matches
-from cloudinary_presets.model.preset import Preset, fingerprint_of, preset_changes
+from cloudinary_presets.model.preset import Preset, fingerprint_of_json, preset_changes
+from cloudinary_presets.model.values import canonical_json
 
 #: Version of the plan JSON. 2: rooted field paths, typed ``meaning``/``security`` per field.
 PLAN_FORMAT = 2
@@ -264,13 +265,28 @@ def _as_remote(preset: Preset, remote_name: str) -> Preset:
 
 def definitions_digest(desired: Sequence[Desired]) -> str:
     """sha256 over the canonical desired presets: changes only when the plan could."""
-    return _digest([(d, d.preset.canonical()) for d in desired])
+    return _digest([(d, canonical_json(d.preset.canonical())) for d in desired])
 
 
-def _digest(pairs: Sequence[tuple[Desired, dict[str, Any]]]) -> str:
-    """:func:`definitions_digest` of (definition, its canonical form) pairs."""
-    items = sorted((d.remote_name, canon, d.preset.protect) for d, canon in pairs)
-    text = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _digest(pairs: Sequence[tuple[Desired, str]]) -> str:
+    """:func:`definitions_digest` of (definition, its canonical JSON) pairs.
+
+    The text hashed is, byte for byte, ``json.dumps(sorted((remote name, canonical form,
+    protect)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` (remote names
+    are unique), assembled from each preset's canonical JSON, which the fingerprints have
+    already serialised, instead of serialising every form a second time.
+    """
+    items = sorted(
+        (d.remote_name, text, "true" if d.preset.protect else "false") for d, text in pairs
+    )
+    text = (
+        "["
+        + ",".join(
+            f"[{json.dumps(name, ensure_ascii=False)},{canon},{protect}]"
+            for name, canon, protect in items
+        )
+        + "]"
+    )
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -304,7 +320,7 @@ def build_plan(
     matched: dict[str, str | None] = {}  # remote name -> fingerprint, found without decoding
     # Each canonical form is computed once: it gives the fingerprint and the digest (it
     # dominated the time of planning thousands of presets).
-    canons = [d.preset.canonical() for d in desired]
+    canons = [canonical_json(d.preset.canonical()) for d in desired]
     for d, canon in zip(desired, canons, strict=True):
         if not in_scope(d.name, d.remote_name):
             continue
@@ -314,7 +330,7 @@ def build_plan(
             name=d.name,
             remote_name=d.remote_name,
             after=d.preset,
-            after_fingerprint=fingerprint_of(canon),
+            after_fingerprint=fingerprint_of_json(canon),
             file=d.file,
             line=d.line,
         )
