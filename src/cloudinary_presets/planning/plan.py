@@ -189,11 +189,17 @@ class Plan:
         return sum(1 for c in self.changes if c.action in managed)
 
     @property
+    def list_pages(self) -> int:
+        """List calls to read the remote again (a page per 500 presets, at least one)."""
+        return max(1, -(-len(self.remote_fingerprints) // PAGE_SIZE), self.list_calls)
+
+    @property
     def apply_calls(self) -> int:
-        """Admin API calls ``apply`` will spend: the writes plus one verifying list pass."""
+        """Admin API calls ``apply`` will spend: the writes, then reading back what they
+        stored: one GET per written preset when that is fewer calls than a list pass."""
         if not self.writes:
             return 0
-        return len(self.writes) + max(1, -(-len(self.remote_fingerprints) // PAGE_SIZE))
+        return len(self.writes) + min(len(self.writes), self.list_pages)
 
     def checksum(self) -> str:
         """sha256 of what the plan would do (actions, names, fingerprints), for review gates."""
