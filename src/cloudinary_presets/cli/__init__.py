@@ -17,7 +17,7 @@ import gc
 import click
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.cli import applying, definitions, emulator, planning, uploads
+from cloudinary_presets.cli import applying, definitions, emulator, moderation, planning, uploads
 from cloudinary_presets.cli.output import OUT
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
@@ -53,7 +53,7 @@ for command in (
     definitions.render,
     definitions.resolve,
     uploads.upload,
-    uploads.moderation,
+    moderation.moderation,
     definitions.schema,
     emulator.emulator,
 ):

@@ -35,7 +35,7 @@ def validate(path: Path | None, env_name: str | None, root: Path, strict: bool, 
     from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.renderers.github import annotation_lines, validation_summary
 
-    project = Project.open(root, path)
+    project = Project.open(root, path, own_folder=True)
     report = project.report(project.environment(env_name), os.environ, strict=strict)
     if fmt == "json":
         OUT.echo(json.dumps(report.to_dict(), indent=2))

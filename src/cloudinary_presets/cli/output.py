@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
+
+from cloudinary_presets.files import append_text, printable
 
 
 class Out:
@@ -19,10 +22,10 @@ class Out:
         return click.style(text, **kw) if self.color else text
 
     def echo(self, text: str = "") -> None:
-        click.echo(text)
+        click.echo(printable(text))
 
     def err(self, text: str) -> None:
-        click.echo(text, err=True)
+        click.echo(printable(text), err=True)
 
     def error(self, message: str) -> None:
         """``error: message`` on stderr, the prefix in bold red."""
@@ -36,5 +39,10 @@ def github_summary(markdown: str) -> None:
     """Append to the GitHub Actions job summary when running in a workflow."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
+        append_text(
+            Path(path),
+            markdown + "\n",
+            doing="append the job summary to",
+            hint="GITHUB_STEP_SUMMARY names the file GitHub Actions shows as the job summary: "
+            "point it at a file in an existing folder, or unset it",
+        )
