@@ -450,6 +450,55 @@ Coordinates = Annotated[
 ]
 
 
+def _check_raw(value: Any, subpath: tuple[int | str, ...] = ()) -> Any:
+    """A raw value is any JSON value Cloudinary could store, but not empty at the top
+    (an empty value means "not set": remove the key)."""
+    if value is None:
+        if subpath:
+            return None
+        raise field_error("value is empty (null); remove the key")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise field_error("must be a finite number", subpath)
+    if isinstance(value, (str, bool, int, float)):
+        if value == "" and not subpath:
+            raise field_error("value is empty; remove the key")
+        return value
+    if isinstance(value, (list, dict)) and not value and not subpath:
+        raise field_error(
+            f"{'list' if isinstance(value, list) else 'map'} is empty; remove the key"
+        )
+    if isinstance(value, list):
+        return [_check_raw(item, (*subpath, i)) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        return {str(k): _check_raw(v, (*subpath, k)) for k, v in value.items()}
+    raise field_error(
+        type_message("a raw value (a string, boolean, number, list or map)", value), subpath
+    )
+
+
+def _validate_raw(value: Any, info: ValidationInfo) -> Any:
+    return _check_raw(value)
+
+
+#: a raw value in ``extra_settings``: any JSON value Cloudinary could store
+RawValue = Annotated[
+    Any,
+    Custom(
+        _validate_raw,
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "boolean"},
+                {"type": "number"},
+                {"type": "array", "minItems": 1},
+                {"type": "object", "minProperties": 1},
+            ]
+        },
+        lambda v: v,
+    ),
+]
+
+
 class StrictModel(BaseModel):
     """Project-wide base: strict types, unknown keys refused, immutable."""
 

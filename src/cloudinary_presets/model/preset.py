@@ -11,7 +11,6 @@ security relevance), both driven by each field's value kind.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -32,6 +31,7 @@ from cloudinary_presets.model.fields import (
     Metadata,
     PresetName,
     RawConvert,
+    RawValue,
     S,
     StrictModel,
     Tags,
@@ -68,7 +68,7 @@ from cloudinary_presets.model.values import (
     ValueKind,
     canonical_json,
 )
-from cloudinary_presets.model.wording import shorten, suggest, type_message
+from cloudinary_presets.model.wording import shorten, suggest
 
 _REGION_NAME = r"^[A-Za-z0-9_-]{1,100}$"
 
@@ -360,54 +360,6 @@ ParameterWhitelist = Annotated[
 ]
 
 
-def _check_raw(value: Any, subpath: tuple[int | str, ...] = ()) -> Any:
-    """A raw value is any JSON value Cloudinary could store, but not empty at the top
-    (an empty value means "not set": remove the key)."""
-    if value is None:
-        if subpath:
-            return None
-        raise field_error("value is empty (null); remove the key")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise field_error("must be a finite number", subpath)
-    if isinstance(value, (str, bool, int, float)):
-        if value == "" and not subpath:
-            raise field_error("value is empty; remove the key")
-        return value
-    if isinstance(value, (list, dict)) and not value and not subpath:
-        raise field_error(
-            f"{'list' if isinstance(value, list) else 'map'} is empty; remove the key"
-        )
-    if isinstance(value, list):
-        return [_check_raw(item, (*subpath, i)) for i, item in enumerate(value)]
-    if isinstance(value, dict):
-        return {str(k): _check_raw(v, (*subpath, k)) for k, v in value.items()}
-    raise field_error(
-        type_message("a raw value (a string, boolean, number, list or map)", value), subpath
-    )
-
-
-def _validate_extra(value: Any, info: ValidationInfo) -> Any:
-    return _check_raw(value)
-
-
-ExtraValue = Annotated[
-    Any,
-    Custom(
-        _validate_extra,
-        {
-            "anyOf": [
-                {"type": "string", "minLength": 1},
-                {"type": "boolean"},
-                {"type": "number"},
-                {"type": "array", "minItems": 1},
-                {"type": "object", "minProperties": 1},
-            ]
-        },
-        lambda v: v,
-    ),
-]
-
-
 #: what Preset._extra_not_modelled checks for local files, for the JSON Schema
 _EXTRA_KEYS_SCHEMA: dict[str, Any] = {
     "propertyNames": {"pattern": _EXTRA_KEY.pattern, "not": {"enum": ["name", "unsigned"]}}
@@ -451,7 +403,7 @@ class Preset(StrictModel):
     settings: Settings = Field(
         default_factory=Settings, description="Cloudinary upload parameters applied by the preset."
     )
-    extra_settings: dict[str, ExtraValue] = Field(
+    extra_settings: dict[str, RawValue] = Field(
         default_factory=dict,
         description="Raw wire values for Cloudinary parameters this tool does not model yet; sent "
         "as given.",
