@@ -16,6 +16,7 @@ import requests
 import urllib3.exceptions
 
 from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.deadline import DeadlineExceeded
 from cloudinary_presets.cloudinary.retry import causes, is_tls_failure, parse_http_date
 from cloudinary_presets.cloudinary.secrets import redact
 from cloudinary_presets.errors import (
@@ -164,7 +165,8 @@ def _non_json(status: int, headers: Mapping[str, str], body: bytes) -> str:
 def network_error(
     exc: BaseException, method: str, path: str, host: str, timeout: tuple[float, float]
 ) -> NetworkError:
-    """The request never got an HTTP answer: say why in plain words."""
+    """The request never got an HTTP answer: say why in plain words. ``timeout`` is
+    (connect, total) in seconds."""
     message = _describe_failure(exc, host, timeout)
     hint = ""
     if is_tls_failure(exc):
@@ -188,7 +190,11 @@ def _describe_failure(exc: BaseException, host: str, timeout: tuple[float, float
     if isinstance(exc, requests.exceptions.ReadTimeout) or any(
         isinstance(c, (urllib3.exceptions.ReadTimeoutError, TimeoutError)) for c in chain
     ):
-        return f"no response from {host} within {timeout[1]:g} s (read timeout)"
+        seconds = exc.seconds if isinstance(exc, DeadlineExceeded) else timeout[1]
+        return (
+            f"no complete response from {host} within {round(seconds, 1):g} s "
+            "(the request time limit, --timeout)"
+        )
     if any(isinstance(c, urllib3.exceptions.NameResolutionError) for c in chain):
         return f"cannot resolve host name {host}"
     if any(isinstance(c, ConnectionRefusedError) for c in chain):

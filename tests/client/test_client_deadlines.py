@@ -1,0 +1,228 @@
+"""The network cannot hold the tool hostage: every request has a total time limit, and
+the retries of one call have a budget of their own.
+
+Each test talks to a small misbehaving server on 127.0.0.1 (a body dribbled one byte at
+a time, a server that never answers, one that never reads, repeated ``Retry-After``)
+with timeouts of a fraction of a second, and asserts the bound: how long the call took
+(real time, measured here) and what the error says about it.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import IO
+
+import pytest
+from client_helpers import MakeTransport, Sleeps
+from client_stub import Reply, StubServer
+
+from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.retry import RetryPolicy
+from cloudinary_presets.errors import NetworkError, RateLimited, ServerError
+
+#: what a call may take beyond its bound on a loaded machine (thread wake-ups, teardown)
+SLACK = 0.5
+
+
+def timed(call: object) -> tuple[BaseException, float]:
+    started = time.monotonic()
+    with pytest.raises(Exception) as caught:
+        call()  # type: ignore[operator]
+    return caught.value, time.monotonic() - started
+
+
+# --------------------------------------------------------------------------- total time
+
+
+def test_a_dribbled_body_fails_within_the_request_time_limit(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport
+) -> None:
+    # headers at once, then one byte every 0.2 s: every read succeeds, none is idle long
+    stub.default = Reply(body={"padding": "x" * 200}, action="dribble", interval=0.2)
+    transport = make_transport(stub_creds, timeout=1.0, retry=RetryPolicy(max_attempts=1))
+    error, seconds = timed(lambda: transport.request("GET", "/ping", idempotent=True))
+    assert isinstance(error, NetworkError)
+    assert 1.0 <= seconds < 1.0 + SLACK
+    assert str(error) == (
+        f"GET /v1_1/demo/ping: no complete response from 127.0.0.1:{stub.port} within 1 s "
+        "(the request time limit, --timeout)"
+    )
+
+
+def test_a_dribbled_body_with_retries_stays_within_the_retry_budget(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport, sleeps: Sleeps
+) -> None:
+    stub.default = Reply(body={"padding": "x" * 200}, action="dribble", interval=0.2)
+    retry = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.01)  # budget: 2 x 0.6 s
+    transport = make_transport(stub_creds, timeout=0.6, retry=retry)
+    error, seconds = timed(lambda: transport.request("GET", "/ping", idempotent=True))
+    assert isinstance(error, NetworkError)
+    assert seconds < 1.2 + SLACK
+    assert len(stub.seen) == 2  # the second attempt had what was left of the budget
+    assert "within 0.6 s (the request time limit, --timeout)" in str(error)
+    assert "hint: gave up after 2 attempts in 1.2 s" in str(error)
+    assert str(error).endswith("the 1.2 s retry budget is spent")
+
+
+def test_a_server_that_never_answers_costs_the_budget_not_five_timeouts(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport, sleeps: Sleeps
+) -> None:
+    stub.default = Reply(action="hang")
+    retry = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.01)
+    transport = make_transport(stub_creds, timeout=0.4, retry=retry)
+    error, seconds = timed(lambda: transport.request("GET", "/ping", idempotent=True))
+    assert isinstance(error, NetworkError)
+    assert 0.75 <= seconds < 0.8 + SLACK  # 2 x the timeout, not 5 x
+    assert len(stub.seen) == 2
+    assert "gave up after 2 attempts in 0.8 s" in str(error)
+
+
+def test_a_post_that_hangs_is_not_retried_and_is_bounded(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport
+) -> None:
+    stub.default = Reply(action="hang")
+    transport = make_transport(stub_creds, timeout=0.4)
+    error, seconds = timed(
+        lambda: transport.request("POST", "/upload_presets", json={}, idempotent=False)
+    )
+    assert isinstance(error, NetworkError)
+    assert 0.4 <= seconds < 0.4 + SLACK
+    assert len(stub.seen) == 1
+    assert "hint" not in str(error)  # one attempt, nothing to explain
+
+
+@pytest.fixture
+def deaf_server() -> Iterator[int]:
+    """Accepts connections and never reads from them (an upload's body fills the buffers)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield int(listener.getsockname()[1])
+    stop.set()
+    thread.join(timeout=2)
+    listener.close()
+    for sock in held:
+        sock.close()
+
+
+class Body:
+    """A 64 MiB streamed body (zeros), opened afresh per attempt."""
+
+    content_type = "application/octet-stream"
+    length = 64 * 1024 * 1024
+
+    def open(self) -> IO[bytes]:
+        return _Zeros(self.length)  # type: ignore[return-value]
+
+
+class _Zeros:
+    """A reader as requests streams it: ``read``, ``__iter__`` and ``__len__``."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def read(self, size: int = -1) -> bytes:
+        n = self.left if size < 0 else min(size, self.left)
+        self.left -= n
+        return bytes(n)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while block := self.read(65536):
+            yield block
+
+    def __len__(self) -> int:
+        return self.left
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_upload_to_a_server_that_stops_reading_is_bounded(
+    deaf_server: int, make_transport: MakeTransport
+) -> None:
+    creds = Credentials("demo", "1", None, api_host=f"http://127.0.0.1:{deaf_server}")
+    transport = make_transport(creds, timeout=0.5)
+    error, seconds = timed(
+        lambda: transport.request(
+            "POST", "/image/upload", body=Body(), auth=False, idempotent=False
+        )
+    )
+    assert isinstance(error, NetworkError)
+    assert 0.5 <= seconds < 0.5 + SLACK
+    assert "within 0.5 s (the request time limit, --timeout)" in str(error)
+
+
+def test_a_fast_answer_is_untouched_by_the_limit(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport
+) -> None:
+    stub.default = Reply(body={"status": "ok"})
+    transport = make_transport(stub_creds, timeout=0.3)
+    for _ in range(20):  # reused keep-alive connections: each request is limited afresh
+        assert transport.request("GET", "/ping", idempotent=True).json == {"status": "ok"}
+    time.sleep(0.4)  # the first requests' deadlines pass: nothing happens to the next one
+    assert transport.request("GET", "/ping", idempotent=True).json == {"status": "ok"}
+    assert stub.connections == 1
+
+
+# --------------------------------------------------------------------------- Retry-After
+
+
+def test_repeated_retry_after_59_costs_one_wait_not_four(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport, sleeps: Sleeps
+) -> None:
+    stub.default = Reply(status=429, body={"error": {"message": "slow down"}},
+                         headers={"Retry-After": "59"})  # fmt: skip
+    transport = make_transport(stub_creds, timeout=30.0, retry=RetryPolicy())
+    with pytest.raises(RateLimited) as caught:
+        transport.request("GET", "/ping", idempotent=True)
+    assert sleeps == [59.0]  # the budget (2 x 30 s) allows one such wait, not four
+    assert len(stub.seen) == 2
+    assert str(caught.value).splitlines()[1] == (
+        "  hint: gave up after 2 attempts in 59.0 s (59.0 s of it waiting): waiting 59 s more "
+        "(as the server asked) would pass the 60 s retry budget"
+    )
+
+
+def test_retry_after_waits_are_bounded_in_real_time(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport
+) -> None:
+    stub.default = Reply(status=503, body={"error": {"message": "busy"}},
+                         headers={"Retry-After": "0.3"})  # fmt: skip
+    transport = make_transport(
+        stub_creds, timeout=0.5, retry=RetryPolicy(max_attempts=10), sleep=time.sleep
+    )
+    error, seconds = timed(lambda: transport.request("GET", "/ping", idempotent=True))
+    assert seconds < 1.0 + SLACK  # the budget is 2 x 0.5 s
+    assert len(stub.seen) == 4  # waits at 0.3, 0.6, 0.9 s; a fourth would pass 1 s
+    assert "gave up after 4 attempts" in str(error)
+    assert str(error).endswith(
+        "(0.9 s of it waiting): waiting 0.3 s more (as the server asked) would pass the "
+        "1 s retry budget"
+    )
+
+
+def test_a_single_wait_beyond_max_wait_is_refused_at_once(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport, sleeps: Sleeps
+) -> None:
+    stub.default = Reply(status=503, body={"error": {"message": "busy"}},
+                         headers={"Retry-After": "600"})  # fmt: skip
+    with pytest.raises(ServerError) as caught:
+        make_transport(stub_creds).request("GET", "/ping", idempotent=True)
+    assert sleeps == []
+    assert "the server asked to retry after 600 s (more than 60 s)" in str(caught.value)
