@@ -9,6 +9,7 @@ with timeouts of a fraction of a second, and asserts the bound: how long the cal
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -64,7 +65,8 @@ def test_a_dribbled_body_with_retries_stays_within_the_retry_budget(
     assert len(stub.seen) == 2  # the second attempt had what was left of the budget
     assert "within 0.6 s (the request time limit, --timeout)" in str(error)
     assert "hint: gave up after 2 attempts in 1.2 s" in str(error)
-    assert str(error).endswith("the 1.2 s retry budget is spent")
+    assert re.search(r"(the 1.2 s retry budget is spent|would pass the 1.2 s retry budget)$",
+                     str(error))  # fmt: skip
 
 
 def test_a_server_that_never_answers_costs_the_budget_not_five_timeouts(
