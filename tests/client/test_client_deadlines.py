@@ -20,6 +20,7 @@ import pytest
 from client_helpers import MakeTransport, Sleeps
 from client_stub import Reply, StubServer
 
+from cloudinary_presets.cloudinary.admin_api import AdminApi
 from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.errors import NetworkError, RateLimited, ServerError
@@ -94,6 +95,21 @@ def test_a_post_that_hangs_is_not_retried_and_is_bounded(
     assert 0.4 <= seconds < 0.4 + SLACK
     assert len(stub.seen) == 1
     assert "hint" not in str(error)  # one attempt, nothing to explain
+
+
+def test_a_create_reconciled_against_a_hanging_server_shares_one_budget(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport
+) -> None:
+    """The POST times out (its outcome unknown), the read-back GET hangs too: the whole
+    create costs the budget (2 x 0.4 s), not 3 creates x (POST + 5 GETs) x 0.4 s."""
+    stub.default = Reply(action="hang")
+    retry = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.01)
+    admin = AdminApi(make_transport(stub_creds, timeout=0.4, retry=retry))
+    error, seconds = timed(lambda: admin.create_preset({"name": "p"}, same=lambda got: True))
+    assert isinstance(error, NetworkError)
+    assert seconds < 0.8 + SLACK
+    assert stub.paths() == ["POST /v1_1/demo/upload_presets", "GET /v1_1/demo/upload_presets/p"]
+    assert "reading it back failed too: its outcome is unknown; run plan again" in str(error)
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ from cloudinary_presets.cloudinary.statuses import (
     network_error,
     with_hint,
 )
-from cloudinary_presets.errors import ApiError, BadResponse, UsageError
+from cloudinary_presets.errors import ApiError, BadResponse, NetworkError, UsageError
 
 log = logging.getLogger("cloudinary_presets.cloudinary.transport")
 install_redaction(log)
@@ -326,9 +326,16 @@ class Transport:
         ambiguous = False
         with self.retry_scope() as budget:
             for attempt in range(1, attempts + 1):
+                limit = min(self.timeout, budget.remaining())
+                if limit <= 0:  # an operation sharing the budget has spent it: do not send
+                    raise NetworkError(
+                        f"not sent: the {budget.seconds:g} s retry budget of this operation "
+                        f"is spent ({budget.spent:.1f} s)",
+                        method=method,
+                        path=url_path,
+                    )
                 if auth:
                     self._count(method)
-                limit = self.timeout if attempt == 1 else min(self.timeout, budget.remaining())
                 started = time.monotonic()
                 try:
                     raw = self._send(method, url, content, basic, limit, started)
