@@ -16,6 +16,7 @@ import click
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.cli import applying, definitions, emulator, planning, uploads
+from cloudinary_presets.cli.options import timeout_option
 from cloudinary_presets.cli.output import OUT
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
@@ -34,7 +35,8 @@ class OrderedGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="presets", message="%(prog)s %(version)s")
-def cli() -> None:
+@timeout_option
+def cli(timeout: float) -> None:
     """Cloudinary upload presets as code: validate, plan, apply, import, upload."""
 
 

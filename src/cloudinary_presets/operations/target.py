@@ -20,7 +20,7 @@ from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
 from cloudinary_presets.cloudinary.credential_sources import resolve_credentials
 from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
-from cloudinary_presets.cloudinary.transport import Transport
+from cloudinary_presets.cloudinary.transport import DEFAULT_TIMEOUT, Transport
 from cloudinary_presets.definitions.project import STATE_DIR
 from cloudinary_presets.errors import TargetError
 from cloudinary_presets.planning.plan import TargetInfo
@@ -34,17 +34,26 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 
 @dataclass
 class Target:
-    """Credentials plus a description for people; owns the embedded emulator if one runs."""
+    """Credentials plus a description for people; owns the embedded emulator if one runs.
+
+    ``timeout`` bounds each HTTP request its transports send (``--timeout``).
+    """
 
     credentials: Credentials
     info: TargetInfo
     emulator: Emulator | None = None
+    timeout: float = DEFAULT_TIMEOUT
     _transports: list[Transport] = field(default_factory=list)
 
     def transport(
-        self, *, timeout: tuple[float, float] = (5.0, 30.0), retry: RetryPolicy | None = None
+        self,
+        *,
+        timeout: float | tuple[float, float] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Transport:
-        transport = Transport(self.credentials, timeout=timeout, retry=retry)
+        transport = Transport(
+            self.credentials, timeout=self.timeout if timeout is None else timeout, retry=retry
+        )
         self._transports.append(transport)
         return transport
 
@@ -118,8 +127,12 @@ def open_target(
     env_credentials: tuple[str, str] | None = None,
     env_emulator: bool = False,
     force_emulator: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Target:
-    """Resolve the target: explicit credentials, then the environment's, then the emulator."""
+    """Resolve the target: explicit credentials, then the environment's, then the emulator.
+
+    ``timeout``: seconds each HTTP request may take, connect to last byte.
+    """
     use_emulator = force_emulator or env_emulator
     credentials = None
     if not use_emulator:
@@ -134,7 +147,7 @@ def open_target(
             credentials.key_fingerprint(),
             environment,
         )
-        return Target(credentials, info)
+        return Target(credentials, info, timeout=timeout)
     if not use_emulator and is_ci(environ):
         raise TargetError(
             "no Cloudinary credentials are configured and CI is set: refusing to fall back to "
@@ -152,7 +165,7 @@ def open_target(
         environment,
         emulator=True,
     )
-    return Target(credentials, info, emulator)
+    return Target(credentials, info, emulator, timeout=timeout)
 
 
 def same_target(a: TargetInfo, b: TargetInfo) -> list[str]:

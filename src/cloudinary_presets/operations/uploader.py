@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from cloudinary_presets.cloudinary.codec import encode_value
 from cloudinary_presets.cloudinary.remote import RemotePresets
+from cloudinary_presets.cloudinary.transport import DEFAULT_TIMEOUT
 from cloudinary_presets.cloudinary.upload_api import UploadApi
 from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
@@ -113,6 +114,22 @@ def _read_file(file: FileLike) -> tuple[bytes | str | IO[bytes], str | None, byt
     return data, os.path.basename(name) if isinstance(name, str) else None, data[:64]
 
 
+def timeout_from(environ: Mapping[str, str]) -> float:
+    """``PRESETS_TIMEOUT`` as seconds (the default when unset); a bad value is refused."""
+    text = environ.get("PRESETS_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 86400:
+        raise UsageError(
+            f"PRESETS_TIMEOUT={text!r} is not a number of seconds (more than 0, at most 86400)"
+        )
+    return seconds
+
+
 class Uploader:
     """Resolve presets by name and upload with them.
 
@@ -141,13 +158,17 @@ class Uploader:
         url: str | None = None,
         profile: str | None = None,
         emulator: bool = False,
+        timeout: float | None = None,
     ) -> Uploader:
         """Same target resolution as the CLI: --url, --profile, --env, CLOUDINARY_URL, emulator.
 
         ``environ`` defaults to the process environment (this convenience is the one place
-        the library reads it; pass a mapping to keep it out).
+        the library reads it; pass a mapping to keep it out). ``timeout`` (seconds per
+        HTTP request) defaults to ``PRESETS_TIMEOUT`` from it, else 30 s.
         """
         environ = dict(os.environ) if environ is None else environ
+        if timeout is None:
+            timeout = timeout_from(environ)
         project = Project.open(Path(root))
         spec = project.environment(env)
         target = open_target(
@@ -160,6 +181,7 @@ class Uploader:
             env_credentials=spec.credentials,
             env_emulator=spec.emulator,
             force_emulator=emulator,
+            timeout=timeout,
         )
         return cls(project, spec, target, environ)
 
