@@ -14,12 +14,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO
 
 import pytest
 from client_helpers import MakeTransport, Sleeps
 from client_stub import Reply, StubServer
 
+from cli_runner import run_main
 from cloudinary_presets.cloudinary.admin_api import AdminApi
 from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
@@ -64,7 +66,7 @@ def test_a_dribbled_body_with_retries_stays_within_the_retry_budget(
     assert isinstance(error, NetworkError)
     assert seconds < 1.2 + SLACK
     assert len(stub.seen) == 2  # the second attempt had what was left of the budget
-    assert "within 0.6 s (the request time limit, --timeout)" in str(error)
+    assert re.search(r"within 0\.\d+ s \(what was left of the retry budget\)", str(error))
     assert "hint: gave up after 2 attempts in 1.2 s" in str(error)
     assert re.search(r"(the 1.2 s retry budget is spent|would pass the 1.2 s retry budget)$",
                      str(error))  # fmt: skip
@@ -244,3 +246,44 @@ def test_a_single_wait_beyond_max_wait_is_refused_at_once(
         make_transport(stub_creds).request("GET", "/ping", idempotent=True)
     assert sleeps == []
     assert "the server asked to retry after 600 s (more than 60 s)" in str(caught.value)
+
+
+# --------------------------------------------------------------------------- the CLI option
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_presets_timeout_bounds_a_command(
+    how: str, stub: StubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``presets --timeout 0.3 plan`` (or PRESETS_TIMEOUT=0.3) against a server that never
+    answers: exit 1 within the budget, the error names the limit."""
+    stub.default = Reply(action="hang")
+    (tmp_path / "presets").mkdir()
+    monkeypatch.setenv("CLOUDINARY_URL", f"cloudinary://1:s@demo?upload_prefix={stub.url}")
+    monkeypatch.delenv("PRESETS_TIMEOUT", raising=False)
+    args = ["plan", "--root", str(tmp_path)]
+    if how == "option":
+        args = ["--timeout", "0.3", *args]
+    else:
+        monkeypatch.setenv("PRESETS_TIMEOUT", "0.3")
+    started = time.monotonic()
+    result = run_main(args)
+    seconds = time.monotonic() - started
+    assert result.exit_code == 1
+    assert seconds < 0.6 + 5 * 0.5 + SLACK  # two attempts of 0.3 s, jittered backoff between
+    # the first attempt takes the whole 0.3 s; whether a second one fits in the 0.6 s
+    # budget depends on the jittered backoff (0 to 0.5 s): both endings are right
+    assert "within 0.3 s (the request time limit, --timeout)" in result.stderr or (
+        "s (what was left of the retry budget)" in result.stderr
+    )
+    assert re.search(r"hint: gave up after [12] attempts? in 0\.\d s", result.stderr)
+    assert "0.6 s retry budget" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "nan", "inf"])
+def test_a_bad_timeout_is_a_usage_error(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRESETS_TIMEOUT", value)
+    result = run_main(["validate"])
+    assert result.exit_code == 64
+    assert "Invalid value for '--timeout' (env var: 'PRESETS_TIMEOUT')" in result.stderr

@@ -184,8 +184,10 @@ class DeadlineAdapter(HTTPAdapter):
 
 
 class DeadlineExceeded(requests.exceptions.ReadTimeout):
-    """The request's total time limit passed (whatever phase it was in)."""
+    """The request's total time limit passed (whatever phase it was in). ``clipped``: the
+    limit was what remained of a retry budget, shorter than the request timeout."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, clipped: bool = False) -> None:
         super().__init__(f"no complete response within {seconds:g} s")
         self.seconds = seconds
+        self.clipped = clipped

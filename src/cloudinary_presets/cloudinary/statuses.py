@@ -191,10 +191,10 @@ def _describe_failure(exc: BaseException, host: str, timeout: tuple[float, float
         isinstance(c, (urllib3.exceptions.ReadTimeoutError, TimeoutError)) for c in chain
     ):
         seconds = exc.seconds if isinstance(exc, DeadlineExceeded) else timeout[1]
-        return (
-            f"no complete response from {host} within {round(seconds, 1):g} s "
-            "(the request time limit, --timeout)"
-        )
+        why = "the request time limit, --timeout"
+        if isinstance(exc, DeadlineExceeded) and exc.clipped:
+            why = "what was left of the retry budget"
+        return f"no complete response from {host} within {_seconds(seconds)} s ({why})"
     if any(isinstance(c, urllib3.exceptions.NameResolutionError) for c in chain):
         return f"cannot resolve host name {host}"
     if any(isinstance(c, ConnectionRefusedError) for c in chain):
@@ -213,6 +213,11 @@ def _describe_failure(exc: BaseException, host: str, timeout: tuple[float, float
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return f"response from {host} could not be decoded"
     return f"request to {host} failed: {redact(str(exc))[:200]}"
+
+
+def _seconds(value: float) -> str:
+    """``30``, ``0.3``, ``0.05``: a duration as people write it."""
+    return f"{value:.2g}" if value < 1 else f"{round(value, 1):g}"
 
 
 def with_hint(error: ApiError, extra: str) -> ApiError:

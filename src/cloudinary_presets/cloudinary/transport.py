@@ -442,13 +442,13 @@ class Transport:
                 raw = self._exchange(method, url, content, data, headers, basic, limit, started)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 if guard.expired:
-                    raise DeadlineExceeded(limit) from exc
+                    raise DeadlineExceeded(limit, clipped=limit < self.timeout) from exc
                 raise
             finally:
                 if data is not content.data:
                     data.close()
             if guard.expired:  # a body cut short may still have looked complete
-                raise DeadlineExceeded(limit)
+                raise DeadlineExceeded(limit, clipped=limit < self.timeout)
         return raw
 
     def _exchange(
