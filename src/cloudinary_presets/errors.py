@@ -134,6 +134,11 @@ class TargetError(PresetsError):
     """The target product environment cannot be chosen or reached as configured."""
 
 
+class UploadSourceError(PresetsError):
+    """A file to upload cannot be read as it was opened: unreadable, not a regular file,
+    or changed, replaced or deleted while it was being uploaded (the message names it)."""
+
+
 class UnknownPreset(UsageError):
     """No definition has the requested name (the message suggests close names)."""
 

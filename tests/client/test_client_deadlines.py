@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import pytest
 from client_helpers import MakeTransport, Sleeps
@@ -147,8 +146,8 @@ class Body:
     content_type = "application/octet-stream"
     length = 64 * 1024 * 1024
 
-    def open(self) -> IO[bytes]:
-        return _Zeros(self.length)  # type: ignore[return-value]
+    def open(self) -> _Zeros:
+        return _Zeros(self.length)
 
 
 class _Zeros:

@@ -3,6 +3,8 @@ so ``from conftest import`` would be ambiguous)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 import struct
 import zlib
@@ -25,6 +27,20 @@ EXAMPLE_IMAGES = {
     "spinner.gif": ("gif", 12, 12),
     "badge.webp": ("webp", 20, 10),
 }
+
+
+def form_fields(body: Any) -> list[tuple[str, str]]:
+    """The text fields of a streamed multipart body, as the server parses them (read in
+    full: small test bodies only), in order; the file part is left out."""
+    data = body.open().read()
+    head = f"Content-Type: {body.content_type}\r\n\r\n".encode("latin-1")
+    message = email.message_from_bytes(head + data, policy=email.policy.HTTP)
+    fields = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name != "file" or part.get_filename() is None:
+            fields.append((str(name), part.get_content()))
+    return fields
 
 
 def key_only(url: str) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http.cookiejar import DefaultCookiePolicy
 from types import MappingProxyType
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -102,6 +102,18 @@ class ApiResponse:
     after_ambiguous_failure: bool = False
 
 
+class BodyReader(Protocol):
+    """What requests streams a body from: ``read``, ``__iter__`` and ``__len__``."""
+
+    def read(self, size: int = -1) -> bytes: ...
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
 class StreamedBody(Protocol):
     """A request body sent from a reader (an upload from disk): its type, its exact length,
     and a fresh reader for each attempt."""
@@ -112,7 +124,7 @@ class StreamedBody(Protocol):
     @property
     def length(self) -> int: ...
 
-    def open(self) -> IO[bytes]: ...
+    def open(self) -> BodyReader: ...
 
 
 @dataclass(frozen=True)

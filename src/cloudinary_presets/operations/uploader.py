@@ -10,6 +10,7 @@ calls the official SDK makes (it is a convenience, not another protocol).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from typing import IO, Any
 from cloudinary_presets.cloudinary.codec import encode_value
 from cloudinary_presets.cloudinary.remote import RemotePresets
 from cloudinary_presets.cloudinary.transport import DEFAULT_TIMEOUT
-from cloudinary_presets.cloudinary.upload_api import UploadApi
+from cloudinary_presets.cloudinary.upload_api import DEFAULT_CHUNK_SIZE, UploadApi, as_content
+from cloudinary_presets.cloudinary.upload_body import BytesContent, FileContent, UploadContent
 from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.resolve import ResolvedPreset, definitions, resolve_in
@@ -92,26 +94,35 @@ class UploadResult:
         }
 
 
-def _read_file(file: FileLike) -> tuple[bytes | str | IO[bytes], str | None, bytes | None]:
-    """(what to send, a file name, the first bytes for format detection)."""
+def open_for_upload(path: Path) -> FileContent:
+    """Open a regular file for streaming reads; a FIFO, a device or a directory is refused
+    at once (never opened for a blocking read). The one place uploads open paths."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.fdopen(os.open(path, flags), "rb")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return FileContent(handle, str(path), str(path))
+    except BaseException:
+        handle.close()
+        raise
+
+
+def _content(file: FileLike) -> tuple[UploadContent | str, str | None]:
+    """(what to send: content or a remote reference, the file's name if it has one)."""
     if isinstance(file, bytes):
-        return file, None, file[:64]
+        return BytesContent(file), None
     if isinstance(file, str) and file.startswith(
         ("http://", "https://", "data:", "s3://", "gs://")
     ):
-        return file, None, None
+        return file, None
     if isinstance(file, (str, os.PathLike)):
-        path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-        return data, path.name, data[:64]
+        opened = open_for_upload(Path(file))
+        return opened, opened.name
     name = getattr(file, "name", None)
-    data = file.read()
-    if not isinstance(data, bytes):
-        raise UsageError("file objects must be opened in binary mode ('rb')")
-    return data, os.path.basename(name) if isinstance(name, str) else None, data[:64]
+    content = as_content(file, os.path.basename(name) if isinstance(name, str) else None)
+    return content, content.name if isinstance(name, str) else None
 
 
 def timeout_from(environ: Mapping[str, str]) -> float:
@@ -264,9 +275,14 @@ class Uploader:
         context: Mapping[str, str] | None = None,
         verify: bool = False,
         resource_type: str = "auto",
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
         **params: Any,
     ) -> UploadResult:
-        """Upload ``file`` (path, bytes, binary file object, or URL) with the named preset."""
+        """Upload ``file`` (path, bytes, binary file object, or URL) with the named preset.
+
+        Files are streamed from disk; one larger than ``chunk_size`` bytes (20 MB) goes
+        as a chunked upload, in chunks of that size (at least 5 MiB).
+        """
         resolved = self.resolve(preset)
         credentials = self.target.credentials
         has_secret = bool(credentials.api_secret)
@@ -277,36 +293,72 @@ class Uploader:
                 hint="use a CLOUDINARY_URL with KEY:SECRET, or an unsigned preset",
             )
         signed = has_secret
-        content, filename, head = _read_file(file)
-        allowed = resolved.preset.settings.allowed_formats
-        if allowed:
-            fmt = detect_format(head, filename or (file if isinstance(file, str) else None))
-            if fmt is not None and not format_allowed(fmt, allowed):
-                raise UsageError(
-                    f"{filename or 'the file'} is {fmt}; preset {resolved.name!r} accepts only "
-                    f"{', '.join(allowed)} (Cloudinary would reject it)"
-                )
-        all_params = {
-            "public_id": public_id,
-            "tags": list(tags) if tags else None,
-            "context": dict(context) if context else None,
-            **params,
-        }
-        wire = self.params_for(resolved, signed, all_params)
-        if verify:
-            self.verify(resolved)
-        try:
-            response = self._upload.upload(
-                content, wire, resource_type=resource_type, signed=signed, filename=filename
+        content, filename = _content(file)
+        with contextlib.ExitStack() as opened:
+            if not isinstance(content, str):
+                opened.callback(content.close)
+            self._check_format(
+                resolved,
+                None if isinstance(content, str) else content,
+                filename,
+                filename or (file if isinstance(file, str) else None),
             )
+            all_params = {
+                "public_id": public_id,
+                "tags": list(tags) if tags else None,
+                "context": dict(context) if context else None,
+                **params,
+            }
+            wire = self.params_for(resolved, signed, all_params)
+            if verify:
+                self.verify(resolved)
+            response = self._send(
+                resolved,
+                content,
+                wire,
+                signed=signed,
+                filename=filename,
+                resource_type=resource_type,
+                chunk_size=chunk_size,
+            )
+        return UploadResult(response, filename or (file if isinstance(file, str) else "bytes"))
+
+    @staticmethod
+    def _check_format(
+        resolved: ResolvedPreset,
+        content: UploadContent | None,
+        filename: str | None,
+        name: str | None,
+    ) -> None:
+        """Refuse locally what ``allowed_formats`` makes Cloudinary reject: the content
+        decides first, then ``name``'s extension (a file name or a URL)."""
+        allowed = resolved.preset.settings.allowed_formats
+        if not allowed:
+            return
+        fmt = detect_format(content.head() if content is not None else None, name)
+        if fmt is not None and not format_allowed(fmt, allowed):
+            raise UsageError(
+                f"{filename or 'the file'} is {fmt}; preset {resolved.name!r} accepts only "
+                f"{', '.join(allowed)} (Cloudinary would reject it)"
+            )
+
+    def _send(
+        self,
+        resolved: ResolvedPreset,
+        content: UploadContent | str,
+        wire: dict[str, Any],
+        **options: Any,
+    ) -> dict[str, Any]:
+        """The upload call; Cloudinary's "preset not found" becomes a hint to apply first."""
+        try:
+            return self._upload.upload(content, wire, **options)
         except BadRequest as exc:
             if "preset not found" in exc.cloudinary_message.lower():
                 raise NotFound(
                     f"Cloudinary has no preset {resolved.remote_name!r} in cloud "
-                    f"{credentials.cloud_name!r} ({exc.cloudinary_message})",
+                    f"{self.target.credentials.cloud_name!r} ({exc.cloudinary_message})",
                     status=exc.status,
                     request_id=exc.request_id,
                     hint="apply the definitions first: presets apply",
                 ) from None
             raise
-        return UploadResult(response, filename or (file if isinstance(file, str) else "bytes"))
