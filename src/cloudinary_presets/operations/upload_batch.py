@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from cloudinary_presets.cloudinary.upload_api import DEFAULT_CHUNK_SIZE
 from cloudinary_presets.errors import PresetsError
 from cloudinary_presets.operations.uploader import Uploader, UploadResult
 
@@ -80,9 +81,11 @@ def upload_files(
     context: Mapping[str, str] | None = None,
     resource_type: str = "auto",
     parallelism: int = 4,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
     on_result: Callable[[UploadOutcome], None] = lambda outcome: None,
 ) -> UploadBatch:
-    """Upload ``files`` (paths or URLs) with ``preset``, at most ``parallelism`` at a time."""
+    """Upload ``files`` (paths or URLs) with ``preset``, at most ``parallelism`` at a time;
+    a file larger than ``chunk_size`` bytes goes in chunks."""
 
     def one(path: str) -> UploadResult:
         return uploader.upload(
@@ -92,6 +95,7 @@ def upload_files(
             tags=list(tags),
             context=context,
             resource_type=resource_type,
+            chunk_size=chunk_size,
         )
 
     outcomes: dict[str, UploadOutcome] = {}
