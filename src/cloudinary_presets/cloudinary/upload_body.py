@@ -98,7 +98,9 @@ class FileContent(UploadContent):
         self.name = os.path.basename(shown.replace("\\", "/")) or "file"
         status = os.fstat(self._fd)
         if not stat.S_ISREG(status.st_mode):
-            raise UploadSourceError(f"{shown}: not a regular file; only files can be uploaded")
+            raise UploadSourceError(
+                f"{shown}: not a regular file; only regular files can be uploaded"
+            )
         self._start = handle.tell()
         self._identity = _Identity.of(status)
         self.size = max(0, status.st_size - self._start)
@@ -161,7 +163,8 @@ class SeekableContent(UploadContent):
 
 def _changed(shown: str, how: str) -> UploadSourceError:
     return UploadSourceError(
-        f"{shown} {how} while it was being uploaded; nothing of it can be trusted",
+        f"{shown} {how} while it was being uploaded: what Cloudinary received may mix old "
+        "and new bytes",
         hint="upload it again once nothing writes to it",
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,13 @@ from cloudinary_presets.cloudinary.upload_body import BytesContent, FileContent,
 from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.resolve import ResolvedPreset, definitions, resolve_in
-from cloudinary_presets.errors import BadRequest, NotFound, PresetDrift, UsageError
+from cloudinary_presets.errors import (
+    BadRequest,
+    NotFound,
+    PresetDrift,
+    UploadSourceError,
+    UsageError,
+)
 from cloudinary_presets.model.changes import WHOLE_PRESET, FieldChange
 from cloudinary_presets.model.preset import SETTING_KEYS, preset_changes, wire_kind
 from cloudinary_presets.operations.media import allowed as format_allowed
@@ -99,14 +106,15 @@ def open_for_upload(path: Path) -> FileContent:
     at once (never opened for a blocking read). The one place uploads open paths."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        handle = os.fdopen(os.open(path, flags), "rb")
+        fd = os.open(path, flags)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return FileContent(handle, str(path), str(path))
-    except BaseException:
-        handle.close()
-        raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise UploadSourceError(f"{path}: {kind}; only regular files can be uploaded")
+    return FileContent(os.fdopen(fd, "rb"), str(path), str(path))
 
 
 def _content(file: FileLike) -> tuple[UploadContent | str, str | None]:
