@@ -11,8 +11,8 @@ during the upload is an error naming it. Memory itself is measured by the benchm
 from __future__ import annotations
 
 import functools
-import importlib.util
 import hashlib
+import importlib.util
 import io
 import os
 import re
