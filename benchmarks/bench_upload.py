@@ -128,6 +128,10 @@ def sparse_png(path: Path, size: int, i: int) -> None:
         handle.truncate(size)
 
 
+def _size(n: int) -> str:
+    return f"{n // MiB} MiB" if n % MiB == 0 else f"{n / 1e6:g} MB"
+
+
 def run_large(large_mib: int, chunk: int, parallel: int, parallel_mib: int) -> dict[str, Any]:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-large-") as tmp:
@@ -146,11 +150,11 @@ def run_large(large_mib: int, chunk: int, parallel: int, parallel_mib: int) -> d
             url = emu.cloudinary_url
             whole = (parallel_mib + 1) * MiB  # above the file size: one request per file
             variants = [
-                (f"presets upload, 1 file of {large_mib} MiB, chunks of {chunk / 1e6:g} MB",
+                (f"presets upload, 1 file of {large_mib} MiB, chunks of {_size(chunk)}",
                  "bench_upload.ours_large",
                  {"url": url, "root": str(root), "files": [str(big)], "chunk_size": chunk},
                  1, large_mib),
-                (f"SDK upload_large, the same file, chunks of {chunk / 1e6:g} MB",
+                (f"SDK upload_large, the same file, chunks of {_size(chunk)}",
                  "bench_upload.sdk_large", {"url": url, "files": [str(big)], "chunk_size": chunk},
                  1, large_mib),
                 (f"presets upload --parallelism {parallel}, {parallel} files of {parallel_mib} "
