@@ -53,7 +53,7 @@ def _config(quick: bool, extrapolate: bool) -> dict[str, Any]:
             "upload": {
                 "count": 10,
                 "latencies": [50],
-                "large_mib": 64,
+                "large": 64 * 1024 * 1024,
                 "chunk": 5 * 1024 * 1024,
                 "parallel": 2,
                 "parallel_mib": 16,
@@ -78,7 +78,7 @@ def _config(quick: bool, extrapolate: bool) -> dict[str, Any]:
         "upload": {
             "count": 100,
             "latencies": [0, 50],
-            "large_mib": 1024,
+            "large": 999_000_000,
             "chunk": 20_000_000,
             "parallel": 4,
             "parallel_mib": 100,

@@ -16,6 +16,7 @@ import click
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.cli import applying, definitions, emulator, planning, uploads
+from cloudinary_presets.cli.interrupts import sigint_handled, was_interrupted
 from cloudinary_presets.cli.options import timeout_option
 from cloudinary_presets.cli.output import OUT
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
@@ -57,6 +58,11 @@ for command in (
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit status (the console script calls this)."""
+    with sigint_handled():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         cli.main(args=argv, prog_name="presets", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -68,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return EXIT_ERROR
     except click.exceptions.Abort:
+        if was_interrupted():  # Ctrl-C at a prompt
+            OUT.err("interrupted")
+            return EXIT_INTERRUPTED
         OUT.err("aborted")
         return EXIT_ERROR
     except PresetsError as exc:
