@@ -1,0 +1,201 @@
+"""Ctrl-C means what the docs say: exit 130 in every phase, and during the writes a
+summary that names every preset written, failed, in flight and not attempted.
+
+Each test runs ``python -m cloudinary_presets`` as a real child process against the
+emulator in this process, waits (by the emulator's request counters, or the child's
+output) until the phase it wants, and sends real SIGINTs. The emulator holds requests
+back with injected latency, so writes are still in flight when the signal lands.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reliability_helpers import child_env
+
+from secret_scan import record
+
+PRESETS = [f"p-{i:02d}" for i in range(1, 13)]
+CREATE = "POST /upload_presets"
+LIST = "GET /upload_presets"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Twelve presets, none on the remote yet: an apply creates all twelve."""
+    root = tmp_path / "project"
+    (root / "presets").mkdir(parents=True)
+    for name in PRESETS:
+        (root / "presets" / f"{name}.yaml").write_text(
+            f"name: {name}\nsettings:\n  folder: {name}\n", encoding="utf-8"
+        )
+    return root
+
+
+def spawn(root: Path, emulator: Any, *args: str, stdin: Any = subprocess.DEVNULL) -> Any:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cloudinary_presets", *args],
+        cwd=root,
+        env=child_env(emulator.cloudinary_url("demo")),
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
+
+
+def requests(emulator: Any, key: str) -> int:
+    return int(emulator.stats()["requests"][key])
+
+
+def finish(proc: Any, timeout: float = 30) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=timeout)
+    record(out + err, "signal test output")
+    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def stored(emulator: Any) -> set[str]:
+    return {p["name"] for p in emulator.presets("demo")}
+
+
+def named(stderr: str, label: str) -> set[str]:
+    """The presets the summary lists under ``label`` (``written``, ``not attempted``...)."""
+    return set(re.findall(rf"^  {label}: create (\S+)$", stderr, re.MULTILINE))
+
+
+# --------------------------------------------------------------------------- during writes
+
+
+def test_one_ctrl_c_lets_in_flight_writes_finish_and_names_them(
+    project: Path, emulator: Any
+) -> None:
+    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/upload_presets",
+                          "latency_ms": 700}])  # fmt: skip
+    proc = spawn(project, emulator, "apply", "--yes", "--parallelism", "4")
+    wait_for(lambda: requests(emulator, CREATE) == 4, "four creates in flight")
+    proc.send_signal(signal.SIGINT)
+    code, _, err = finish(proc)
+    assert code == 130
+    assert "Traceback" not in err
+    assert "interrupted: no new writes; waiting for the 4 write(s) in flight to finish" in err
+    # the four in flight were waited for, and named; nothing else was started
+    written = named(err, "written")
+    assert len(written) == 4
+    assert written == stored(emulator)
+    assert requests(emulator, CREATE) == 4
+    assert named(err, "not attempted") == set(PRESETS) - written
+    assert re.search(r"^error: interrupted: applied 4/12 change\(s\) in .*; 8 not attempted$",
+                     err, re.MULTILINE)  # fmt: skip
+    assert "hint: run `presets plan` to see exactly the remaining work" in err
+
+
+def test_a_second_ctrl_c_stops_waiting_and_still_prints_the_summary(
+    project: Path, emulator: Any
+) -> None:
+    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/upload_presets",
+                          "latency_ms": 4000}])  # fmt: skip
+    proc = spawn(project, emulator, "apply", "--yes", "--parallelism", "4")
+    wait_for(lambda: requests(emulator, CREATE) == 4, "four creates in flight")
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)  # the first press is noticed
+    proc.send_signal(signal.SIGINT)
+    second = time.monotonic()
+    code, _, err = finish(proc)
+    assert time.monotonic() - second < 2.0  # not the 4 s the writes still need
+    assert code == 130
+    assert "Traceback" not in err
+    assert "interrupted again: not waiting any longer (4 write(s) still in flight)" in err
+    in_flight = named(err, "in flight, outcome unknown")
+    assert len(in_flight) == 4
+    assert named(err, "written") == set()
+    assert named(err, "not attempted") == set(PRESETS) - in_flight
+    assert "4 in flight, outcome unknown; 8 not attempted" in err
+    # the server still completes what it had received: "outcome unknown" was honest
+    wait_for(lambda: stored(emulator) == in_flight, "the in-flight creates to land", 10)
+
+
+def test_ctrl_c_during_the_verifying_re_read_names_what_was_written(
+    project: Path, emulator: Any
+) -> None:
+    emulator.set_faults([{"kind": "latency", "method": "GET", "path": "/v1_1/*/upload_presets",
+                          "nth": [2], "latency_ms": 4000}])  # fmt: skip
+    proc = spawn(project, emulator, "apply", "--yes")
+    wait_for(lambda: requests(emulator, LIST) == 2, "the re-read after the writes")
+    time.sleep(0.1)  # the child is waiting for the answer (see the prompt test)
+    proc.send_signal(signal.SIGINT)
+    code, _, err = finish(proc, timeout=3)
+    assert code == 130
+    assert "Traceback" not in err
+    assert named(err, "written") == set(PRESETS) == stored(emulator)
+    assert "could not verify what Cloudinary stored: interrupted before the re-read finished" in err
+
+
+# --------------------------------------------------------------------------- other phases
+
+
+def test_ctrl_c_while_listing_exits_130_and_writes_nothing(project: Path, emulator: Any) -> None:
+    emulator.set_faults([{"kind": "latency", "method": "GET", "path": "/v1_1/*/upload_presets",
+                          "latency_ms": 4000}])  # fmt: skip
+    proc = spawn(project, emulator, "apply", "--yes")
+    wait_for(lambda: requests(emulator, LIST) == 1, "the listing")
+    time.sleep(0.1)  # the child is waiting for the answer (see the prompt test)
+    proc.send_signal(signal.SIGINT)
+    code, _, err = finish(proc, timeout=3)
+    assert code == 130
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in err
+    assert requests(emulator, CREATE) == 0
+
+
+def test_ctrl_c_while_reading_definitions_exits_130(project: Path, emulator: Any) -> None:
+    for i in range(4000):  # enough files that reading them takes a while
+        (project / "presets" / f"more-{i:04d}.yaml").write_text(
+            f"name: more-{i:04d}\nsettings:\n  folder: x{i}\n  tags: [a, b]\n", encoding="utf-8"
+        )
+    proc = spawn(project, emulator, "plan")
+    assert proc.stdout.readline().startswith(b"Target: ")  # printed just before reading them
+    proc.send_signal(signal.SIGINT)
+    code, _, err = finish(proc, timeout=10)
+    assert code == 130
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in err
+    assert requests(emulator, LIST) == 0  # interrupted before the listing
+
+
+def test_ctrl_c_at_the_confirmation_prompt_exits_130(project: Path, emulator: Any) -> None:
+    controller, terminal = pty.openpty()  # a terminal on stdin: apply asks
+    try:
+        proc = spawn(project, emulator, "apply", stdin=terminal)
+        seen = b""
+        deadline = time.monotonic() + 20
+        while b"Only 'yes' is accepted" not in seen:
+            assert time.monotonic() < deadline, seen
+            seen += os.read(proc.stdout.fileno(), 4096)
+        # let it block reading the answer: a signal that lands in the instant between the
+        # prompt and the read() is only handled when the read returns (a CPython race a
+        # person at a keyboard cannot hit)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        code, _, err = finish(proc)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert code == 130
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert stored(emulator) == set()
