@@ -19,6 +19,7 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_REFUSED = 3
 EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,14 @@ class ApplyFailed(PresetsError):
 
 
 class ApplyInterrupted(ApplyFailed):
-    """The apply was interrupted (Ctrl-C); in-flight writes finished and were recorded."""
+    """The apply was interrupted (Ctrl-C); the report names every preset written, failed,
+    in flight and not attempted."""
 
-    exit_code = 130
+    exit_code = EXIT_INTERRUPTED
+
+
+class UploadsInterrupted(PresetsError):
+    """Uploads were interrupted (Ctrl-C): no new file or chunk was started; the message
+    names every file uploaded, failed and not uploaded."""
+
+    exit_code = EXIT_INTERRUPTED

@@ -199,3 +199,52 @@ def test_ctrl_c_at_the_confirmation_prompt_exits_130(project: Path, emulator: An
     assert code == 130
     assert err.strip().splitlines()[-1] == "interrupted"
     assert stored(emulator) == set()
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def _png(tmp_path: Path, name: str, size: int = 0) -> Path:
+    """A tiny valid PNG header padded to ``size`` bytes (sparse)."""
+    path = tmp_path / name
+    head = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00\x00"
+    )
+    with path.open("wb") as handle:
+        handle.write(head + name.encode())
+        if size:
+            handle.truncate(size)
+    return path
+
+
+@pytest.fixture
+def uploadable(project: Path, emulator: Any) -> Path:
+    """The project with a signed, unrestricted preset applied."""
+    (project / "presets" / "files.yaml").write_text(
+        "name: files\nsettings:\n  use_filename: true\n  unique_filename: false\n",
+        encoding="utf-8",
+    )
+    applied = spawn(project, emulator, "apply", "--yes")
+    assert finish(applied)[0] == 0
+    return project
+
+
+def test_ctrl_c_during_uploads_starts_no_new_file_and_names_each(
+    uploadable: Path, emulator: Any, tmp_path: Path
+) -> None:
+    files = [_png(tmp_path, f"f{i}.png") for i in range(4)]
+    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/*/upload",
+                          "latency_ms": 800}])  # fmt: skip
+    proc = spawn(uploadable, emulator, "upload", *map(str, files), "--preset", "files",
+                 "--parallelism", "1")  # fmt: skip
+    wait_for(lambda: requests(emulator, "POST /{resource_type}/upload") == 1, "the first upload")
+    proc.send_signal(signal.SIGINT)
+    code, _, err = finish(proc)
+    assert code == 130
+    assert "Traceback" not in err
+    assert f"  uploaded: {files[0]} -> f0" in err
+    for path in files[1:]:
+        assert f"  not uploaded: {path}" in err
+    assert "interrupted: 1/4 uploaded, 0 failed, 3 not uploaded" in err
+    assert requests(emulator, "POST /{resource_type}/upload") == 1
+    assert [a["public_id"] for a in emulator.assets("demo")] == ["f0"]

@@ -23,8 +23,10 @@ import re
 import secrets
 import stat
 import string
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, Any
 
@@ -40,7 +42,7 @@ from cloudinary_presets.cloudinary.upload_body import (
     SeekableContent,
     UploadContent,
 )
-from cloudinary_presets.errors import ApiError, UsageError
+from cloudinary_presets.errors import ApiError, UploadSourceError, UsageError
 
 RESOURCE_TYPES = frozenset({"image", "video", "raw", "auto"})
 #: Set by this module, so a caller may not pass them.
@@ -194,13 +196,15 @@ class UploadApi:
         signed: bool,
         filename: str | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        stop: threading.Event | None = None,
     ) -> dict[str, Any]:
         """Upload ``file`` (bytes, an open binary file, content, or a remote URL / data URI).
 
         ``params`` are wire-level values (strings, numbers, booleans, lists). A signed
         upload adds ``timestamp`` (now), ``signature`` and ``api_key``; an unsigned one
         sends only the params, which must name an ``upload_preset``. Content larger than
-        ``chunk_size`` bytes is uploaded in chunks of that size.
+        ``chunk_size`` bytes is uploaded in chunks of that size; once ``stop`` is set, no
+        further chunk is sent.
         """
         if resource_type not in RESOURCE_TYPES:
             raise UsageError(
@@ -226,7 +230,8 @@ class UploadApi:
         content = as_content(file, filename)
         name = filename or content.name
         if content.size > chunk_size:
-            return self._upload_chunks(path, cleaned, signed, content, name, chunk_size)
+            chunks = _Chunks(content, name, chunk_size, stop or threading.Event())
+            return self._upload_chunks(path, cleaned, signed, chunks)
         body = MultipartBody(self._fields(cleaned, signed), content, filename=name)
         result = self._post(path, body, {}, idempotent=False)
         content.check_unchanged()
@@ -271,37 +276,49 @@ class UploadApi:
         return response.json
 
     def _upload_chunks(
-        self,
-        path: str,
-        cleaned: dict[str, object],
-        signed: bool,
-        content: UploadContent,
-        name: str,
-        chunk_size: int,
+        self, path: str, cleaned: dict[str, object], signed: bool, chunks: _Chunks
     ) -> dict[str, Any]:
         """``upload_large``: one signed request per chunk; the last answer is the result."""
         upload_id = "".join(secrets.choice(_UPLOAD_ID_ALPHABET) for _ in range(16))
-        total = content.size
-        chunks = -(-total // chunk_size)
+        content = chunks.content
         params = dict(cleaned)
         result: dict[str, Any] = {}
-        for index, start in enumerate(range(0, total, chunk_size), 1):
-            count = min(chunk_size, total - start)
-            span = f"bytes {start}-{start + count - 1}/{total}"
+        for index, start, count in chunks:
+            span = f"bytes {start}-{start + count - 1}/{content.size}"
+            where = f"chunk {index} of {chunks.count} ({span}) of {content.shown}"
+            if chunks.stop.is_set():
+                raise UploadSourceError(f"interrupted before {where}: the upload is incomplete")
             content.check_unchanged()
             body = MultipartBody(
-                self._fields(params, signed), content, filename=name, offset=start, count=count
-            )
+                self._fields(params, signed), content, filename=chunks.name, offset=start,
+                count=count,
+            )  # fmt: skip
             headers = {"X-Unique-Upload-Id": upload_id, "Content-Range": span}
             try:
                 result = self._post(path, body, headers, idempotent=True)
             except ApiError as error:
                 raise with_hint(
-                    error,
-                    f"chunk {index} of {chunks} ({span}) of {content.shown} failed; "
-                    "the upload is incomplete: upload the file again",
+                    error, f"{where} failed; the upload is incomplete: upload the file again"
                 ) from error
             if result.get("public_id"):  # as upload_large: the id the first chunk got
                 params["public_id"] = result["public_id"]
         content.check_unchanged()
         return result
+
+
+@dataclass(frozen=True)
+class _Chunks:
+    """The byte ranges of a chunked upload: ``(number, offset, length)``."""
+
+    content: UploadContent
+    name: str
+    size: int
+    stop: threading.Event
+
+    @property
+    def count(self) -> int:
+        return -(-self.content.size // self.size)
+
+    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+        for index, start in enumerate(range(0, self.content.size, self.size), 1):
+            yield index, start, min(self.size, self.content.size - start)

@@ -3,18 +3,21 @@
 A failed file (a :class:`~cloudinary_presets.errors.PresetsError`) is an outcome, not the
 end of the batch: the other files still go, and the caller sees which failed and why.
 ``on_result`` is called in the caller's thread as each file finishes (for progress lines);
-the returned outcomes are in the order the files were given.
+the returned outcomes are in the order the files were given. Ctrl-C starts no new file
+and no new chunk, waits for the requests in flight, and raises
+:class:`~cloudinary_presets.errors.UploadsInterrupted` naming every file.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 from cloudinary_presets.cloudinary.upload_api import DEFAULT_CHUNK_SIZE
-from cloudinary_presets.errors import PresetsError
+from cloudinary_presets.errors import PresetsError, UploadsInterrupted
 from cloudinary_presets.operations.uploader import Uploader, UploadResult
 
 
@@ -87,6 +90,8 @@ def upload_files(
     """Upload ``files`` (paths or URLs) with ``preset``, at most ``parallelism`` at a time;
     a file larger than ``chunk_size`` bytes goes in chunks."""
 
+    stop = threading.Event()
+
     def one(path: str) -> UploadResult:
         return uploader.upload(
             path,
@@ -96,17 +101,47 @@ def upload_files(
             context=context,
             resource_type=resource_type,
             chunk_size=chunk_size,
+            stop=stop,
         )
 
     outcomes: dict[str, UploadOutcome] = {}
-    with ThreadPoolExecutor(max_workers=parallelism) as pool:
-        futures = {pool.submit(one, f): f for f in files}
+    pool = ThreadPoolExecutor(max_workers=parallelism)
+    futures = {pool.submit(one, f): f for f in files}
+    try:
         for future in as_completed(futures):
-            path = futures[future]
-            try:
-                outcome = UploadOutcome(path, result=future.result())
-            except PresetsError as exc:
-                outcome = UploadOutcome(path, error=exc)
-            outcomes[path] = outcome
-            on_result(outcome)
+            outcomes[futures[future]] = _outcome(futures[future], future)
+            on_result(outcomes[futures[future]])
+    except KeyboardInterrupt:
+        stop.set()  # no new chunk starts; queued files never start
+        pool.shutdown(wait=False, cancel_futures=True)
+        for future, path in futures.items():  # a second Ctrl-C stops this wait
+            if path not in outcomes and not future.cancelled():
+                outcomes[path] = _outcome(path, future)
+        raise UploadsInterrupted(_interrupted(files, outcomes)) from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     return UploadBatch(tuple(outcomes[f] for f in files))
+
+
+def _outcome(path: str, future: Future[UploadResult]) -> UploadOutcome:
+    try:
+        return UploadOutcome(path, result=future.result())
+    except PresetsError as exc:
+        return UploadOutcome(path, error=exc)
+
+
+def _interrupted(files: Sequence[str], outcomes: Mapping[str, UploadOutcome]) -> str:
+    done = [f for f in files if f in outcomes and outcomes[f].ok]
+    lines = [
+        f"interrupted: {len(done)}/{len(files)} uploaded, "
+        f"{len(outcomes) - len(done)} failed, {len(files) - len(outcomes)} not uploaded"
+    ]
+    for path in files:
+        outcome = outcomes.get(path)
+        if outcome is None:
+            lines.append(f"  not uploaded: {path}")
+        elif outcome.result is not None:
+            lines.append(f"  uploaded: {path} -> {outcome.result.public_id}")
+        else:
+            lines.append(f"  failed: {path}: {outcome.error}")
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,12 +285,14 @@ class Uploader:
         verify: bool = False,
         resource_type: str = "auto",
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        stop: threading.Event | None = None,
         **params: Any,
     ) -> UploadResult:
         """Upload ``file`` (path, bytes, binary file object, or URL) with the named preset.
 
         Files are streamed from disk; one larger than ``chunk_size`` bytes (20 MB) goes
-        as a chunked upload, in chunks of that size (at least 5 MiB).
+        as a chunked upload, in chunks of that size (at least 5 MiB). Once ``stop`` is
+        set no further chunk is sent.
         """
         resolved = self.resolve(preset)
         credentials = self.target.credentials
@@ -328,6 +331,7 @@ class Uploader:
                 filename=filename,
                 resource_type=resource_type,
                 chunk_size=chunk_size,
+                stop=stop,
             )
         return UploadResult(response, filename or (file if isinstance(file, str) else "bytes"))
 
