@@ -18,11 +18,12 @@ import cloudinary
 import cloudinary.api_client.call_api
 import cloudinary.uploader
 import pytest
-from upload_helpers import IMAGES, form_fields, upload_requests
+from upload_helpers import IMAGES, upload_requests
 
 from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.emulator import Emulator
 from cloudinary_presets.operations.uploader import Uploader
+from wire_forms import form_fields
 
 
 @pytest.fixture

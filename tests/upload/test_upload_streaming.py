@@ -23,7 +23,7 @@ import cloudinary.uploader
 import cloudinary.utils
 import pytest
 import requests
-from upload_helpers import configure_sdk, form_fields, png, upload_requests
+from upload_helpers import configure_sdk, png, upload_requests
 
 from cloudinary_presets.cloudinary import transport as transport_module
 from cloudinary_presets.cloudinary import upload_body
@@ -37,6 +37,7 @@ from cloudinary_presets.cloudinary.upload_body import (
 )
 from cloudinary_presets.emulator import Emulator
 from cloudinary_presets.errors import ServerError, UploadSourceError, UsageError
+from wire_forms import form_fields
 
 #: until the emulator assembles chunks (branch ``emulator``), the chunked tests cannot run
 needs_chunks = pytest.mark.skipif(
