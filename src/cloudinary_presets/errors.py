@@ -293,3 +293,37 @@ class UploadsInterrupted(PresetsError):
     names every file uploaded, failed and not uploaded."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+# --------------------------------------------------------------------------- moderation
+
+
+class ModerationTimeout(PresetsError):
+    """An automatic moderator had not decided when ``wait_for_moderation`` gave up."""
+
+    def __init__(
+        self, public_id: str, waiting_for: str, seconds: float, calls: int, *, hint: str = ""
+    ) -> None:
+        self.public_id = public_id
+        self.waiting_for = waiting_for
+        self.seconds = seconds
+        self.calls = calls
+        super().__init__(
+            f"{public_id}: {waiting_for} had not decided after {seconds:.1f} s "
+            f"({calls} Admin API call(s) spent polling)",
+            hint=hint
+            or "wait longer (timeout=...), or learn the verdict from the notification_url "
+            "notification instead of polling",
+        )
+
+
+class NotificationError(PresetsError):
+    """A notification that must not be trusted or cannot be read; answer it with 4xx."""
+
+
+class BadSignature(NotificationError):
+    """``X-Cld-Signature`` does not match the body, the timestamp and the API secret."""
+
+
+class StaleNotification(NotificationError):
+    """``X-Cld-Timestamp`` is older than ``max_age``: a replay, or a very late delivery."""

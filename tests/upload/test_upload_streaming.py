@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import io
 import os
 import re
@@ -39,11 +38,6 @@ from cloudinary_presets.emulator import Emulator
 from cloudinary_presets.errors import ServerError, UploadSourceError, UsageError
 from wire_forms import form_fields
 
-#: until the emulator assembles chunks (branch ``emulator``), the chunked tests cannot run
-needs_chunks = pytest.mark.skipif(
-    importlib.util.find_spec("cloudinary_presets.emulator.chunks") is None,
-    reason="this emulator does not assemble chunked uploads yet",
-)
 MiB = 1024 * 1024
 CHUNK = 5 * MiB
 SIZE = 11 * MiB  # three chunks: 5 MiB, 5 MiB, 1 MiB
@@ -157,7 +151,6 @@ def test_a_chunk_body_covers_exactly_its_range(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- chunked uploads
 
 
-@needs_chunks
 def test_a_large_file_goes_in_signed_chunks(
     applied: Emulator, uploader: Any, big: Path, wire: list[dict[str, Any]]
 ) -> None:
@@ -192,7 +185,6 @@ def test_a_large_file_goes_in_signed_chunks(
     assert upload_requests(applied) == 3
 
 
-@needs_chunks
 def test_the_chunks_are_the_requests_the_sdk_sends(
     applied: Emulator,
     uploader: Any,
@@ -235,7 +227,6 @@ def test_the_chunks_are_the_requests_the_sdk_sends(
     assert ours.raw["bytes"] == theirs["bytes"] == SIZE
 
 
-@needs_chunks
 def test_a_failed_chunk_is_retried(
     applied: Emulator, retrying: Any, big: Path, wire: list[dict[str, Any]]
 ) -> None:
@@ -253,7 +244,6 @@ def test_a_failed_chunk_is_retried(
     assert asset["sha256"] == hashlib.sha256(big.read_bytes()).hexdigest()
 
 
-@needs_chunks
 def test_a_chunk_that_keeps_failing_names_the_chunk_and_the_file(
     applied: Emulator, retrying: Any, big: Path
 ) -> None:
@@ -309,7 +299,6 @@ def change_after_first_request(monkeypatch: pytest.MonkeyPatch, change: Any) -> 
     monkeypatch.setattr(Transport, "request", spy)
 
 
-@needs_chunks
 @pytest.mark.parametrize(
     ("how", "said"),
     [
@@ -388,7 +377,6 @@ def test_only_regular_files_are_opened(applied: Emulator, uploader: Any, tmp_pat
 # --------------------------------------------------------------------------- the CLI
 
 
-@needs_chunks
 def test_presets_upload_chunk_size(
     applied: Emulator, remote_cli: Any, big: Path, wire: list[dict[str, Any]]
 ) -> None:

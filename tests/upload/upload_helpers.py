@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 import struct
+import time
 import zlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import cloudinary
+import requests
 
 from cloudinary_presets.emulator import Emulator
 
@@ -99,3 +102,68 @@ def set_explicit_nudity(project: Path, value: str) -> None:
     path.write_text(
         text.replace("explicit_nudity: 0.7 ", f"explicit_nudity: {value} "), encoding="utf-8"
     )
+
+
+def resource_details(emulator: Emulator, public_id: str, resource_type: str = "image") -> Any:
+    """The Admin API's resource details (``GET resources/<type>/upload/<public_id>``)."""
+    account = emulator.clouds[0]
+    url = f"{emulator.url}/v1_1/{account.name}/resources/{resource_type}/upload/"
+    with requests.Session() as session:
+        session.trust_env = False
+        response = session.get(
+            url + quote(public_id), auth=(account.api_key, account.api_secret), timeout=5
+        )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def decided(
+    emulator: Emulator, public_id: str, resource_type: str = "image", timeout: float = 5.0
+) -> Any:
+    """Poll the resource details until every automatic moderator has decided.
+
+    Moderation is asynchronous (Cloudinary's current docs, the emulator's default): the
+    upload answers ``pending``/``queued`` and the decisions land shortly after. What is
+    left waiting afterwards is a manual review (``manual`` pending, what follows queued).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        details = resource_details(emulator, public_id, resource_type)
+        waiting = [
+            m for m in details.get("moderation") or []
+            if m["status"] == "pending" and m["kind"] != "manual"
+        ]  # fmt: skip
+        if not waiting:
+            return details
+        assert time.monotonic() < deadline, f"{public_id}: still waiting for {waiting}"
+        time.sleep(0.01)
+
+
+def statuses_of(details: Any) -> list[tuple[str, str]]:
+    return [(m["kind"], m["status"]) for m in details.get("moderation") or []]
+
+
+def load_example(name: str) -> Any:
+    """A module of ``examples/web`` (they are scripts, not a package)."""
+    import importlib.util
+
+    path = REPO / "examples" / "web" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"examples_web_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def browser_post(form: dict[str, Any], content: bytes, filename: str = "photo.png") -> Any:
+    """What the browser does with a direct upload: POST the file (multipart, the file last)
+    to ``form["url"]`` with exactly ``form["fields"]``, and nothing else."""
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy for loopback
+        return session.post(
+            form["url"],
+            data=form["fields"],
+            files={"file": (filename, content, "application/octet-stream")},
+            timeout=10,
+        )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import click
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.cli import applying, definitions, emulator, planning, uploads
+from cloudinary_presets.cli import applying, definitions, emulator, moderation, planning, uploads
 from cloudinary_presets.cli.interrupts import sigint_handled, was_interrupted
 from cloudinary_presets.cli.options import timeout_option
 from cloudinary_presets.cli.output import OUT
@@ -49,7 +49,7 @@ for command in (
     definitions.render,
     definitions.resolve,
     uploads.upload,
-    uploads.moderation,
+    moderation.moderation,
     definitions.schema,
     emulator.emulator,
 ):

@@ -1,4 +1,4 @@
-"""Runtime commands: ``presets upload`` and ``presets moderation simulate``."""
+"""``presets upload``: files with a preset resolved by name, and (``--wait``) their verdicts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -18,6 +20,7 @@ from cloudinary_presets.cli.output import OUT
 from cloudinary_presets.errors import EXIT_ERROR
 
 if TYPE_CHECKING:
+    from cloudinary_presets.model.moderation_state import ModerationState
     from cloudinary_presets.operations.upload_batch import UploadOutcome
 
 
@@ -69,42 +72,93 @@ def _context_pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def upload_line(outcome: UploadOutcome) -> str:
-    """``file -> public_id  url  moderation: ...``, or why the file failed."""
+    """``file -> public_id  url  moderation: ...  [verdict: ...]``, or why the file failed."""
     result = outcome.result
     if result is None:
         return OUT.style(f"{outcome.file}: FAILED: {outcome.error}", fg="red")
-    statuses = ", ".join(f"{m.get('kind')} {m.get('status')}" for m in result.moderation)
+    state = outcome.verdict or result.moderation_state
+    statuses = ", ".join(f"{s.kind} {s.status}" for s in state.steps)
     moderation = f"  moderation: {statuses}" if statuses else ""
-    color = "red" if result.rejected else "green"
+    if outcome.verdict is not None:
+        moderation += f"  verdict: {outcome.verdict.describe()}"
+    elif outcome.undecided:
+        moderation += f"  verdict: undecided ({outcome.error})"
+    color = "red" if outcome.rejected or outcome.undecided else "green"
     return (
         OUT.style(f"{outcome.file} -> {result.public_id}", fg=color)
         + f"  {result.secure_url}{moderation}"
     )
 
 
+def _stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+class WaitingLine:
+    """One line on stderr, rewritten in place, naming the files whose verdict is awaited.
+
+    Workers report from their threads; the caller's result lines clear it first and it
+    is drawn again below them. Off (silent) when stderr is not a terminal.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._lock = threading.Lock()
+        self._waiting: dict[str, str] = {}
+        self._started = time.monotonic()
+
+    def waiting(self, file: str, state: ModerationState) -> None:
+        with self._lock:
+            self._waiting[file] = state.waiting_for or "moderation"
+            self._draw()
+
+    def print(self, outcome: UploadOutcome, write: Callable[[str], None]) -> None:
+        with self._lock:
+            self._waiting.pop(outcome.file, None)
+            self._clear()
+            write(upload_line(outcome))
+            self._draw()
+
+    def text(self) -> str:
+        names = ", ".join(f"{Path(f).name} ({k})" for f, k in sorted(self._waiting.items()))
+        elapsed = time.monotonic() - self._started
+        return f"waiting for moderation ({elapsed:.0f} s): {names}"
+
+    def _draw(self) -> None:
+        if self.enabled and self._waiting:
+            click.echo("\r\x1b[K" + self.text(), nl=False, err=True)
+
+    def _clear(self) -> None:
+        if self.enabled:
+            click.echo("\r\x1b[K", nl=False, err=True)
+
+
 @contextlib.contextmanager
-def progress(total: int, *, lines_to_stderr: bool) -> Iterator[Any]:
-    """A per-file callback: one line per file as it finishes, under a bar on a TTY.
+def progress(
+    total: int, *, lines_to_stderr: bool, wait: bool = False
+) -> Iterator[tuple[Callable[[UploadOutcome], None], WaitingLine]]:
+    """Per-file callbacks: one line per file as it finishes, under a bar on a TTY; with
+    ``wait``, a waiting line on stderr (when it is a terminal) instead of the bar.
 
     The lines go to stderr on a TTY (under the bar) and with ``lines_to_stderr`` (--json,
     whose stdout must be the JSON alone); failures always go to stderr.
     """
     tty = sys.stdout.isatty()
     to_stderr = tty or lines_to_stderr
+    line = WaitingLine(wait and _stderr_is_tty())
     bar: Any = (
         click.progressbar(length=total, label="uploading", file=sys.stderr)
-        if tty
+        if tty and not wait
         else contextlib.nullcontext()
     )
     with bar as shown:
 
         def on_result(outcome: UploadOutcome) -> None:
-            line = upload_line(outcome)
-            (OUT.err if to_stderr or not outcome.ok else OUT.echo)(line)
+            line.print(outcome, OUT.err if to_stderr or not outcome.ok else OUT.echo)
             if shown is not None:
                 shown.update(1)
 
-        yield on_result
+        yield on_result, line
 
 
 @click.command()
@@ -129,6 +183,19 @@ def progress(total: int, *, lines_to_stderr: bool) -> Iterator[Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--allow-rejected", is_flag=True, help="Exit 0 even when moderation rejects an upload."
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Wait for each file's moderation verdict (polls the Admin API, backing off).",
+)
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(0, 3600),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --wait: how long to wait for each file's automatic moderators.",
 )
 @click.option(
     "--parallelism",
@@ -160,6 +227,8 @@ def upload(
     verify: bool,
     as_json: bool,
     allow_rejected: bool,
+    wait: bool,
+    wait_timeout: float,
     parallelism: int,
     resource_type: str,
     chunk_size: int,
@@ -169,6 +238,8 @@ def upload(
 
     Checks locally what Cloudinary would refuse before sending anything. Exit 1 if an
     upload failed or moderation rejected it (--allow-rejected: exit 0 for rejections).
+    Moderation is decided after the upload: --wait waits for each verdict (approved,
+    rejected, or pending for a person) and exits 1 if one did not come in time.
     """
     from cloudinary_presets.operations.upload_batch import upload_files
     from cloudinary_presets.operations.uploader import Uploader
@@ -182,7 +253,7 @@ def upload(
         uploader.resolve(preset_name)
         if verify:
             uploader.verify(uploader.resolve(preset_name))
-        with progress(len(files), lines_to_stderr=as_json) as on_result:
+        with progress(len(files), lines_to_stderr=as_json, wait=wait) as (on_result, line):
             batch = upload_files(
                 uploader,
                 files,
@@ -194,6 +265,9 @@ def upload(
                 parallelism=parallelism,
                 chunk_size=chunk_size,
                 on_result=on_result,
+                wait=wait,
+                wait_timeout=wait_timeout,
+                on_waiting=line.waiting,
             )
     finally:
         session.close()
@@ -202,44 +276,3 @@ def upload(
     OUT.err(batch.summary())
     if not batch.succeeded(allow_rejected=allow_rejected):
         raise SystemExit(EXIT_ERROR)
-
-
-@click.group()
-def moderation() -> None:
-    """Moderation tools: see what thresholds decide before changing them."""
-
-
-@moderation.command("simulate")
-@click.option("--preset", "preset_name", required=True, metavar="NAME")
-@click.option(
-    "--labels",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    required=True,
-    help="JSON lines: Cloudinary moderation_labels, upload responses, or Rekognition "
-    "DetectModerationLabels output.",
-)
-@click.option("--json", "as_json", is_flag=True)
-@target_options
-def simulate(preset_name: str, labels: Path, as_json: bool, **opts: Any) -> None:
-    """Decide labelled samples under the definition and under the remote's current preset."""
-    from cloudinary_presets.operations.simulate import read_samples
-    from cloudinary_presets.operations.workflow import simulate_preset
-
-    samples = read_samples(labels)
-    session = Session(opts, machine_output=as_json)
-    try:
-        result = simulate_preset(
-            session.project, session.spec, session.target, os.environ, preset_name, samples
-        )
-    finally:
-        session.close()
-    if as_json:
-        OUT.echo(json.dumps(result.to_dict(), indent=2))
-        return
-    remote = "remote" if result.remote_exists else "remote (preset not created yet)"
-    OUT.echo(f"Preset {result.preset.remote_name}: definition vs {remote}")
-    OUT.echo(result.impact.summary(before_label="remote", after_label="definition"))
-    if result.impact.newly_rejected:
-        OUT.echo("  newly rejected samples: " + ", ".join(result.impact.newly_rejected[:10]))
-    if result.impact.newly_approved:
-        OUT.echo("  newly approved samples: " + ", ".join(result.impact.newly_approved[:10]))

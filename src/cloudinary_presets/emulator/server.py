@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.emulator import admin, control, media, upload
+from cloudinary_presets.emulator import admin, assets, control, media, upload
 from cloudinary_presets.emulator.clock import http_date
 from cloudinary_presets.emulator.faults import FaultInjector, FaultRule, Selection
 from cloudinary_presets.emulator.http_error import HttpError
@@ -89,7 +89,7 @@ class Dispatcher:
 
     def _deliver(self, where: Route) -> Response:
         assert where.cloud is not None
-        asset = upload.find_asset(self.service, where.cloud, where.resource_type, where.name)
+        asset = assets.find_asset(self.service, where.cloud, where.resource_type, where.name)
         if asset is None:
             raise HttpError(404, "Resource not found")
         fmt = asset.info.get("format")
@@ -204,7 +204,16 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "Invalid Content-Length") from None
         if length < 0 or length > MAX_BODY_BYTES:
             raise HttpError(413, "Request body too large for the emulator (200 MB)")
-        return self.rfile.read(length)
+        return self._read_exactly(length)
+
+    def _read_exactly(self, length: int) -> bytes:
+        """A body cut short (the client died mid-send) is never processed: a real server
+        would not see a complete request either."""
+        body = self.rfile.read(length)
+        if len(body) != length:
+            self.close_connection = True
+            raise HttpError(400, "Incomplete request body")
+        return body
 
     def _read_chunked(self) -> bytes:
         chunks: list[bytes] = []
@@ -222,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
             total += size
             if total > MAX_BODY_BYTES:
                 raise HttpError(413, "Request body too large for the emulator (200 MB)")
-            chunks.append(self.rfile.read(size))
+            chunks.append(self._read_exactly(size))
             self.rfile.readline(1024)
 
     def _handle(self) -> None:

@@ -22,7 +22,7 @@ from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.cloudinary.transport import DEFAULT_TIMEOUT, Transport
 from cloudinary_presets.definitions.project import STATE_DIR
-from cloudinary_presets.errors import TargetError
+from cloudinary_presets.errors import TargetError, UsageError
 from cloudinary_presets.planning.plan import TargetInfo
 
 if TYPE_CHECKING:
@@ -70,6 +70,22 @@ class Target:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def timeout_from(environ: Mapping[str, str]) -> float:
+    """``PRESETS_TIMEOUT`` as seconds (the default when unset); a bad value is refused."""
+    text = environ.get("PRESETS_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 86400:
+        raise UsageError(
+            f"PRESETS_TIMEOUT={text!r} is not a number of seconds (more than 0, at most 86400)"
+        )
+    return seconds
 
 
 def is_ci(environ: Mapping[str, str]) -> bool:

@@ -12,43 +12,46 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from cloudinary_presets.cloudinary.codec import encode_value
+from cloudinary_presets.cloudinary.notification_signature import (
+    DEFAULT_MAX_AGE,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Headers,
+    header,
+    verify_notification,
+)
 from cloudinary_presets.cloudinary.remote import RemotePresets
-from cloudinary_presets.cloudinary.transport import DEFAULT_TIMEOUT
-from cloudinary_presets.cloudinary.upload_api import DEFAULT_CHUNK_SIZE, UploadApi, as_content
-from cloudinary_presets.cloudinary.upload_body import BytesContent, FileContent, UploadContent
+from cloudinary_presets.cloudinary.resources_api import ResourcesApi
+from cloudinary_presets.cloudinary.upload_api import DEFAULT_CHUNK_SIZE, UploadApi
+from cloudinary_presets.cloudinary.upload_body import UploadContent
 from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.resolve import ResolvedPreset, definitions, resolve_in
-from cloudinary_presets.errors import (
-    BadRequest,
-    NotFound,
-    PresetDrift,
-    UploadSourceError,
-    UsageError,
-)
+from cloudinary_presets.errors import BadRequest, NotFound, PresetDrift, UsageError
 from cloudinary_presets.model.changes import WHOLE_PRESET, FieldChange
-from cloudinary_presets.model.preset import SETTING_KEYS, preset_changes, wire_kind
+from cloudinary_presets.model.moderation_state import ModerationState
+from cloudinary_presets.model.preset import preset_changes
+from cloudinary_presets.operations.direct_upload import DirectUpload, build_direct_upload
 from cloudinary_presets.operations.media import allowed as format_allowed
 from cloudinary_presets.operations.media import detect_format
-from cloudinary_presets.operations.target import Target, open_target
-
-#: what an unsigned upload may pass besides the file (Cloudinary ignores or rejects the rest)
-UNSIGNED_PARAMS = frozenset(
-    {
-        "public_id", "folder", "asset_folder", "tags", "context", "metadata",
-        "face_coordinates", "custom_coordinates", "regions", "filename_override",
-    }
-)  # fmt: skip
-
-FileLike = str | os.PathLike[str] | bytes | IO[bytes]
+from cloudinary_presets.operations.moderation_queue import (
+    DecisionOutcome,
+    DecisionReport,
+    QueueItem,
+    decide_all,
+    iter_queue,
+)
+from cloudinary_presets.operations.moderation_wait import DEFAULT_TIMEOUT, wait_until_settled
+from cloudinary_presets.operations.target import Target, open_target, timeout_from
+from cloudinary_presets.operations.upload_params import upload_params
+from cloudinary_presets.operations.upload_source import FileLike, upload_source
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,12 @@ class UploadResult:
     def rejected(self) -> bool:
         return self.moderation_status == "rejected"
 
+    @property
+    def moderation_state(self) -> ModerationState:
+        """The response's moderation as a :class:`ModerationState` (``settled`` says
+        whether an automatic moderator is still to decide)."""
+        return ModerationState.from_resource(self.raw)
+
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
 
@@ -100,54 +109,6 @@ class UploadResult:
             "moderation": self.moderation,
             "response": dict(self.raw),
         }
-
-
-def open_for_upload(path: Path) -> FileContent:
-    """Open a regular file for streaming reads; a FIFO, a device or a directory is refused
-    at once (never opened for a blocking read). The one place uploads open paths."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-        raise UploadSourceError(f"{path}: {kind}; only regular files can be uploaded")
-    return FileContent(os.fdopen(fd, "rb"), str(path), str(path))
-
-
-def _content(file: FileLike) -> tuple[UploadContent | str, str | None]:
-    """(what to send: content or a remote reference, the file's name if it has one)."""
-    if isinstance(file, bytes):
-        return BytesContent(file), None
-    if isinstance(file, str) and file.startswith(
-        ("http://", "https://", "data:", "s3://", "gs://")
-    ):
-        return file, None
-    if isinstance(file, (str, os.PathLike)):
-        opened = open_for_upload(Path(file))
-        return opened, opened.name
-    name = getattr(file, "name", None)
-    content = as_content(file, os.path.basename(name) if isinstance(name, str) else None)
-    return content, content.name if isinstance(name, str) else None
-
-
-def timeout_from(environ: Mapping[str, str]) -> float:
-    """``PRESETS_TIMEOUT`` as seconds (the default when unset); a bad value is refused."""
-    text = environ.get("PRESETS_TIMEOUT", "").strip()
-    if not text:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = float("nan")
-    if not 0 < seconds <= 86400:
-        raise UsageError(
-            f"PRESETS_TIMEOUT={text!r} is not a number of seconds (more than 0, at most 86400)"
-        )
-    return seconds
 
 
 class Uploader:
@@ -167,6 +128,7 @@ class Uploader:
         self._definitions: dict[str, ResolvedPreset] | None = None
         self._transport = target.transport()
         self._upload = UploadApi(self._transport)
+        self._resources = ResourcesApi(self._transport)
 
     @classmethod
     def from_env(
@@ -187,8 +149,6 @@ class Uploader:
         HTTP request) defaults to ``PRESETS_TIMEOUT`` from it, else 30 s.
         """
         environ = dict(os.environ) if environ is None else environ
-        if timeout is None:
-            timeout = timeout_from(environ)
         project = Project.open(Path(root))
         spec = project.environment(env)
         target = open_target(
@@ -201,7 +161,7 @@ class Uploader:
             env_credentials=spec.credentials,
             env_emulator=spec.emulator,
             force_emulator=emulator,
-            timeout=timeout,
+            timeout=timeout_from(environ) if timeout is None else timeout,
         )
         return cls(project, spec, target, environ)
 
@@ -250,29 +210,7 @@ class Uploader:
         self, preset: ResolvedPreset, signed: bool, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Wire parameters for one upload; refuses what the preset or the mode forbids."""
-        given = {k: v for k, v in params.items() if v is not None and v != [] and v != {}}
-        if not signed:
-            refused = sorted(set(given) - UNSIGNED_PARAMS)
-            if refused:
-                raise UsageError(
-                    f"unsigned uploads may not pass {', '.join(refused)} (Cloudinary ignores or "
-                    f"rejects them); allowed: {', '.join(sorted(UNSIGNED_PARAMS))}",
-                    hint="move them into the preset's settings, or upload signed (with the API "
-                    "secret)",
-                )
-        if "public_id" in given and preset.preset.disallow_public_id and not signed:
-            raise UsageError(
-                f"preset {preset.name!r} has disallow_public_id: uploads cannot choose a public_id"
-            )
-        out: dict[str, Any] = {"upload_preset": preset.remote_name}
-        for key, value in given.items():
-            attr = SETTING_KEYS.get(key)
-            out[key] = (
-                encode_value(wire_kind(attr), value)
-                if attr and not isinstance(value, str)
-                else value
-            )
-        return out
+        return upload_params(preset, signed, params)
 
     def upload(
         self,
@@ -304,7 +242,7 @@ class Uploader:
                 hint="use a CLOUDINARY_URL with KEY:SECRET, or an unsigned preset",
             )
         signed = has_secret
-        content, filename = _content(file)
+        content, filename = upload_source(file)
         with contextlib.ExitStack() as opened:
             if not isinstance(content, str):
                 opened.callback(content.close)
@@ -374,3 +312,130 @@ class Uploader:
                     hint="apply the definitions first: presets apply",
                 ) from None
             raise
+
+    # -- direct uploads from a browser ---------------------------------------------
+
+    def direct_upload(
+        self, preset: str, *, resource_type: str = "auto", **params: Any
+    ) -> DirectUpload:
+        """The URL and form fields a browser POSTs a file with, to upload with ``preset``
+        straight to Cloudinary. Signed for a signed preset (never containing the secret);
+        for an unsigned one, only what an unsigned upload may carry. No network."""
+        return build_direct_upload(
+            self.resolve(preset),
+            self.target.credentials,
+            self._transport.url_for,
+            params,
+            resource_type=resource_type,
+            now=time.time(),
+        )
+
+    # -- moderation ----------------------------------------------------------------
+
+    def moderation(self, public_id: str, *, resource_type: str = "image") -> ModerationState:
+        """Where ``public_id``'s moderation stands now (one Admin API call)."""
+        resource = self._resources.resource(public_id, resource_type=resource_type)
+        return ModerationState.from_resource(resource)
+
+    def wait_for_moderation(
+        self,
+        public_id: str | UploadResult,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        resource_type: str = "image",
+        on_poll: Callable[[ModerationState], None] | None = None,
+    ) -> ModerationState:
+        """Poll (backing off, quota-aware) until no automatic moderator is left to decide;
+        the state's ``status`` is then the verdict (``pending``: waiting for a person).
+        Raises :class:`~cloudinary_presets.errors.ModerationTimeout` after ``timeout`` s.
+
+        Given an :class:`UploadResult`, its response is the first reading: no call when
+        it is already settled, and the first poll waits a moment instead of asking at once.
+        """
+        initial = None
+        if isinstance(public_id, UploadResult):
+            initial = public_id.moderation_state
+            resource_type = str(public_id.raw.get("resource_type") or resource_type)
+            public_id = public_id.public_id
+        asset = public_id
+        return wait_until_settled(
+            lambda: self.moderation(asset, resource_type=resource_type),
+            public_id=asset,
+            timeout=timeout,
+            initial=initial,
+            quota_remaining=lambda: self._transport.quota.remaining,
+            on_poll=on_poll,
+        )
+
+    def moderation_queue(
+        self, *, kind: str = "manual", status: str = "pending", resource_type: str = "image"
+    ) -> Iterator[QueueItem]:
+        """The assets in a moderation queue, oldest first, a page (one call) at a time."""
+        return iter_queue(
+            self._resources,
+            kind=kind,
+            status=status,
+            resource_type=resource_type,
+            presets=self.definitions(),
+        )
+
+    def approve(
+        self,
+        public_ids: Sequence[str],
+        *,
+        resource_type: str = "image",
+        parallelism: int = 4,
+        on_result: Callable[[DecisionOutcome], None] = lambda outcome: None,
+    ) -> DecisionReport:
+        """Approve each asset (a reviewer's decision); failures are outcomes."""
+        return decide_all(
+            self._resources,
+            public_ids,
+            "approved",
+            resource_type=resource_type,
+            parallelism=parallelism,
+            on_result=on_result,
+        )
+
+    def reject(
+        self,
+        public_ids: Sequence[str],
+        *,
+        resource_type: str = "image",
+        parallelism: int = 4,
+        on_result: Callable[[DecisionOutcome], None] = lambda outcome: None,
+    ) -> DecisionReport:
+        """Reject each asset (a reviewer's decision); failures are outcomes."""
+        return decide_all(
+            self._resources,
+            public_ids,
+            "rejected",
+            resource_type=resource_type,
+            parallelism=parallelism,
+            on_result=on_result,
+        )
+
+    # -- notifications -------------------------------------------------------------
+
+    def verify_notification(
+        self,
+        body: bytes | str,
+        headers: Headers | Mapping[str, str],
+        *,
+        max_age: float = DEFAULT_MAX_AGE,
+    ) -> None:
+        """Raise unless the notification is signed with this target's API secret and recent
+        (``X-Cld-Timestamp``, ``X-Cld-Signature``; ``body`` is the raw request body)."""
+        secret = self.target.credentials.api_secret
+        if secret is None or not secret:
+            raise UsageError(
+                "verifying notifications needs the API secret; the credentials from "
+                f"{self.target.credentials.source} have none"
+            )
+        verify_notification(
+            body,
+            header(headers, TIMESTAMP_HEADER),
+            header(headers, SIGNATURE_HEADER),
+            secret=secret,
+            max_age=max_age,
+        )
