@@ -248,3 +248,113 @@ def test_ctrl_c_during_uploads_starts_no_new_file_and_names_each(
     assert "interrupted: 1/4 uploaded, 0 failed, 3 not uploaded" in err
     assert requests(emulator, "POST /{resource_type}/upload") == 1
     assert [a["public_id"] for a in emulator.assets("demo")] == ["f0"]
+
+
+# --------------------------------------------------------------------------- the library
+
+
+def _library_apply(project: Path, emulator: Any, interruption: Any, on_start: Any) -> Any:
+    from cloudinary_presets.definitions.project import Project
+    from cloudinary_presets.operations.target import open_target
+    from cloudinary_presets.operations.workflow import apply_interactive
+
+    root = Project.open(project)
+    environ = {"CLOUDINARY_URL": emulator.cloudinary_url("demo")}
+    started = []
+
+    def on_event(event: Any) -> None:
+        if event.kind == "start":
+            started.append(event.change.remote_name)
+            on_start(len(started))
+
+    with open_target(root=project, environ=environ, home=project) as target:
+        return apply_interactive(
+            root, root.environment(None), target, environ, confirm=lambda plan: True,
+            parallelism=4, on_event=on_event, interruption=interruption,
+        )  # fmt: skip
+
+
+def test_the_library_press_once_then_twice(project: Path, emulator: Any) -> None:
+    """What the CLI's handler does, called directly: the first press stops new writes,
+    the second stops waiting; outside the writes a press interrupts."""
+    from cloudinary_presets.errors import ApplyInterrupted
+    from cloudinary_presets.operations.interruption import Interruption
+
+    interruption = Interruption()
+    with pytest.raises(KeyboardInterrupt):
+        interruption.press()  # not writing: an ordinary interrupt
+    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/upload_presets",
+                          "latency_ms": 1500}])  # fmt: skip
+
+    def on_start(count: int) -> None:
+        if count == 4:
+            interruption.press()
+            interruption.press()
+
+    with pytest.raises(ApplyInterrupted) as caught:
+        _library_apply(project, emulator, interruption, on_start)
+    report = caught.value.report
+    assert caught.value.exit_code == 130
+    assert len(report.in_flight) == 4
+    assert len(report.not_attempted) == 8
+    assert report.done == []
+    with pytest.raises(KeyboardInterrupt):
+        interruption.press()  # the writes are over
+
+
+def test_without_a_handler_a_keyboard_interrupt_still_lets_writes_finish(
+    project: Path, emulator: Any
+) -> None:
+    """A library caller with Python's default Ctrl-C: the KeyboardInterrupt that lands while
+    the apply waits for its writes counts as a press."""
+    import _thread
+    import threading
+
+    from cloudinary_presets.errors import ApplyInterrupted
+
+    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/upload_presets",
+                          "latency_ms": 600}])  # fmt: skip
+
+    def on_start(count: int) -> None:
+        if count == 4:
+            threading.Timer(0.2, _thread.interrupt_main).start()
+
+    with pytest.raises(ApplyInterrupted) as caught:
+        _library_apply(project, emulator, None, on_start)
+    report = caught.value.report
+    assert len(report.done) == 4
+    assert {c.remote_name for c in report.done} == stored(emulator)
+    assert len(report.not_attempted) == 8
+
+
+def test_the_library_upload_batch_stops_on_keyboard_interrupt(
+    uploadable: Path, emulator: Any, tmp_path: Path
+) -> None:
+    import _thread
+    import threading
+
+    from cloudinary_presets.errors import UploadsInterrupted
+    from cloudinary_presets.operations.upload_batch import upload_files
+    from cloudinary_presets.operations.uploader import Uploader
+
+    files = [str(_png(tmp_path, f"g{i}.png")) for i in range(4)]
+    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/*/upload",
+                          "latency_ms": 600}])  # fmt: skip
+
+    def interrupt_during_the_first_upload() -> None:
+        wait_for(lambda: requests(emulator, "POST /{resource_type}/upload") == 1, "an upload")
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_during_the_first_upload, daemon=True).start()
+    with (
+        Uploader.from_env(
+            {"CLOUDINARY_URL": emulator.cloudinary_url("demo")}, root=uploadable
+        ) as up,
+        pytest.raises(UploadsInterrupted) as caught,
+    ):
+        upload_files(up, files, preset="files", parallelism=1)
+    assert caught.value.exit_code == 130
+    assert (
+        str(caught.value).splitlines()[0] == "interrupted: 1/4 uploaded, 0 failed, 3 not uploaded"
+    )
+    assert [a["public_id"] for a in emulator.assets("demo")] == ["g0"]

@@ -12,10 +12,11 @@ and no new chunk, waits for the requests in flight, and raises
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,9 @@ from cloudinary_presets.errors import PresetsError, UploadsInterrupted
 from cloudinary_presets.model.moderation_state import ModerationState
 from cloudinary_presets.operations.moderation_wait import DEFAULT_TIMEOUT
 from cloudinary_presets.operations.uploader import Uploader, UploadResult
+
+#: How often the batch looks up from waiting (a Ctrl-C is handled between two looks).
+_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -152,10 +156,15 @@ def upload_files(
     pool = ThreadPoolExecutor(max_workers=parallelism)
     futures = [pool.submit(one, f) for f in files]
     try:
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes[outcome.file] = outcome
-            on_result(outcome)
+        pending = set(futures)
+        while pending:  # polled: a Ctrl-C is noticed within a moment, never after a file
+            done, pending = concurrent.futures.wait(
+                pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED
+            )
+            for future in done:
+                outcome = future.result()
+                outcomes[outcome.file] = outcome
+                on_result(outcome)
     except KeyboardInterrupt:
         stop.set()  # no new chunk starts; queued files never start
         pool.shutdown(wait=False, cancel_futures=True)
