@@ -52,18 +52,13 @@ def ours(url: str, root: str, files: list[str], parallelism: int) -> dict[str, A
     import cloudinary_presets.operations.uploader  # noqa: F401
     from cloudinary_presets.cli import main
 
-    args = [
-        "upload",
-        *files,
-        "--preset",
-        PRESET,
-        "--url",
-        url,
-        "--root",
-        root,
-        "--parallelism",
-        str(parallelism),
-    ]
+    args = ["upload", *files, "--preset", PRESET, "--url", url, "--root", root,
+            "--parallelism", str(parallelism)]  # fmt: skip
+    return _silent_cli(main, args)
+
+
+def _silent_cli(main: Any, args: list[str]) -> dict[str, Any]:
+    """Run ``presets ARGS`` in this process, output discarded; its wall time."""
     with (
         open(os.devnull, "w") as sink,
         contextlib.redirect_stdout(sink),
@@ -73,7 +68,7 @@ def ours(url: str, root: str, files: list[str], parallelism: int) -> dict[str, A
         code = main(args)
         seconds = time.perf_counter() - started
     if code != 0:
-        raise SystemExit(f"presets upload exited {code}")
+        raise SystemExit(f"presets {args[0]} exited {code}")
     return {"seconds": seconds}
 
 
@@ -97,17 +92,7 @@ def ours_large(url: str, root: str, files: list[str], chunk_size: int) -> dict[s
     args = ["--timeout", "300", "upload", *files, "--preset", LARGE_PRESET, "--url", url,
             "--root", root, "--chunk-size", str(chunk_size),
             "--parallelism", str(len(files))]  # fmt: skip
-    with (
-        open(os.devnull, "w") as sink,
-        contextlib.redirect_stdout(sink),
-        contextlib.redirect_stderr(sink),
-    ):
-        started = time.perf_counter()
-        code = main(args)
-        seconds = time.perf_counter() - started
-    if code != 0:
-        raise SystemExit(f"presets upload exited {code}")
-    return {"seconds": seconds}
+    return _silent_cli(main, args)
 
 
 def sdk_large(url: str, files: list[str], chunk_size: int) -> dict[str, Any]:

@@ -82,13 +82,25 @@ def named(stderr: str, label: str) -> set[str]:
 # --------------------------------------------------------------------------- during writes
 
 
+def creates_delayed(emulator: Any, latency_ms: int) -> None:
+    """Every create waits ``latency_ms`` in the emulator before it is processed."""
+    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/upload_presets",
+                          "latency_ms": latency_ms}])  # fmt: skip
+
+
+def apply_with_four_in_flight(project: Path, emulator: Any, latency_ms: int) -> Any:
+    """``apply --yes --parallelism 4``, returned once four creates have reached the emulator
+    (and wait there ``latency_ms``)."""
+    creates_delayed(emulator, latency_ms)
+    proc = spawn(project, emulator, "apply", "--yes", "--parallelism", "4")
+    wait_for(lambda: requests(emulator, CREATE) == 4, "four creates in flight")
+    return proc
+
+
 def test_one_ctrl_c_lets_in_flight_writes_finish_and_names_them(
     project: Path, emulator: Any
 ) -> None:
-    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/upload_presets",
-                          "latency_ms": 700}])  # fmt: skip
-    proc = spawn(project, emulator, "apply", "--yes", "--parallelism", "4")
-    wait_for(lambda: requests(emulator, CREATE) == 4, "four creates in flight")
+    proc = apply_with_four_in_flight(project, emulator, 700)
     proc.send_signal(signal.SIGINT)
     code, _, err = finish(proc)
     assert code == 130
@@ -108,10 +120,7 @@ def test_one_ctrl_c_lets_in_flight_writes_finish_and_names_them(
 def test_a_second_ctrl_c_stops_waiting_and_still_prints_the_summary(
     project: Path, emulator: Any
 ) -> None:
-    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/upload_presets",
-                          "latency_ms": 4000}])  # fmt: skip
-    proc = spawn(project, emulator, "apply", "--yes", "--parallelism", "4")
-    wait_for(lambda: requests(emulator, CREATE) == 4, "four creates in flight")
+    proc = apply_with_four_in_flight(project, emulator, 4000)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)  # the first press is noticed
     proc.send_signal(signal.SIGINT)
@@ -130,16 +139,22 @@ def test_a_second_ctrl_c_stops_waiting_and_still_prints_the_summary(
     wait_for(lambda: stored(emulator) == in_flight, "the in-flight creates to land", 10)
 
 
-def test_ctrl_c_during_the_verifying_re_read_names_what_was_written(
-    project: Path, emulator: Any
-) -> None:
+def interrupt_listing(project: Path, emulator: Any, nth: int) -> tuple[int, str]:
+    """``apply --yes`` with the ``nth`` listing held back 4 s; Ctrl-C while it waits."""
     emulator.set_faults([{"kind": "latency", "method": "GET", "path": "/v1_1/*/upload_presets",
-                          "nth": [2], "latency_ms": 4000}])  # fmt: skip
+                          "nth": [nth], "latency_ms": 4000}])  # fmt: skip
     proc = spawn(project, emulator, "apply", "--yes")
-    wait_for(lambda: requests(emulator, LIST) == 2, "the re-read after the writes")
+    wait_for(lambda: requests(emulator, LIST) == nth, f"listing {nth}")
     time.sleep(0.1)  # the child is waiting for the answer (see the prompt test)
     proc.send_signal(signal.SIGINT)
     code, _, err = finish(proc, timeout=3)
+    return code, err
+
+
+def test_ctrl_c_during_the_verifying_re_read_names_what_was_written(
+    project: Path, emulator: Any
+) -> None:
+    code, err = interrupt_listing(project, emulator, 2)  # the re-read after the writes
     assert code == 130
     assert "Traceback" not in err
     assert named(err, "written") == set(PRESETS) == stored(emulator)
@@ -150,13 +165,7 @@ def test_ctrl_c_during_the_verifying_re_read_names_what_was_written(
 
 
 def test_ctrl_c_while_listing_exits_130_and_writes_nothing(project: Path, emulator: Any) -> None:
-    emulator.set_faults([{"kind": "latency", "method": "GET", "path": "/v1_1/*/upload_presets",
-                          "latency_ms": 4000}])  # fmt: skip
-    proc = spawn(project, emulator, "apply", "--yes")
-    wait_for(lambda: requests(emulator, LIST) == 1, "the listing")
-    time.sleep(0.1)  # the child is waiting for the answer (see the prompt test)
-    proc.send_signal(signal.SIGINT)
-    code, _, err = finish(proc, timeout=3)
+    code, err = interrupt_listing(project, emulator, 1)
     assert code == 130
     assert err.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in err
@@ -283,8 +292,7 @@ def test_the_library_press_once_then_twice(project: Path, emulator: Any) -> None
     interruption = Interruption()
     with pytest.raises(KeyboardInterrupt):
         interruption.press()  # not writing: an ordinary interrupt
-    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/upload_presets",
-                          "latency_ms": 1500}])  # fmt: skip
+    creates_delayed(emulator, 1500)
 
     def on_start(count: int) -> None:
         if count == 4:
@@ -312,8 +320,7 @@ def test_without_a_handler_a_keyboard_interrupt_still_lets_writes_finish(
 
     from cloudinary_presets.errors import ApplyInterrupted
 
-    emulator.set_faults([{"kind": "latency", "method": "POST", "path": "/v1_1/*/upload_presets",
-                          "latency_ms": 600}])  # fmt: skip
+    creates_delayed(emulator, 600)
 
     def on_start(count: int) -> None:
         if count == 4:
