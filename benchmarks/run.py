@@ -309,8 +309,8 @@ def render(data: dict[str, Any], sections: dict[str, str]) -> str:
             intro += (
                 f" (This section was measured again on {again['date']} with "
                 f"`python benchmarks/run.py --only {name} --update`, in "
-                f"{fmt_seconds(again['seconds'])}; load average before/after: "
-                f"{again['load_average']['before']} / {again['load_average']['after']}.)"
+                f"{fmt_seconds(again['seconds'])}; load average before: "
+                f"{again['load_average']['before']}, after: {again['load_average']['after']}.)"
             )
         lines += [f"## {number}. {title}", "", intro, "", sections[name], ""]
     return "\n".join(lines)

@@ -168,7 +168,9 @@ class Transport:
     """Sends requests to ``<api_host>/v1_1/<cloud><path>`` and returns parsed JSON objects.
 
     Thread-safe: parallel applies share one transport (its session keeps no cookies, and
-    the quota and call counters are guarded by a lock).
+    the quota and call counters are guarded by a lock). ``timeout`` is the seconds one
+    request may take, connect to last byte (a pair: connect, total); the retry policy's
+    budget, unless set, is twice that.
     """
 
     def __init__(
