@@ -8,7 +8,7 @@ HTTP errors carry Cloudinary's message and request id, never headers or credenti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -94,6 +94,18 @@ class TransformationError(ValueProblem):
     """A transformation that cannot be parsed; ``subpath`` points inside step lists."""
 
 
+#: Applied to every error message shown (``str(error)``). ``model/sensitive.py`` installs
+#: its mask here when it is imported (it is imported wherever a secret is registered), so
+#: no exception message ever shows a secret; this module itself imports nothing.
+_MESSAGE_FILTERS: list[Callable[[str], str]] = []
+
+
+def install_message_filter(apply: Callable[[str], str]) -> None:
+    """Pass every error message through ``apply`` from now on (once per function)."""
+    if apply not in _MESSAGE_FILTERS:
+        _MESSAGE_FILTERS.append(apply)
+
+
 class PresetsError(Exception):
     """Base of every error cloudinary-presets raises on purpose."""
 
@@ -105,9 +117,10 @@ class PresetsError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        if self.hint:
-            return f"{self.message}\n  hint: {self.hint}"
-        return self.message
+        text = f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+        for apply in _MESSAGE_FILTERS:
+            text = apply(text)
+        return text
 
 
 class UsageError(PresetsError):
@@ -118,6 +131,10 @@ class UsageError(PresetsError):
 
 class CredentialsError(UsageError):
     """Credentials are missing or malformed. The message shows them redacted, never raw."""
+
+
+class MissingCredentials(CredentialsError):
+    """No credentials are configured at all, and the caller did not ask for the emulator."""
 
 
 class DefinitionError(PresetsError):
@@ -138,6 +155,22 @@ class TargetError(PresetsError):
 class UploadSourceError(PresetsError):
     """A file to upload cannot be read as it was opened: unreadable, not a regular file,
     or changed, replaced or deleted while it was being uploaded (the message names it)."""
+
+
+class FileError(PresetsError):
+    """A local file or folder cannot be read or written (or is refused).
+
+    ``path`` is the path as shown to the user and ``reason`` the operating system's reason
+    in words; neither ever contains the file's content.
+    """
+
+    def __init__(
+        self, path: str, reason: str, *, doing: str = "read", hint: str = "", refused: bool = False
+    ) -> None:
+        self.path = path
+        self.reason = reason
+        self.lead = f"refusing to {doing}" if refused else f"cannot {doing}"
+        super().__init__(f"{self.lead} {path}: {reason}", hint=hint)
 
 
 class UnknownPreset(UsageError):
@@ -267,6 +300,10 @@ class RefusedError(PresetsError):
 
 class StalePlanError(RefusedError):
     """The saved plan no longer matches the remote or the definitions."""
+
+
+class PlanAlteredError(RefusedError):
+    """A plan file that is not intact: edited, truncated, or not written by ``plan --out``."""
 
 
 class LockHeldError(RefusedError):

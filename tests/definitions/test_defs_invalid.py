@@ -85,6 +85,9 @@ EXPECTED: dict[str, Case] = {
     "yaml-duplicate-key-in-thresholds.yaml": loader("7:9: error: duplicate key 'violence' (first defined at line 6)"),
     "yaml-duplicate-key-top-level.yaml": loader("3:1: error: duplicate key 'name' (first defined at line 2)"),
     "yaml-empty-file.yaml": model("1:1: error: the file is empty; a preset file is a mapping with at least `name:` (see schemas/preset.schema.json)"),
+    "control-bidi-override.yaml": loader("4:11: error: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed (written as an escape): invisible and control characters can make a reviewed file read differently from what is sent; remove it"),
+    "control-zero-width.yaml": loader("4:10: error: U+200B (ZERO WIDTH SPACE) is not allowed (written as an escape): invisible and control characters can make a reviewed file read differently from what is sent; remove it"),
+    "control-raw-bidi-isolate.yaml": generated("name: x\nsettings:\n  folder: a\u2067b\n".encode(), "3:12: error: U+2067 (RIGHT-TO-LEFT ISOLATE) is not allowed: invisible and control characters can make a reviewed file read differently from what is sent; remove it"),
     "yaml-escaped-control-character.yaml": loader("4:11: error: control character U+0000 is not allowed (written as an escape); remove it"),
     "yaml-key-boolean.yaml": loader("4:3: error: keys must be strings; quote it: 'true'"),
     "yaml-key-integer.yaml": loader("3:1: error: keys must be strings; quote it: '1'"),
@@ -106,7 +109,7 @@ EXPECTED: dict[str, Case] = {
     "yaml-tag-set.yaml": loader("4:9: error: tag !!set is not allowed; remove it (only plain YAML values are accepted)"),
     "yaml-tag-timestamp.yaml": loader("3:14: error: tag !!timestamp is not allowed; remove it (only plain YAML values are accepted)"),
     "yaml-top-level-list.yaml": model("2:1: error: the file is a list; a preset file is a mapping with at least `name:` (see schemas/preset.schema.json)"),
-    "yaml-top-level-scalar.yaml": model("2:1: error: the file is a single value ('just-a-name'); a preset file is a mapping with at least `name:` (see schemas/preset.schema.json)"),
+    "yaml-top-level-scalar.yaml": model("2:1: error: the file is a single string of 11 character(s); a preset file is a mapping with at least `name:` (see schemas/preset.schema.json)"),
     "yaml-two-documents.yaml": loader("3:1: error: expected a single YAML document; found a second one (remove `---`)"),
     # ---------- Encodings and control characters: generated from bytes by the test
     "encoding-latin1.yaml": generated(
@@ -145,7 +148,7 @@ EXPECTED: dict[str, Case] = {
     ),
     "size-over-1-mib.yaml": generated(
         OVERSIZE,
-        "error: file is 1048592 bytes; the limit is 1048576 (1 MiB)",
+        "error: cannot read the file: it is 1048592 bytes; the limit is 1048576 (1 MiB)",
     ),
     # ---------- Implicit typing: YAML 1.2 core scalars keep `yes`, `0755`, `1:30`, dates as strings
     "scalar-inf-auto-tagging.yaml": model("4:17: error: settings.auto_tagging: must be a number from 0 to 1, got inf"),
@@ -183,7 +186,8 @@ EXPECTED: dict[str, Case] = {
     "type-parameter-whitelist-string.yaml": model("3:22: error: parameter_whitelist: expected a list of parameter names, e.g. [a, b], got the string 'all'"),
     "type-rekognition-list.yaml": model("5:14: error: settings.moderation.aws_rek: expected a map of category: threshold, got a list"),
     "type-settings-list.yaml": model("3:11: error: settings: expected a map, got a list"),
-    "context-trailing-backslash.yaml": model("4:16: error: settings.context.a: value ends with a backslash, which Cloudinary's `k=v|k2=v2` encoding cannot carry (it would escape the `|` after it); remove it, or end the value with another character"),
+    "context-trailing-backslash.yaml": model("4:16: error: settings.context.a: value contains a backslash, which Cloudinary's `k=v|k2=v2` encoding cannot carry unambiguously (it is that encoding's escape character); remove it"),
+    "context-backslash-inside.yaml": model("4:19: error: settings.context.path: value contains a backslash, which Cloudinary's `k=v|k2=v2` encoding cannot carry unambiguously (it is that encoding's escape character); remove it"),
     "header-value-spaces.yaml": model("4:27: error: settings.headers.X-Robots-Tag: header values may not be blank or start or end with spaces"),
     "metadata-list-quote.yaml": model("4:28: error: settings.metadata.colors[1]: 'say \"hi\"': list items may not contain \" or \\ (the list travels as JSON inside Cloudinary's k=v|... form)"),
     "null-setting.yaml": model("4:10: error: settings.folder: value is empty (null); write a value, or remove the key to leave it unset"),

@@ -33,6 +33,7 @@ from cloudinary_presets.errors import (
     AuthenticationError,
     BadRequest,
     CredentialsError,
+    FileError,
     NotFound,
     PresetDrift,
     PresetsError,
@@ -241,7 +242,7 @@ def test_a_remote_url(uploader, applied, image_server, sent) -> None:
 def test_a_text_mode_file_object_is_refused(uploader, applied) -> None:
     with pytest.raises(UsageError, match="opened in binary mode"):
         uploader.upload(io.StringIO("not bytes"), preset="avatar")
-    with pytest.raises(UsageError, match=r"cannot read .*missing\.png"):
+    with pytest.raises(FileError, match=r"cannot upload .*missing\.png: no such file"):
         uploader.upload(IMAGES / "missing.png", preset="avatar")
     assert nothing_uploaded(applied)
 

@@ -17,8 +17,8 @@ import click
 from cloudinary_presets._version import __version__
 from cloudinary_presets.cli import applying, definitions, emulator, moderation, planning, uploads
 from cloudinary_presets.cli.interrupts import sigint_handled, was_interrupted
-from cloudinary_presets.cli.options import timeout_option
-from cloudinary_presets.cli.output import OUT
+from cloudinary_presets.cli.options import disable_debug, timeout_option
+from cloudinary_presets.cli.output import OUT, MaskedStream
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
 EXIT_INTERRUPTED = 130
@@ -59,7 +59,10 @@ for command in (
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit status (the console script calls this)."""
     with sigint_handled():
-        return _run(argv)
+        try:
+            return _run(argv)
+        finally:
+            disable_debug()
 
 
 def _run(argv: list[str] | None) -> int:
@@ -68,10 +71,10 @@ def _run(argv: list[str] | None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.UsageError as exc:
-        exc.show()
+        exc.show(file=MaskedStream(err=True))  # type: ignore[arg-type]
         return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
+        exc.show(file=MaskedStream(err=True))  # type: ignore[arg-type]
         return EXIT_ERROR
     except click.exceptions.Abort:
         if was_interrupted():  # Ctrl-C at a prompt

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from cloudinary_presets.cli.options import project_options
+from cloudinary_presets.cli.options import open_project, project_options
 from cloudinary_presets.cli.output import OUT, github_summary
 from cloudinary_presets.errors import EXIT_ERROR
 
@@ -32,10 +32,9 @@ def validate(path: Path | None, env_name: str | None, root: Path, strict: bool, 
     Prints each problem as file:line:col: severity: message, then a summary. Exit 0 when
     valid (warnings allowed), 1 when not.
     """
-    from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.renderers.github import annotation_lines, validation_summary
 
-    project = Project.open(root, path)
+    project = open_project({"root": root}, path, own_folder=True)
     report = project.report(project.environment(env_name), os.environ, strict=strict)
     if fmt == "json":
         OUT.echo(json.dumps(report.to_dict(), indent=2))
@@ -58,10 +57,9 @@ def validate(path: Path | None, env_name: str | None, root: Path, strict: bool, 
 @project_options
 def render(name: str | None, env_name: str | None, root: Path) -> None:
     """Print the fully resolved definitions of an environment (overrides and variables applied)."""
-    from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.operations.workflow import render_definitions
 
-    project = Project.open(root)
+    project = open_project({"root": root})
     OUT.echo(
         render_definitions(project, project.environment(env_name), os.environ, name).rstrip("\n")
     )
@@ -72,10 +70,9 @@ def render(name: str | None, env_name: str | None, root: Path) -> None:
 @project_options
 def resolve(name: str, env_name: str | None, root: Path) -> None:
     """Print a preset's remote name and a summary of its definition (no network)."""
-    from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.definitions.resolve import resolve_preset
 
-    project = Project.open(root)
+    project = open_project({"root": root})
     found = resolve_preset(project, project.environment(env_name), os.environ, name)
     OUT.echo(found.remote_name)
     OUT.echo(found.summary())

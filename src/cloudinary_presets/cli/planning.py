@@ -17,6 +17,7 @@ from cloudinary_presets.cli.options import (
     target_options,
 )
 from cloudinary_presets.cli.output import OUT, github_summary
+from cloudinary_presets.files import write_target
 
 if TYPE_CHECKING:
     from cloudinary_presets.definitions.environments import EnvironmentSpec
@@ -44,6 +45,11 @@ if TYPE_CHECKING:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error."
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Do not exit 3 when `apply` would refuse the plan (the reasons are still shown).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Also list unchanged presets.")
 @click.option(
     "--labels",
@@ -63,6 +69,7 @@ def plan(
     fmt: str,
     out_path: Path | None,
     detailed_exitcode: bool,
+    force: bool,
     verbose: bool,
     labels: Path | None,
     all_envs: bool,
@@ -72,7 +79,8 @@ def plan(
     """Show what `apply` would change in the target product environment.
 
     Reads every remote preset with the fewest Admin API calls (pages of 500) and diffs
-    them semantically against the definitions. Never writes to Cloudinary.
+    them semantically against the definitions. Never writes to Cloudinary. Exits 3 when
+    `apply` would refuse the plan (safety thresholds, protected presets) unless --force.
     """
     from cloudinary_presets.operations.multi_env import (
         EnvironmentPlan,
@@ -87,6 +95,8 @@ def plan(
         raise click.UsageError("give either --env or --all-envs")
     if all_envs and out_path:
         raise click.UsageError("--out saves one environment's plan; use --env with --out")
+    if out_path is not None:  # refuse /dev/full or a dangling link before any work
+        write_target(out_path, doing="write the plan to")
     project = open_project(opts)
     machine_output = fmt != "text"
 
@@ -131,10 +141,10 @@ def plan(
         single = plan_environment(project, spec, os.environ, **scope)
         OUT.echo(render_plan(single, fmt, verbose=verbose))
         results = EnvironmentPlans((EnvironmentPlan(opts.get("env_name") or "", single),))
-    _finish(results, out_path, detailed_exitcode)
+    _finish(results, out_path, detailed_exitcode, force)
 
 
-def _finish(results: EnvironmentPlans, out_path: Path | None, detailed: bool) -> None:
+def _finish(results: EnvironmentPlans, out_path: Path | None, detailed: bool, force: bool) -> None:
     """The job summary, the saved plan, the exit status."""
     from cloudinary_presets.planning.planfile import save_plan
 
@@ -148,7 +158,11 @@ def _finish(results: EnvironmentPlans, out_path: Path | None, detailed: bool) ->
     if out_path is not None and results.plans:
         save_plan(next(iter(results.plans.values())), out_path)
         OUT.err(f"saved the plan to {out_path} (apply it with `presets apply {out_path}`)")
-    code = results.exit_code(detailed=detailed)
+    for name, refused in results.refused(force=force).items():
+        where = f"environment {name}: " if name else ""
+        for reason in refused.refusals(force=force, at_plan=True):
+            OUT.error(f"{where}apply would refuse this plan: {reason.message}")
+    code = results.exit_code(detailed=detailed, force=force)
     if code:
         raise SystemExit(code)
 

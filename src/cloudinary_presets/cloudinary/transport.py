@@ -483,7 +483,8 @@ class Transport:
             json=content.json,
             data=data,
             files=content.files,
-            auth=basic,
+            # as UTF-8 bytes: requests would encode text as Latin-1 (and fail beyond it)
+            auth=(basic[0].encode(), basic[1].encode()) if basic else None,  # type: ignore[arg-type]
             headers=headers,
             timeout=(min(self.connect_timeout, limit), limit),
             allow_redirects=False,

@@ -10,20 +10,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cloudinary_presets.definitions.config import CONFIG_FILE, LoadedConfig, load_config
+from cloudinary_presets.definitions.config import LoadedConfig, load_config
 from cloudinary_presets.definitions.environments import (
     EnvironmentSpec,
     environment_spec,
     remote_name,
+    remote_name_problems,
     resolve_documents,
 )
 from cloudinary_presets.definitions.loader import (
     Report,
     check_documents,
-    display_path,
     read_documents,
 )
 from cloudinary_presets.errors import DefinitionError
+from cloudinary_presets.files import is_inside, shown
 from cloudinary_presets.model.preset import Preset
 
 #: local state of a project (emulator data, the apply lock), never committed
@@ -46,12 +47,25 @@ class Project:
     root: Path
     loaded: LoadedConfig
     presets_dir: Path
+    #: only files inside this folder are read (the root, unless ``open(own_folder=True)``)
+    boundary: Path | None = None
 
     @classmethod
-    def open(cls, root: Path = Path("."), presets_dir: Path | None = None) -> Project:
-        """Read ``cloudinary-presets.yaml`` (if any) under ``root``."""
+    def open(
+        cls, root: Path = Path("."), presets_dir: Path | None = None, *, own_folder: bool = False
+    ) -> Project:
+        """Read ``cloudinary-presets.yaml`` (if any) under ``root``.
+
+        The presets folder must be inside ``root`` (symbolic links followed), unless
+        ``own_folder``: then a ``presets_dir`` outside the root is its own boundary
+        (``presets validate PATH`` reads the tree the person named, and nothing else).
+        """
         loaded = load_config(root)
-        return cls(root, loaded, presets_dir or loaded.presets_dir)
+        folder = presets_dir or loaded.presets_dir
+        boundary = root
+        if own_folder and presets_dir is not None and not is_inside(presets_dir, root):
+            boundary = presets_dir if presets_dir.is_dir() else presets_dir.parent
+        return cls(root, loaded, folder, boundary)
 
     @property
     def state_dir(self) -> Path:
@@ -59,7 +73,7 @@ class Project:
 
     @property
     def has_config(self) -> bool:
-        return (self.root / CONFIG_FILE).exists()
+        return self.loaded.document is not None
 
     def environment(self, name: str | None) -> EnvironmentSpec:
         return environment_spec(self.loaded, name)
@@ -71,15 +85,18 @@ class Project:
         self, spec: EnvironmentSpec, environ: Mapping[str, str], *, strict: bool = False
     ) -> Report:
         """Read, resolve for ``spec``, validate and lint every definition."""
-        documents, problems, files = read_documents(self.presets_dir)
+        documents, problems, files = read_documents(self.presets_dir, self.boundary or self.root)
         resolved, env_problems = resolve_documents(documents, spec, self.loaded, environ)
-        return check_documents(
+        report = check_documents(
             resolved,
             extra_categories=self.loaded.config.moderation.extra_categories,
             strict=strict,
-            errors=[*problems, *env_problems],
+            errors=[*self.loaded.warnings, *problems, *env_problems],
             files=files,
         )
+        names = [(d.name, d.location(("name",))) for d in report.presets]
+        report.problems.extend(remote_name_problems(spec, names))
+        return report
 
     def desired(self, spec: EnvironmentSpec, environ: Mapping[str, str]) -> list[Desired]:
         """The definitions for ``spec`` as desired remote presets; raises on any error."""
@@ -87,7 +104,7 @@ class Project:
         if report.errors:
             raise DefinitionError(
                 report.problems,
-                f"{len(report.errors)} problem(s) in {display_path(self.presets_dir)}; nothing was "
+                f"{len(report.errors)} problem(s) in {shown(self.presets_dir)}; nothing was "
                 "read from or written to Cloudinary",
             )
         out = []

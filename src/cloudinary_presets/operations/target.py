@@ -1,16 +1,20 @@
 """Which product environment a command talks to, and how.
 
-With credentials (``--url``, ``--profile``, a configured environment, or
-``CLOUDINARY_URL``) the target is that Cloudinary account. With none, the target is the
-**embedded emulator**: a local Cloudinary started in-process on loopback with its state
-in ``.presets/emulator.sqlite``, so a first run works on any machine and never touches a
-real account. In CI (``CI`` set to a true value) that silent fallback is refused unless
-``--emulator`` is given: a misconfigured pipeline must fail, not "succeed" locally.
+With credentials (``url``, ``profile``, a configured environment, or ``CLOUDINARY_URL``)
+the target is that Cloudinary account. Without any, the library refuses
+(:class:`~cloudinary_presets.errors.MissingCredentials`): a misconfigured application
+must fail, never "upload" into a local SQLite file. The **embedded emulator** (a local
+Cloudinary started in-process on loopback, its state in ``.presets/emulator.sqlite``) is
+used only when asked for: ``emulator=True``, or an environment configured with
+``emulator: true``. The CLI alone picks it by default, announced loudly, and refuses that
+in CI unless ``--emulator`` is given.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +25,9 @@ from cloudinary_presets.cloudinary.credential_sources import resolve_credentials
 from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.cloudinary.transport import DEFAULT_TIMEOUT, Transport
-from cloudinary_presets.definitions.project import STATE_DIR
-from cloudinary_presets.errors import TargetError, UsageError
+from cloudinary_presets.definitions.project import STATE_DIR, Project
+from cloudinary_presets.errors import FileError, MissingCredentials, PresetsError, UsageError
+from cloudinary_presets.files import make_dirs, oserror, regular_file, shown, write_atomic
 from cloudinary_presets.planning.plan import TargetInfo
 
 if TYPE_CHECKING:
@@ -92,13 +97,24 @@ def is_ci(environ: Mapping[str, str]) -> bool:
     return environ.get("CI", "").strip().lower() in _TRUE
 
 
+_STATE_HINT = (
+    ".presets/ under the project root holds the embedded emulator's data: make the checkout "
+    "writable, or set CLOUDINARY_URL (or pass --url, --profile or --env) to use a real account"
+)
+_DB_HINT = (
+    "it holds only the local emulator's presets: delete it to start afresh "
+    "(rm {db}), or move it aside to keep it"
+)
+
+
 def ensure_state_dir(root: Path) -> Path:
     """``.presets/`` under the project root, with a ``.gitignore`` that ignores itself."""
     state = root / STATE_DIR
-    state.mkdir(parents=True, exist_ok=True)
+    make_dirs(state, doing="create the local state folder", hint=_STATE_HINT)
     ignore = state / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# local state of cloudinary-presets (emulator data, locks)\n*\n")
+    if not os.path.lexists(ignore):
+        text = "# local state of cloudinary-presets (emulator data, locks)\n*\n"
+        write_atomic(ignore, text, doing="write", hint=_STATE_HINT)
     return state
 
 
@@ -120,10 +136,43 @@ def start_emulator(root: Path, environment: str | None = None) -> tuple[Emulator
         else CloudAccount(cloud, DEMO_CLOUD.api_key, DEMO_CLOUD.api_secret)
     )
     db = state / EMULATOR_DB
-    emulator = Emulator(db_path=str(db), clouds=[account]).start()
+    doing = "open the embedded emulator's database"
+    hint = _DB_HINT.format(db=shown(db))
+    if os.path.lexists(db):
+        regular_file(db, doing=doing, hint=hint)  # a folder or a FIFO there: say so, at once
+    try:
+        emulator = Emulator(db_path=str(db), clouds=[account]).start()
+    except sqlite3.Error as exc:  # not a database, read-only, locked by another process
+        raise FileError(shown(db), str(exc), doing=doing, hint=hint) from None
+    except ValueError as exc:  # a database of another schema version
+        raise FileError(shown(db), str(exc).split(": ", 1)[-1], doing=doing, hint=hint) from None
+    except OSError as exc:
+        raise oserror(exc, db, doing, hint) from None
     credentials = parse_cloudinary_url(emulator.cloudinary_url(cloud), "embedded emulator")
-    shown = db.relative_to(root) if not db.is_absolute() or root in db.parents else db
-    return emulator, credentials, str(shown)
+    relative = db.relative_to(root) if not db.is_absolute() or root in db.parents else db
+    return emulator, credentials, str(relative)
+
+
+def learn_secrets(project: Project, environ: Mapping[str, str], home: Path) -> None:
+    """Read, offline, every credential the configuration can reach, so that their secrets
+    are known (registered) before any definition is resolved or anything is shown.
+
+    A definition that would carry one is then a validation error, and every output masks
+    them, even in commands that never open a target (``validate``, ``render``).
+    Credentials that cannot be read are skipped: choosing a target reports those.
+    """
+    config = project.loaded.config
+    sources = [
+        None,
+        *(e.credentials.source() for e in config.environments.values() if e.credentials),
+    ]
+    for source in sources:
+        try:
+            resolve_credentials(
+                url=None, profile=None, env_credentials=source, environ=environ, home=home
+            )
+        except PresetsError:
+            continue
 
 
 def describe_target(credentials: Credentials, environment: str | None) -> str:
@@ -142,20 +191,26 @@ def open_target(
     environment: str | None = None,
     env_credentials: tuple[str, str] | None = None,
     env_emulator: bool = False,
-    force_emulator: bool = False,
+    emulator: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> Target:
-    """Resolve the target: explicit credentials, then the environment's, then the emulator.
+    """Resolve the target: explicit credentials, then the environment's, then
+    ``CLOUDINARY_URL``; the embedded emulator only with ``emulator=True`` (or an
+    environment configured with ``emulator: true``). ``timeout``: seconds each HTTP
+    request may take, connect to last byte.
 
-    ``timeout``: seconds each HTTP request may take, connect to last byte.
+    Raises :class:`MissingCredentials` when there are none; nothing is created on disk.
     """
-    use_emulator = force_emulator or env_emulator
-    credentials = None
-    if not use_emulator:
+    if not (emulator or env_emulator):
         credentials = resolve_credentials(
             url=url, profile=profile, env_credentials=env_credentials, environ=environ, home=home
         )
-    if credentials is not None:
+        if credentials is None:
+            raise MissingCredentials(
+                "no Cloudinary credentials are configured",
+                hint="set CLOUDINARY_URL (or pass url=, profile=, or an environment with "
+                "credentials); pass emulator=True to use the local emulator on purpose",
+            )
         info = TargetInfo(
             describe_target(credentials, environment),
             credentials.cloud_name,
@@ -164,14 +219,7 @@ def open_target(
             environment,
         )
         return Target(credentials, info, timeout=timeout)
-    if not use_emulator and is_ci(environ):
-        raise TargetError(
-            "no Cloudinary credentials are configured and CI is set: refusing to fall back to "
-            "the local emulator silently",
-            hint="set CLOUDINARY_URL (or pass --url, --profile or --env), or pass --emulator "
-            "to run against the local emulator on purpose",
-        )
-    emulator, credentials, db = start_emulator(root, environment)
+    embedded, credentials, db = start_emulator(root, environment)
     env = f"environment '{environment}': " if environment else ""
     info = TargetInfo(
         f"{env}local emulator ({db}), cloud '{credentials.cloud_name}'",
@@ -181,7 +229,7 @@ def open_target(
         environment,
         emulator=True,
     )
-    return Target(credentials, info, emulator, timeout=timeout)
+    return Target(credentials, info, embedded, timeout=timeout)
 
 
 def same_target(a: TargetInfo, b: TargetInfo) -> list[str]:

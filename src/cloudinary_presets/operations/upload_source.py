@@ -1,20 +1,20 @@
 """What an upload sends, opened for streaming: a path, bytes, a file object or a URL.
 
-A path is opened as a regular file, never blocking: a FIFO, a device or a directory is
-refused at once, before anything is read (opening a FIFO for reading would wait for a
-writer forever). :func:`open_for_upload` is the one place uploads open paths.
+A path is opened as a regular file through the one file helper
+(:func:`~cloudinary_presets.files.open_binary`): a FIFO, a device or a directory is
+refused at once, before anything is read. :func:`open_for_upload` is the one place
+uploads open paths.
 """
 
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import IO
 
 from cloudinary_presets.cloudinary.upload_api import as_content
 from cloudinary_presets.cloudinary.upload_body import BytesContent, FileContent, UploadContent
-from cloudinary_presets.errors import UploadSourceError, UsageError
+from cloudinary_presets.files import open_binary, shown
 
 FileLike = str | os.PathLike[str] | bytes | IO[bytes]
 #: what the SDK passes on to Cloudinary as a reference instead of reading it
@@ -23,17 +23,7 @@ REMOTE_PREFIXES = ("http://", "https://", "data:", "s3://", "gs://")
 
 def open_for_upload(path: Path) -> FileContent:
     """Open a regular file for streaming reads; FIFOs, devices and directories are refused."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-        raise UploadSourceError(f"{path}: {kind}; only regular files can be uploaded")
-    return FileContent(os.fdopen(fd, "rb"), str(path), str(path))
+    return FileContent(open_binary(path, doing="upload"), shown(path), str(path))
 
 
 def upload_source(file: FileLike) -> tuple[UploadContent | str, str | None]:

@@ -142,11 +142,14 @@ class Uploader:
         emulator: bool = False,
         timeout: float | None = None,
     ) -> Uploader:
-        """Same target resolution as the CLI: --url, --profile, --env, CLOUDINARY_URL, emulator.
+        """Same target resolution as the CLI: --url, --profile, --env, CLOUDINARY_URL.
 
-        ``environ`` defaults to the process environment (this convenience is the one place
-        the library reads it; pass a mapping to keep it out). ``timeout`` (seconds per
-        HTTP request) defaults to ``PRESETS_TIMEOUT`` from it, else 30 s.
+        Without credentials it raises :class:`~cloudinary_presets.errors.MissingCredentials`
+        (an application must never upload into a local emulator by accident); pass
+        ``emulator=True`` to use the embedded emulator on purpose. ``environ`` defaults to
+        the process environment (this convenience is the one place the library reads it;
+        pass a mapping to keep it out). ``timeout`` (seconds per HTTP request) defaults to
+        ``PRESETS_TIMEOUT`` from it, else 30 s.
         """
         environ = dict(os.environ) if environ is None else environ
         project = Project.open(Path(root))
@@ -160,7 +163,7 @@ class Uploader:
             environment=spec.name,
             env_credentials=spec.credentials,
             env_emulator=spec.emulator,
-            force_emulator=emulator,
+            emulator=emulator,
             timeout=timeout_from(environ) if timeout is None else timeout,
         )
         return cls(project, spec, target, environ)

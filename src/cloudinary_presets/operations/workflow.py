@@ -25,22 +25,26 @@ from cloudinary_presets.definitions.resolve import (
 )
 from cloudinary_presets.definitions.yaml_writer import dump_preset, dump_yaml, preset_data
 from cloudinary_presets.errors import (
+    FileError,
     NotFound,
+    PlanAlteredError,
     PresetsError,
     RefusedError,
     StalePlanError,
     UsageError,
 )
+from cloudinary_presets.files import make_dirs, shown, write_atomic
 from cloudinary_presets.model.names import NAME_RULE, is_valid_name, matches
-from cloudinary_presets.model.preset import preset_changes
+from cloudinary_presets.model.sensitive import contains_sensitive
 from cloudinary_presets.model.wording import suggest
 from cloudinary_presets.operations.apply import ApplyReport, Event, apply_plan
 from cloudinary_presets.operations.interruption import Interruption
 from cloudinary_presets.operations.lock import apply_lock
 from cloudinary_presets.operations.simulate import Impact, Sample, compare, rekognition_kind
 from cloudinary_presets.operations.target import Target, same_target
+from cloudinary_presets.planning.integrity import check_seal, differences
 from cloudinary_presets.planning.plan import Plan, build_plan
-from cloudinary_presets.planning.safety import check_safety
+from cloudinary_presets.planning.safety import judge, refusal
 
 
 @dataclass
@@ -63,7 +67,8 @@ def make_plan(
     only: Sequence[str] = (),
     prune: bool | None = None,
 ) -> Planned:
-    """Validate the definitions (no network if they are invalid), read the remote, diff."""
+    """Validate the definitions (no network if they are invalid), read the remote, diff,
+    and judge the plan's safety (the reasons ``apply`` would refuse it)."""
     desired = project.desired(spec, environ)
     remote = RemotePresets(target.transport())
     config = project.loaded.config
@@ -74,10 +79,13 @@ def make_plan(
         target.info,
         prune=spec.prune if prune is None else prune,
         ignore=config.ignore,
-        protect=[*config.protect, *(d.remote_name for d in desired if d.preset.protect)],
         only=only,
+        owns=spec.owns,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+    protect = [*config.protect, *(d.remote_name for d in desired if d.preset.protect)]
+    reasons = judge(plan, spec.safety, protect=protect, empty_definitions=not desired)
+    plan = replace(plan, safety=reasons, seal_key=target.credentials.plan_seal_key())
     return Planned(plan, remote, snapshot, spec, len(desired))
 
 
@@ -94,18 +102,22 @@ def plan_impact(planned: Planned, samples: Sequence[Sample]) -> Plan:
     return replace(planned.plan, impact=impact)
 
 
+def _refuse_unsafe(plan: Plan, *, force: bool) -> None:
+    """Raise the safety refusal that stands for ``plan`` (``--force`` overrides most)."""
+    error = refusal(plan.refusals(force=force))
+    if error is not None:
+        raise error
+
+
 def _execute(
     planned: Planned,
     project: Project,
     *,
-    force: bool,
     parallelism: int,
     continue_on_error: bool,
     on_event: Callable[[Event], None],
     interruption: Interruption | None = None,
 ) -> ApplyReport:
-    if not force:
-        check_safety(planned.plan, planned.spec.safety, empty_definitions=planned.definitions == 0)
     return apply_plan(
         planned.plan,
         planned.remote,
@@ -144,61 +156,17 @@ def apply_interactive(
     with apply_lock(project.state_dir, timeout=lock_timeout):
         planned = make_plan(project, spec, target, environ, only=only, prune=prune)
         show(planned.plan)
-        if not force:
-            check_safety(planned.plan, spec.safety, empty_definitions=planned.definitions == 0)
+        _refuse_unsafe(planned.plan, force=force)
         if not planned.plan.has_changes or not confirm(planned.plan):
             return planned.plan, None
         return planned.plan, _execute(
             planned,
             project,
-            force=True,
             parallelism=parallelism,
             continue_on_error=continue_on_error,
             on_event=on_event,
             interruption=interruption,
         )
-
-
-def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
-    """Why a saved plan no longer fits the definitions or the remote (empty: it fits)."""
-    reasons = []
-    if planned.plan.definitions_digest != saved.definitions_digest:
-        reasons.append("the definitions changed since the plan was made")
-    now = planned.snapshot.presets
-    wanted = {c.remote_name: c.after for c in planned.plan.changes if c.after is not None}
-    for change in saved.writes:
-        current = now.get(change.remote_name)
-        fingerprint = current.fingerprint if current else None
-        if fingerprint == change.before_fingerprint:
-            continue
-        if change.before_fingerprint is None:
-            reasons.append(f"{change.remote_name}: appeared on the remote since the plan")
-        elif current is None:
-            reasons.append(f"{change.remote_name}: was deleted from the remote since the plan")
-        else:
-            detail = ""
-            desired = wanted.get(change.remote_name)
-            if desired is not None:
-                fields = preset_changes(current.preset, desired)
-                detail = (
-                    "; differs now in " + ", ".join(f.path for f in fields[:6]) if fields else ""
-                )
-            reasons.append(
-                f"{change.remote_name}: changed on the remote since the plan "
-                f"(was {change.before_fingerprint[:19]}…, now {(fingerprint or 'none')[:19]}…)"
-                f"{detail}"
-            )
-    if not reasons and planned.plan.checksum() != saved.checksum():
-        added = sorted(
-            c.remote_name
-            for c in planned.plan.writes
-            if c.remote_name not in {w.remote_name for w in saved.writes}
-        )
-        reasons.append(
-            "the plan computed now differs from the saved one"
-            + (f" (new changes: {', '.join(added)})" if added else "")
-        )
-    return reasons
 
 
 def apply_saved(
@@ -208,6 +176,8 @@ def apply_saved(
     target: Target,
     environ: Mapping[str, str],
     *,
+    confirm: Callable[[Plan], bool] = lambda plan: True,
+    show: Callable[[Plan], None] = lambda plan: None,
     force: bool = False,
     parallelism: int = 4,
     continue_on_error: bool = False,
@@ -215,8 +185,13 @@ def apply_saved(
     on_event: Callable[[Event], None] = lambda e: None,
     interruption: Interruption | None = None,
 ) -> tuple[Plan, ApplyReport | None]:
-    """Apply exactly a reviewed plan: refuse (exit 3) if the target, the definitions or any
-    affected remote preset changed since it was made."""
+    """Apply exactly a reviewed plan, or nothing.
+
+    The plan is made again from the current definitions and remote with the options the
+    saved plan records; unless the target is the same and that plan equals the saved one
+    in every change and field, nothing is written and the differences are named (exit 3).
+    Then, as for any apply: ``show``, the safety checks, ``confirm``, the writes.
+    """
     mismatch = same_target(saved.target, target.info)
     if mismatch:
         raise StalePlanError(
@@ -224,9 +199,15 @@ def apply_saved(
             f"{target.info.description} ({'; '.join(mismatch)})",
             hint="run the apply against the plan's target (same --env/--url), or re-plan",
         )
+    unsealed = check_seal(saved, target.credentials.plan_seal_key())
+    if unsealed:
+        raise PlanAlteredError(
+            f"{unsealed}; nothing was written",
+            hint="make a new plan with `presets plan --out PLAN`, review it, and apply that",
+        )
     with apply_lock(project.state_dir, timeout=lock_timeout):
         planned = make_plan(project, spec, target, environ, only=saved.only, prune=saved.prune)
-        reasons = stale_reasons(saved, planned)
+        reasons = differences(saved, planned.plan, planned.snapshot)
         if reasons:
             raise StalePlanError(
                 "plan is stale; nothing was written:\n  " + "\n  ".join(reasons),
@@ -234,10 +215,13 @@ def apply_saved(
             )
         if not planned.plan.has_changes:
             return planned.plan, None
+        show(planned.plan)
+        _refuse_unsafe(planned.plan, force=force)
+        if not confirm(planned.plan):
+            return planned.plan, None
         return planned.plan, _execute(
             planned,
             project,
-            force=force,
             parallelism=parallelism,
             continue_on_error=continue_on_error,
             on_event=on_event,
@@ -270,15 +254,24 @@ def import_presets(
         raise UsageError("name the presets to import, or pass --all")
     remote = RemotePresets(target.transport())
     snapshot = remote.snapshot(project.loaded.config.ignore)
-    available = sorted(snapshot.presets)
+    # another environment's presets (by name prefix) are not this one's to adopt
+    available = sorted(n for n in snapshot.presets if spec.owns(n))
     chosen = available if everything else []
     for name in names:
         hits = [n for n in available if matches(n, [name])]
         if not hits:
-            raise UsageError(f"no remote preset named {name!r}{suggest(name, available)}")
+            theirs = [n for n in snapshot.presets if matches(n, [name])]
+            raise UsageError(
+                f"no remote preset named {name!r}"
+                + (
+                    f" in this environment's scope ({_scope_rule(spec, theirs[0])})"
+                    if theirs
+                    else suggest(name, available)
+                )
+            )
         chosen.extend(h for h in hits if h not in chosen)
     existing = {d.remote_name: d for d in _existing(project, spec, environ)}
-    project.presets_dir.mkdir(parents=True, exist_ok=True)
+    make_dirs(project.presets_dir, doing="create the presets folder")
     planned_writes: list[tuple[Imported, str]] = []
     problems = []
     for remote_name in chosen:
@@ -305,19 +298,41 @@ def import_presets(
                 f"{remote_name}: already defined in {defined.file} (use --force to overwrite)"
             )
             continue
-        if path.exists() and not force:
+        if os.path.lexists(path) and not force:
             problems.append(f"{remote_name}: {path} exists (use --force to overwrite)")
             continue
         preset = snapshot.presets[remote_name].preset.model_copy(update={"name": name})
         schema = _schema_path(project, path)
         text = dump_preset(preset, schema=schema, header=f"imported from {target.info.description}")
+        if contains_sensitive(text):  # a file in git must never hold a secret
+            problems.append(
+                f"{remote_name}: a remote value contains the API secret of configured "
+                "credentials; remove it in Cloudinary, then import"
+            )
+            continue
         planned_writes.append((Imported(name, remote_name, path), text))
     if problems:
         raise RefusedError("import refused; nothing was written:\n  " + "\n  ".join(problems))
+    written: list[Imported] = []
     for imported, text in planned_writes:
-        imported.path.parent.mkdir(parents=True, exist_ok=True)
-        imported.path.write_text(text, encoding="utf-8")
-    return [imported for imported, _ in planned_writes]
+        try:
+            make_dirs(imported.path.parent)
+            write_atomic(imported.path, text)
+        except FileError as exc:
+            done = ", ".join(shown(i.path) for i in written) or "none"
+            exc.hint = f"{exc.hint}; " if exc.hint else ""
+            exc.hint += f"files imported before this one: {done}"
+            raise
+        written.append(imported)
+    return written
+
+
+def _scope_rule(spec: EnvironmentSpec, remote_name: str) -> str:
+    """Why ``remote_name`` is not in ``spec``'s scope, in words."""
+    owner = spec.prefix_owner(remote_name)
+    if owner is not None:
+        return f"{remote_name} carries the name_prefix {owner!r} of another environment"
+    return f"{remote_name} does not start with this environment's name_prefix {spec.name_prefix!r}"
 
 
 def _file_name(name: str) -> str:

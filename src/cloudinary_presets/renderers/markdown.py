@@ -6,11 +6,22 @@ plan data, whose values are already redacted.
 
 from __future__ import annotations
 
+from cloudinary_presets.model.characters import escape_invisible
+from cloudinary_presets.model.sensitive import mask
 from cloudinary_presets.planning.plan import Action, Plan
-from cloudinary_presets.renderers.text import MARKERS, field_line, quota_line, summary_line
+from cloudinary_presets.renderers.text import (
+    MARKERS,
+    field_line,
+    quota_line,
+    safety_heading,
+    safety_reason_lines,
+    summary_line,
+)
 
 
 def _escape(text: str) -> str:
+    """Plain text for Markdown: no table breaks, no HTML, no invisible characters."""
+    text = escape_invisible(text)
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -32,7 +43,7 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
         lines.append("> Security-relevant changes:")
         for ch in flagged:
             for flag in ch.flags:
-                lines.append(f"> - `{ch.remote_name}`: {_escape(flag)}")
+                lines.append(f"> - `{_escape(ch.remote_name)}`: {_escape(flag)}")
         lines.append("")
     for change in plan.changes:
         if change.action in (Action.UNCHANGED, Action.UNMANAGED):
@@ -43,7 +54,7 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
         where = f" — `{change.file}`" if change.file else ""
         lines.append("<details>")
         lines.append(
-            f"<summary><code>{marker} {change.remote_name}</code> {change.action.value}, "
+            f"<summary><code>{marker} {_escape(change.remote_name)}</code> {change.action.value}, "
             f"{count}{badge}{_escape(where)}</summary>"
         )
         lines.append("")
@@ -58,21 +69,30 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
             lines.append("**Moderation impact** (on the sample labels):")
             lines.append("")
             lines.extend(
-                f"    {line}" for line in plan.impact[change.remote_name]["summary"].splitlines()
+                f"    {escape_invisible(line)}"
+                for line in plan.impact[change.remote_name]["summary"].splitlines()
             )
         lines.append("")
         lines.append("</details>")
         lines.append("")
     unmanaged = plan.of(Action.UNMANAGED)
     if unmanaged:
-        names = ", ".join(f"`{ch.remote_name}`" for ch in unmanaged)
+        names = ", ".join(f"`{_escape(ch.remote_name)}`" for ch in unmanaged)
         lines.append(f"Unmanaged (not in any file, left alone): {names}")
         lines.append("")
     for warning in plan.warnings:
         lines.append(f"- ⚠️ {_escape(warning)}")
     if plan.warnings:
         lines.append("")
+    if plan.safety:
+        lines.append("> [!CAUTION]" if plan.refusals(at_plan=True) else "> [!WARNING]")
+        lines.append(f"> {_escape(safety_heading(plan))}")
+        for reason in plan.safety:
+            first, *rest = safety_reason_lines(reason)
+            lines.append(f"> - **{_escape(first)}**")
+            lines.extend(f">   {_escape(line)}" for line in rest)
+        lines.append("")
     lines.append(f"**{_escape(summary_line(plan))}**")
     lines.append("")
     lines.append(f"<sub>{_escape(quota_line(plan))} Plan checksum `{plan.checksum()}`.</sub>")
-    return "\n".join(lines) + "\n"
+    return mask("\n".join(lines)) + "\n"  # a remote value may carry a known secret
