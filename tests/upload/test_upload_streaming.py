@@ -35,7 +35,7 @@ from cloudinary_presets.cloudinary.upload_body import (
     MultipartBody,
 )
 from cloudinary_presets.emulator import Emulator
-from cloudinary_presets.errors import ServerError, UploadSourceError, UsageError
+from cloudinary_presets.errors import FileError, ServerError, UploadSourceError, UsageError
 from wire_forms import form_fields
 
 MiB = 1024 * 1024
@@ -365,12 +365,13 @@ def test_a_file_that_shrinks_while_a_chunk_is_read_is_caught(tmp_path: Path) -> 
 
 
 def test_only_regular_files_are_opened(applied: Emulator, uploader: Any, tmp_path: Path) -> None:
+    """Through the one file helper: refused before anything is opened for reading."""
     fifo = tmp_path / "pipe.png"
     os.mkfifo(fifo)  # opening it for a blocking read would wait for a writer forever
-    for path, kind in ((fifo, "not a regular file"), (tmp_path, "a directory")):
-        with pytest.raises(UploadSourceError) as caught:
+    for path, kind in ((fifo, "a FIFO (named pipe)"), (tmp_path, "a folder")):
+        with pytest.raises(FileError) as caught:
             uploader.upload(path, preset="product-images")
-        assert str(caught.value) == f"{path}: {kind}; only regular files can be uploaded"
+        assert str(caught.value).startswith(f"cannot upload {path}: it is {kind}")
     assert upload_requests(applied) == 0
 
 
