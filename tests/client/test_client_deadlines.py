@@ -258,7 +258,9 @@ def test_presets_timeout_bounds_a_command(
     answers: exit 1 within the budget, the error names the limit."""
     stub.default = Reply(action="hang")
     (tmp_path / "presets").mkdir()
-    monkeypatch.setenv("CLOUDINARY_URL", f"cloudinary://1:stub-secret-0123@demo?upload_prefix={stub.url}")
+    monkeypatch.setenv(
+        "CLOUDINARY_URL", f"cloudinary://1:stub-secret-0123@demo?upload_prefix={stub.url}"
+    )
     monkeypatch.delenv("PRESETS_TIMEOUT", raising=False)
     args = ["plan", "--root", str(tmp_path)]
     if how == "option":
