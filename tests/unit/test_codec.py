@@ -179,3 +179,10 @@ def test_encode_is_what_the_sdk_sends():
         "auto_tagging": "0.6",
         "moderation": "aws_rek:explicit_nudity:0.7|manual",
     }
+
+
+def test_coordinates_that_are_not_finite_are_kept_raw():
+    """``inf`` is a float but no pixel (a fuzz finding): kept as stored, never a crash."""
+    decoded = decode({"name": "p", "settings": {"custom_coordinates": "INF"}})
+    assert decoded.preset.extra_settings == {"custom_coordinates": "INF"}
+    assert [key for key, _ in decoded.unreadable] == ["custom_coordinates"]

@@ -232,7 +232,7 @@ def _coordinates(value: Any) -> list[list[int]]:
         raise _Unreadable(f"expected coordinates, got {value!r}")
     try:
         return [[int(float(n)) for n in box] for box in boxes]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: "inf"
         raise _Unreadable(f"expected numeric coordinates, got {value!r}") from None
 
 
@@ -369,7 +369,7 @@ def decode(raw: Mapping[str, Any]) -> Decoded:
             continue
         try:
             data["settings"][key] = decode_value(key, value)
-        except (ValueError, TypeError, AttributeError) as exc:  # odd shapes: kept raw
+        except (ValueError, TypeError, AttributeError, ArithmeticError) as exc:  # kept raw
             unreadable.append((key, str(exc)))
             data["extra_settings"][key] = _raw(value)
     preset = _validate_remote(data, unreadable, {**settings, **level})
