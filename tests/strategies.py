@@ -186,7 +186,10 @@ def _automatic(kind: str, *, wire: bool) -> st.SearchStrategy[Any]:
             ).map(lambda d: {kind: {"taxonomy": v, **d}})
         )
         return st.one_of(
-            st.just(kind), st.just({kind: None}), thresholds.map(lambda d: {kind: d}), hinted
+            st.just(kind),
+            st.builds(lambda: {kind: None}),  # a fresh dict per draw, never a shared one
+            thresholds.map(lambda d: {kind: d}),
+            hinted,
         )
     if kind == "duplicate":
         if wire:
@@ -238,7 +241,8 @@ RAW_CONVERT_VALUES = (
     "azure_video_indexer:vtt",
 )
 _ACCESS_RULE = st.one_of(
-    st.just({"access_type": "token"}),
+    # a fresh dict per draw: st.just would hand every test the same object to mutate
+    st.builds(lambda: {"access_type": "token"}),
     st.fixed_dictionaries(
         {"access_type": st.just("anonymous")}, optional={"start": text(), "end": text()}
     ),
