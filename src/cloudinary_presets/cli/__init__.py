@@ -12,11 +12,22 @@ imports what it needs when it runs, so ``presets --help`` starts fast.
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.cli import applying, definitions, emulator, planning, uploads
-from cloudinary_presets.cli.output import OUT
+from cloudinary_presets.cli import (
+    applying,
+    completion,
+    definitions,
+    diagnose,
+    emulator,
+    planning,
+    project,
+    uploads,
+)
+from cloudinary_presets.cli.output import OUT, color_option
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
 EXIT_INTERRUPTED = 130
@@ -34,27 +45,45 @@ class OrderedGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="presets", message="%(prog)s %(version)s")
+@color_option
 def cli() -> None:
     """Cloudinary upload presets as code: validate, plan, apply, import, upload."""
 
 
 for command in (
+    project.init,
     definitions.validate,
+    project.format_command,
     planning.plan,
+    planning.show,
     applying.apply,
     applying.import_,
     definitions.render,
     definitions.resolve,
     uploads.upload,
     uploads.moderation,
+    diagnose.doctor,
+    completion.completion,
     definitions.schema,
     emulator.emulator,
 ):
     cli.add_command(command)
 
 
+def _with_color_option(group: click.Group) -> None:
+    """Every command takes ``--color`` (declared once, here)."""
+    for command in group.commands.values():
+        color_option(command)
+        if isinstance(command, click.Group):
+            _with_color_option(command)
+
+
+_with_color_option(cli)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit status (the console script calls this)."""
+    OUT.configure(None, os.environ)
     try:
         cli.main(args=argv, prog_name="presets", standalone_mode=False)
     except click.exceptions.Exit as exc:

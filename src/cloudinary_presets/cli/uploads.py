@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from cloudinary_presets.cli.options import Session, target_options
+from cloudinary_presets.cli.completion import complete_preset
+from cloudinary_presets.cli.options import Session, format_options, target_options
 from cloudinary_presets.cli.output import OUT
+from cloudinary_presets.cli.progress import Progress
 from cloudinary_presets.errors import EXIT_ERROR
 
 if TYPE_CHECKING:
@@ -44,31 +43,6 @@ def upload_line(outcome: UploadOutcome) -> str:
     )
 
 
-@contextlib.contextmanager
-def progress(total: int, *, lines_to_stderr: bool) -> Iterator[Any]:
-    """A per-file callback: one line per file as it finishes, under a bar on a TTY.
-
-    The lines go to stderr on a TTY (under the bar) and with ``lines_to_stderr`` (--json,
-    whose stdout must be the JSON alone); failures always go to stderr.
-    """
-    tty = sys.stdout.isatty()
-    to_stderr = tty or lines_to_stderr
-    bar: Any = (
-        click.progressbar(length=total, label="uploading", file=sys.stderr)
-        if tty
-        else contextlib.nullcontext()
-    )
-    with bar as shown:
-
-        def on_result(outcome: UploadOutcome) -> None:
-            line = upload_line(outcome)
-            (OUT.err if to_stderr or not outcome.ok else OUT.echo)(line)
-            if shown is not None:
-                shown.update(1)
-
-        yield on_result
-
-
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option(
@@ -76,6 +50,7 @@ def progress(total: int, *, lines_to_stderr: bool) -> Iterator[Any]:
     "preset_name",
     required=True,
     metavar="NAME",
+    shell_complete=complete_preset,
     help="The preset, by the name in its file.",
 )
 @click.option("--public-id", metavar="ID", help="Public ID (one file only).")
@@ -88,7 +63,7 @@ def progress(total: int, *, lines_to_stderr: bool) -> Iterator[Any]:
     is_flag=True,
     help="First check (one Admin API call) that the remote preset matches its definition.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@format_options("text", "json", "markdown", what="the results")
 @click.option(
     "--allow-rejected", is_flag=True, help="Exit 0 even when moderation rejects an upload."
 )
@@ -104,6 +79,7 @@ def progress(total: int, *, lines_to_stderr: bool) -> Iterator[Any]:
     type=click.Choice(["auto", "image", "video", "raw"]),
     default="auto",
     show_default=True,
+    help="Cloudinary resource type (auto: Cloudinary decides from the file).",
 )
 @target_options
 def upload(
@@ -113,7 +89,7 @@ def upload(
     tags: tuple[str, ...],
     contexts: tuple[str, ...],
     verify: bool,
-    as_json: bool,
+    fmt: str,
     allow_rejected: bool,
     parallelism: int,
     resource_type: str,
@@ -121,8 +97,10 @@ def upload(
 ) -> None:
     """Upload FILES (paths or URLs) with a preset resolved by name.
 
-    Checks locally what Cloudinary would refuse before sending anything. Exit 1 if an
-    upload failed or moderation rejected it (--allow-rejected: exit 0 for rejections).
+    Checks locally what Cloudinary would refuse before sending anything. One line per
+    file as it finishes (stderr with --format json or markdown); progress with an ETA on
+    stderr when it is a terminal. Exit 1 if an upload failed or moderation rejected it
+    (--allow-rejected: exit 0 for rejections).
     """
     from cloudinary_presets.operations.upload_batch import upload_files
     from cloudinary_presets.operations.uploader import Uploader
@@ -130,13 +108,19 @@ def upload(
     if public_id and len(files) > 1:
         raise click.UsageError("--public-id needs exactly one file")
     context = _context_pairs(contexts)
-    session = Session(opts, machine_output=as_json)
+    machine = fmt != "text"
+    session = Session(opts, machine_output=machine)
     uploader = Uploader(session.project, session.spec, session.target, os.environ)
     try:
         uploader.resolve(preset_name)
         if verify:
             uploader.verify(uploader.resolve(preset_name))
-        with progress(len(files), lines_to_stderr=as_json) as on_result:
+        with Progress(len(files), "uploading") as progress:
+
+            def on_result(outcome: UploadOutcome) -> None:
+                progress.line(upload_line(outcome), err=machine or not outcome.ok)
+                progress.advance()
+
             batch = upload_files(
                 uploader,
                 files,
@@ -150,8 +134,12 @@ def upload(
             )
     finally:
         session.close()
-    if as_json:
+    if fmt == "json":
         OUT.echo(json.dumps(batch.to_list(), indent=2))
+    elif fmt == "markdown":
+        from cloudinary_presets.renderers.runtime import render_uploads_markdown
+
+        OUT.echo(render_uploads_markdown(batch.to_list(), batch.summary()).rstrip("\n"))
     OUT.err(batch.summary())
     if not batch.succeeded(allow_rejected=allow_rejected):
         raise SystemExit(EXIT_ERROR)
@@ -163,7 +151,14 @@ def moderation() -> None:
 
 
 @moderation.command("simulate")
-@click.option("--preset", "preset_name", required=True, metavar="NAME")
+@click.option(
+    "--preset",
+    "preset_name",
+    required=True,
+    metavar="NAME",
+    shell_complete=complete_preset,
+    help="The preset, by the name in its file.",
+)
 @click.option(
     "--labels",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -171,23 +166,37 @@ def moderation() -> None:
     help="JSON lines: Cloudinary moderation_labels, upload responses, or Rekognition "
     "DetectModerationLabels output.",
 )
-@click.option("--json", "as_json", is_flag=True)
+@format_options("text", "json", "markdown", what="the comparison")
 @target_options
-def simulate(preset_name: str, labels: Path, as_json: bool, **opts: Any) -> None:
-    """Decide labelled samples under the definition and under the remote's current preset."""
+def simulate(preset_name: str, labels: Path, fmt: str, **opts: Any) -> None:
+    """Decide labelled samples under the definition and under the remote's current preset.
+
+    Shows how many samples each side approves and rejects, which flip, and the categories
+    that cause it: what a threshold change would do before it is applied.
+    """
     from cloudinary_presets.operations.simulate import read_samples
     from cloudinary_presets.operations.workflow import simulate_preset
 
     samples = read_samples(labels)
-    session = Session(opts, machine_output=as_json)
+    session = Session(opts, machine_output=fmt != "text")
     try:
         result = simulate_preset(
             session.project, session.spec, session.target, os.environ, preset_name, samples
         )
     finally:
         session.close()
-    if as_json:
+    if fmt == "json":
         OUT.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    if fmt == "markdown":
+        from cloudinary_presets.renderers.runtime import render_simulation_markdown
+
+        text = render_simulation_markdown(
+            result.to_dict(),
+            newly_rejected=result.impact.newly_rejected,
+            newly_approved=result.impact.newly_approved,
+        )
+        OUT.echo(text.rstrip("\n"))
         return
     remote = "remote" if result.remote_exists else "remote (preset not created yet)"
     OUT.echo(f"Preset {result.preset.remote_name}: definition vs {remote}")

@@ -50,3 +50,11 @@ def suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
     """`` (did you mean `x`?)`` when a close choice exists, else ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def name_list(names: Sequence[str], limit: int = 10) -> str:
+    """``a, b, c`` or, past ``limit`` names, ``a, b, c and 17 more``: a summary a person
+    reads instead of one line per name."""
+    shown = ", ".join(names[:limit])
+    hidden = len(names) - limit
+    return f"{shown} and {hidden} more" if hidden > 0 else shown

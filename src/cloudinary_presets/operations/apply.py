@@ -27,6 +27,7 @@ from cloudinary_presets.errors import (
 )
 from cloudinary_presets.model.changes import WHOLE_PRESET, Mismatch
 from cloudinary_presets.model.preset import Preset, preset_changes
+from cloudinary_presets.model.wording import name_list
 from cloudinary_presets.planning.plan import Action, Change, Plan
 
 
@@ -222,8 +223,10 @@ def _failure_message(report: ApplyReport) -> str:
     lines = [report.summary()]
     for change, message in report.failed:
         lines.append(f"  failed: {change.action.value} {change.remote_name}: {message}")
-    for change in report.not_attempted:
-        lines.append(f"  not attempted: {change.action.value} {change.remote_name}")
+    for action in Action:  # one line per kind of write, names summarised past a few
+        names = [c.remote_name for c in report.not_attempted if c.action is action]
+        if names:
+            lines.append(f"  not attempted: {len(names)} {action.value}(s): {name_list(names)}")
     if report.verify_error:
         lines.append(f"  could not verify what Cloudinary stored: {report.verify_error}")
     for name, fields in report.mismatches.items():

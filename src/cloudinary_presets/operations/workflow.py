@@ -33,7 +33,7 @@ from cloudinary_presets.errors import (
 )
 from cloudinary_presets.model.names import NAME_RULE, is_valid_name, matches
 from cloudinary_presets.model.preset import preset_changes
-from cloudinary_presets.model.wording import suggest
+from cloudinary_presets.model.wording import name_list, suggest
 from cloudinary_presets.operations.apply import ApplyReport, Event, apply_plan
 from cloudinary_presets.operations.lock import apply_lock
 from cloudinary_presets.operations.simulate import Impact, Sample, compare, rekognition_kind
@@ -153,22 +153,35 @@ def apply_interactive(
         )
 
 
+#: detailed stale-plan reasons beyond this many are one line of names
+STALE_DETAILS = 10
+
+
 def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
-    """Why a saved plan no longer fits the definitions or the remote (empty: it fits)."""
+    """Why a saved plan no longer fits the definitions or the remote (empty: it fits).
+
+    Every reason names the presets that moved; past :data:`STALE_DETAILS` presets the
+    rest are counted on one line instead of one line each.
+    """
     reasons = []
     if planned.plan.definitions_digest != saved.definitions_digest:
-        reasons.append("the definitions changed since the plan was made")
+        moved = _definitions_moved(saved, planned.plan)
+        names = f": {name_list(moved)}" if moved else ""
+        reasons.append(f"the definitions changed since the plan was made{names}")
     now = planned.snapshot.presets
     wanted = {c.remote_name: c.after for c in planned.plan.changes if c.after is not None}
+    remote: list[str] = []
     for change in saved.writes:
         current = now.get(change.remote_name)
         fingerprint = current.fingerprint if current else None
         if fingerprint == change.before_fingerprint:
             continue
-        if change.before_fingerprint is None:
-            reasons.append(f"{change.remote_name}: appeared on the remote since the plan")
+        if len(remote) >= STALE_DETAILS:
+            remote.append(change.remote_name)
+        elif change.before_fingerprint is None:
+            remote.append(f"{change.remote_name}: appeared on the remote since the plan")
         elif current is None:
-            reasons.append(f"{change.remote_name}: was deleted from the remote since the plan")
+            remote.append(f"{change.remote_name}: was deleted from the remote since the plan")
         else:
             detail = ""
             desired = wanted.get(change.remote_name)
@@ -177,11 +190,17 @@ def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
                 detail = (
                     "; differs now in " + ", ".join(f.path for f in fields[:6]) if fields else ""
                 )
-            reasons.append(
+            remote.append(
                 f"{change.remote_name}: changed on the remote since the plan "
                 f"(was {change.before_fingerprint[:19]}…, now {(fingerprint or 'none')[:19]}…)"
                 f"{detail}"
             )
+    reasons.extend(remote[:STALE_DETAILS])
+    if len(remote) > STALE_DETAILS:
+        rest = remote[STALE_DETAILS:]
+        reasons.append(
+            f"{len(rest)} more preset(s) changed on the remote since the plan: {name_list(rest)}"
+        )
     if not reasons and planned.plan.checksum() != saved.checksum():
         added = sorted(
             c.remote_name
@@ -190,9 +209,19 @@ def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
         )
         reasons.append(
             "the plan computed now differs from the saved one"
-            + (f" (new changes: {', '.join(added)})" if added else "")
+            + (f" (new changes: {name_list(added)})" if added else "")
         )
     return reasons
+
+
+def _definitions_moved(saved: Plan, now: Plan) -> list[str]:
+    """Remote names whose desired preset differs between two plans (added, removed, edited)."""
+
+    def desired(plan: Plan) -> dict[str, str | None]:
+        return {c.remote_name: c.after_fingerprint for c in plan.changes if c.after_fingerprint}
+
+    before, after = desired(saved), desired(now)
+    return sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
 
 
 def apply_saved(

@@ -246,6 +246,7 @@ class Plan:
             warnings=tuple(data.get("warnings") or ()),
             tool_version=str(data.get("tool_version") or ""),
             created_at=str(data.get("created_at") or ""),
+            impact=dict(data.get("moderation_impact") or {}),
         )
 
 

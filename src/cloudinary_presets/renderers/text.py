@@ -1,13 +1,22 @@
-"""The terminal form of a plan: Terraform-like ``+ ~ -`` markers, one line per field."""
+"""The terminal form of a plan: Terraform-like ``+ ~ -`` markers, one line per field.
+
+What a reviewer needs first, and the rest on request (``verbose``): a create lists what
+its file sets, not the defaults; the thresholds of a moderation change sit under
+``settings.moderation``; long lists of unchanged or unmanaged presets are a count and a
+few names. The JSON form always has everything.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cloudinary_presets.model.changes import FieldChange, Kind
+from cloudinary_presets.model.preset import is_default_value
+from cloudinary_presets.model.wording import name_list
 from cloudinary_presets.planning.plan import Action, Change, Plan
 
 Style = Callable[..., str]
@@ -28,6 +37,9 @@ COLORS = {
 }
 FIELD_MARKERS = {Kind.ADD: "+", Kind.REMOVE: "-", Kind.CHANGE: "~"}
 FIELD_COLORS = {Kind.ADD: "green", Kind.REMOVE: "red", Kind.CHANGE: "yellow"}
+#: more unchanged or unmanaged presets than this are a count and the first few names
+LONG_LIST = 20
+FIRST_FEW = 5
 
 
 def _plain(text: str, **_: Any) -> str:
@@ -41,15 +53,74 @@ def show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def field_line(change: FieldChange) -> str:
+def field_line(change: FieldChange, path: str | None = None) -> str:
+    """``+ path: value``, ``- path: value`` or ``~ path: before -> after``, with its note."""
     marker = FIELD_MARKERS[change.kind]
+    shown = change.path if path is None else path
     if change.kind is Kind.ADD:
-        text = f"{marker} {change.path}: {show(change.after)}"
+        text = f"{marker} {shown}: {show(change.after)}"
     elif change.kind is Kind.REMOVE:
-        text = f"{marker} {change.path}: {show(change.before)}"
+        text = f"{marker} {shown}: {show(change.before)}"
     else:
-        text = f"{marker} {change.path}: {show(change.before)} -> {show(change.after)}"
+        text = f"{marker} {shown}: {show(change.before)} -> {show(change.after)}"
     return f"{text} ({change.note})" if change.note else text
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One line of a change: a field (``field``), or the heading of nested fields (None)."""
+
+    field: FieldChange | None
+    depth: int
+    path: str
+
+
+def shown_fields(change: Change, *, verbose: bool = False) -> list[FieldChange]:
+    """The fields worth a line: a create's defaults (``unsigned: false``) only when verbose."""
+    if verbose or change.action is not Action.CREATE:
+        return list(change.fields)
+    return [f for f in change.fields if not is_default_value(f.path, f.after)]
+
+
+def field_rows(fields: Sequence[FieldChange]) -> list[FieldRow]:
+    """Fields in order, deeper paths under their setting with the rest of their path
+    (``settings.moderation`` then ``aws_rek.violence``), a heading added where the setting
+    itself did not change."""
+    rows: list[FieldRow] = []
+    parent = ""
+    for field in fields:
+        setting = field.setting
+        if field.path == setting or not field.path.startswith(setting + "."):
+            rows.append(FieldRow(field, 0, field.path))
+            parent = field.path
+            continue
+        if parent != setting:
+            rows.append(FieldRow(None, 0, setting))
+            parent = setting
+        rows.append(FieldRow(field, 1, field.path[len(setting) + 1 :]))
+    return rows
+
+
+def row_text(row: FieldRow) -> str:
+    return f"{row.path}:" if row.field is None else field_line(row.field, row.path)
+
+
+def listed(plan: Plan, action: Action, *, verbose: bool) -> tuple[list[Change], list[str]]:
+    """The changes of ``action`` shown one by one, and the names only counted: unchanged
+    presets are names without -v, and more than :data:`LONG_LIST` unmanaged too."""
+    changes = plan.of(action)
+    if verbose or (action is Action.UNMANAGED and len(changes) <= LONG_LIST):
+        return changes, []
+    return [], [c.remote_name for c in changes]
+
+
+def names_line(action: Action, names: Sequence[str], *, verbose_hint: bool = True) -> str:
+    """``= 3 unchanged: a, b, c`` or ``? 57 unmanaged: a, b, ... and 52 more (-v lists them)``."""
+    limit = FIRST_FEW if len(names) > LONG_LIST else LONG_LIST
+    text = f"{MARKERS[action]} {len(names)} {action.value}: {name_list(names, limit)}"
+    if len(names) > limit and verbose_hint:
+        text += " (-v lists them all)"
+    return text
 
 
 def where(change: Change) -> str:
@@ -95,28 +166,25 @@ def summary_line(plan: Plan) -> str:
 def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> str:
     """The whole plan as text. ``style`` is click.style on a colour terminal."""
     lines: list[str] = []
-    for change in plan.changes:
-        if change.action is Action.UNCHANGED and not verbose:
-            continue
-        marker = MARKERS[change.action]
-        color = COLORS[change.action]
-        head = f"{marker} {change.action.value} {change.remote_name}"
-        if change.remote_name != change.name:
-            head += f" (defined as {change.name})"
-        loc = where(change)
-        lines.append(style(head, fg=color, bold=True) + (f"    {loc}" if loc else ""))
-        for flag in change.flags:
-            lines.append(style(f"    ! security: {flag}", fg="red", bold=True))
-        if change.action is Action.UNMANAGED:
+    counted: list[tuple[Action, list[str]]] = []
+    for action in Action:
+        shown, names = (
+            listed(plan, action, verbose=verbose)
+            if action in (Action.UNCHANGED, Action.UNMANAGED)
+            else (plan.of(action), [])
+        )
+        if names:
+            counted.append((action, names))
+        for change in shown:
+            lines.extend(_change_lines(plan, change, style, verbose=verbose))
+    for action, names in counted:
+        lines.append(style(names_line(action, names), fg=COLORS[action]))
+        if action is Action.UNMANAGED:
             lines.append(
-                "    not defined by any file: left alone (use --prune to delete, or list it in "
-                "`ignore`)"
+                "    not defined by any file: left alone (use --prune to delete, or list them "
+                "in `ignore`)"
             )
-        for field in change.fields:
-            lines.append("    " + style(field_line(field), fg=FIELD_COLORS[field.kind]))
-        if change.remote_name in plan.impact:
-            for line in plan.impact[change.remote_name]["summary"].splitlines():
-                lines.append(f"    {line}")
+    if counted:
         lines.append("")
     for warning in plan.warnings:
         lines.append(style(f"warning: {warning}", fg="yellow"))
@@ -125,3 +193,28 @@ def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> 
     lines.append(style(summary_line(plan), bold=True))
     lines.append(quota_line(plan))
     return "\n".join(lines)
+
+
+def _change_lines(plan: Plan, change: Change, style: Style, *, verbose: bool) -> list[str]:
+    marker = MARKERS[change.action]
+    head = f"{marker} {change.action.value} {change.remote_name}"
+    if change.remote_name != change.name:
+        head += f" (defined as {change.name})"
+    loc = where(change)
+    lines = [style(head, fg=COLORS[change.action], bold=True) + (f"    {loc}" if loc else "")]
+    for flag in change.flags:
+        lines.append(style(f"    ! security: {flag}", fg="red", bold=True))
+    if change.action is Action.UNMANAGED:
+        lines.append(
+            "    not defined by any file: left alone (use --prune to delete, or list it in "
+            "`ignore`)"
+        )
+    for row in field_rows(shown_fields(change, verbose=verbose)):
+        indent = "    " * (row.depth + 1)
+        color = FIELD_COLORS[row.field.kind] if row.field is not None else None
+        lines.append(indent + (style(row_text(row), fg=color) if color else row_text(row)))
+    if change.remote_name in plan.impact:
+        for line in plan.impact[change.remote_name]["summary"].splitlines():
+            lines.append(f"    {line}")
+    lines.append("")
+    return lines
