@@ -50,8 +50,8 @@ _YAML11 = yaml.resolver.Resolver()  # what PyYAML (and many editors) read a plai
 @lru_cache(maxsize=4096)
 def _plain_safe(value: str, flow: bool) -> bool:
     """``value`` written plain reads back as the same string, here and in YAML 1.1 tools."""
-    if not value or value != value.strip() or value == "<<" or "\n" in value or "\r" in value:
-        return False
+    if not value or value != value.strip() or value == "<<" or any(c in value for c in "\t\r\n"):
+        return False  # the strict reader refuses tabs in plain values
     if resolve_plain(value) != value or not isinstance(resolve_plain(value), str):
         return False
     if _YAML11.resolve(yaml.ScalarNode, value, (True, False)) != _CORE_PREFIX + "str":  # type: ignore[no-untyped-call]
@@ -301,7 +301,7 @@ class FormatReport:
         return not self.problems and not (self.check and self.changed)
 
     def summary(self) -> str:
-        verb = "would reformat" if self.check else "reformatted"
+        verb = "would be reformatted" if self.check else "reformatted"
         text = f"{len(self.changed)} file(s) {verb}, {self.unchanged} already formatted"
         if self.problems:
             text += f", {len(self.problems)} left as is (see above)"
