@@ -167,7 +167,8 @@ def test_fmt_works_from_a_subfolder(tmp_path, monkeypatch, cli):
         ("name: a\nsettings: {folder: 0755, tags: [yes, 1e3]}\n", None),
         # quotes go only where the strict reader or a YAML 1.1 reader would misread
         (
-            "name: 'a'\ndescription: 'yes'\nsettings:\n  folder: \"1e3\"\n  tags: ['x y', \"a: b\"]\n",
+            "name: 'a'\ndescription: 'yes'\n"
+            'settings:\n  folder: "1e3"\n  tags: [\'x y\', "a: b"]\n',
             'name: a\ndescription: "yes"\nsettings:\n  folder: "1e3"\n  tags: [x y, "a: b"]\n',
         ),
         # a flow list with a comment inside becomes a block list; the comment stays

@@ -21,7 +21,6 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import preset_data
 
 from cloudinary_presets.definitions.formatting import (
     PRESET_ORDER,
@@ -34,6 +33,7 @@ from cloudinary_presets.definitions.yaml_tree import read_tree
 from cloudinary_presets.definitions.yaml_writer import dump_yaml
 from cloudinary_presets.definitions.yaml_writer import preset_data as canonical_data
 from cloudinary_presets.model.preset import Preset
+from strategies import preset_data
 
 _COMMENT = st.text(
     st.characters(whitelist_categories=("L", "N", "P", "Zs"), blacklist_characters="\x85"),

@@ -203,8 +203,8 @@ def show(plan_file: Path, fmt: str, verbose: bool, no_pager: bool) -> None:
     made = f"made {saved.created_at} " if saved.created_at else ""
     about = f"Saved plan {plan_file}: {made}by presets {saved.tool_version}"
     if fmt == "markdown":
-        title = f"Saved plan for {saved.target.description}: "
-        OUT.echo(f"<sub>{about}</sub>\n\n" + render_plan(saved, fmt, verbose=verbose, title=title))
+        rendered = render_plan(saved, fmt, verbose=verbose, title="Saved ")
+        OUT.echo(f"<sub>{about}</sub>\n\n{rendered}")
         return
     target = f"Target: {saved.target.description}"
     text = "\n".join([OUT.style(about, bold=True), OUT.style(target, bold=True), ""])
