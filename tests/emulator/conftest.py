@@ -199,3 +199,38 @@ def sdk(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     yield emu
     cloudinary.reset_config()
     _clear_sdk_pools()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Any]:
+    """A loopback webhook receiver (``receiver.url`` as ``notification_url``)."""
+    from webhooks import Receiver
+
+    hook = Receiver()
+    yield hook
+    hook.close()
+
+
+def wait_decided(public_id: str, resource_type: str = "image", timeout: float = 5.0) -> Any:
+    """Poll the Admin API resource details (official SDK) until no automatic moderator
+    is left pending; asynchronous decisions land ``moderation_delay`` after the upload."""
+    import cloudinary.api
+
+    deadline = time.monotonic() + timeout
+    while True:
+        details = cloudinary.api.resource(public_id, resource_type=resource_type)
+        waiting = [
+            m
+            for m in details.get("moderation") or []
+            if m["status"] == "pending" and m["kind"] != "manual"
+        ]
+        if not waiting:
+            return details
+        assert time.monotonic() < deadline, f"{public_id}: still waiting for {waiting}"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def decided() -> Any:
+    """``decided(public_id, resource_type="image")``: the resource details once decided."""
+    return wait_decided

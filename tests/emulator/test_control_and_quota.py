@@ -27,7 +27,11 @@ def test_stats_document(emu: Emulator, client, files) -> None:
     client.admin("PUT", "/upload_presets/p", json={"folder": "f"})
     client.admin("DELETE", "/upload_presets/p")
     client.admin("GET", "/ping")
-    client.upload({}, files.png())
+    uploaded = client.upload({"moderation": "manual"}, files.png()).json()
+    client.admin("GET", f"/resources/image/upload/{uploaded['public_id']}")
+    client.admin("GET", f"/resources/{uploaded['asset_id']}")
+    client.admin("GET", "/resources/image/moderations/manual/pending")
+    client.admin("POST", f"/resources/image/upload/{uploaded['public_id']}", json={})
     client.control("GET", "/presets/demo")  # control calls are not counted
     stats = client.control("GET", "/stats").json()
     assert stats == emu.stats()
@@ -39,13 +43,18 @@ def test_stats_document(emu: Emulator, client, files) -> None:
         "DELETE /upload_presets/{name}": 1,
         "GET /ping": 1,
         "POST /{resource_type}/upload": 1,
+        "GET /resources/{resource_type}/{type}/{public_id}": 1,
+        "POST /resources/{resource_type}/{type}/{public_id}": 1,
+        "GET /resources/{resource_type}/moderations/{kind}/{status}": 1,
+        "GET /resources/{asset_id}": 1,
         "other": 0,
     }
-    assert (stats["admin_calls"], stats["writes"], stats["uploads"]) == (7, 3, 1)
+    # resource calls are Admin API calls (metered); preset writes only count as writes
+    assert (stats["admin_calls"], stats["writes"], stats["uploads"]) == (11, 3, 1)
     assert stats["faults_injected"] == 0
     assert stats["by_cloud"]["demo"]["writes"] == 3
     assert stats["quota"]["demo"]["limit"] == 2000
-    assert stats["quota"]["demo"]["remaining"] == 2000 - 7
+    assert stats["quota"]["demo"]["remaining"] == 2000 - 11
     assert stats["presets"] == {"demo": 0}
 
 
@@ -70,13 +79,21 @@ def test_reset_forgets_state_but_keeps_clouds(emu: Emulator, client, files) -> N
     emu.set_faults([{"kind": "latency", "latency_ms": 1, "method": "PUT"}])
     emu.set_quota("demo", limit=50, remaining=3)
     emu.set_addons("demo", [])
+    emu.configure(put_semantics="merge", moderation_timing="sync", moderation_delay=1)
+    emu.set_signature_algorithm("demo", "sha256")
     assert client.control("POST", "/reset").json() == {"message": "reset"}
+    assert emu.settings() == {  # the constructor's switches again
+        "put_semantics": "replace",
+        "moderation_timing": "async",
+        "moderation_delay": 0.05,
+    }
     assert emu.presets("demo") == []
     assert emu.assets("demo") == []
     assert emu.faults() == {"rules": [], "seed": None}
     assert emu.stats()["admin_calls"] == 0
     assert emu.quota("demo")["limit"] == 2000
     assert emu.quota("demo")["remaining"] == 2000
+    emu.configure(moderation_timing="sync")  # decisions in the response: about labels here
     moderated = client.upload({"moderation": "aws_rek"}, files.png()).json()
     assert moderated["moderation_status"] == "approved"  # labels and add-on limits are gone
     assert client.admin("GET", "/ping").status_code == 200  # the cloud is still there

@@ -1,5 +1,10 @@
-"""Moderation on upload: Rekognition thresholds through moderation_rules.decide, the
-chain statuses, add-ons, and the three ways to register labels."""
+"""Moderation decisions: Rekognition thresholds through moderation_rules.decide, the
+chain statuses, add-ons, and the three ways to register labels.
+
+These tests are about *what* is decided, so they run the emulator with
+``moderation_timing="sync"`` (the decisions are in the upload response, as older
+Cloudinary docs show); *when* decisions land (the default, asynchronous) is tested in
+``test_moderation_async.py``."""
 
 from __future__ import annotations
 
@@ -28,6 +33,18 @@ def _statuses(result: dict[str, object]) -> list[tuple[object, object]]:
     return [(e["kind"], e["status"]) for e in entries]
 
 
+def _labels_response(labels: list[dict[str, object]]) -> dict[str, object]:
+    """An aws_rek entry's ``response`` as the recorded 2026 responses show it."""
+    return {"moderation_labels": labels, "moderation_model_version": "7.0", "content_types": []}
+
+
+@pytest.fixture
+def sdk(sdk: Emulator) -> Emulator:
+    """The SDK against an emulator whose upload responses carry the decisions."""
+    sdk.configure(moderation_timing="sync")
+    return sdk
+
+
 def test_same_labels_two_thresholds(sdk: Emulator, files) -> None:
     content = files.png(note="beach")
     sdk.register_labels(content, labels=SUGGESTIVE_62)
@@ -37,11 +54,13 @@ def test_same_labels_two_thresholds(sdk: Emulator, files) -> None:
     lenient = uploader.upload(content, upload_preset="lenient")
     assert lenient["moderation_status"] == "approved"
     assert _statuses(lenient) == [("aws_rek", "approved")]
-    assert lenient["moderation"][0]["response"] == {"moderation_labels": SUGGESTIVE_62}
+    assert lenient["moderation"][0]["response"] == _labels_response(SUGGESTIVE_62)
+    assert lenient["placeholder"] is False
 
     strict = uploader.upload(content, upload_preset="strict")
     assert strict["moderation_status"] == "rejected"
     assert _statuses(strict) == [("aws_rek", "rejected")]
+    assert strict["placeholder"] is True  # a rejected image comes back as a placeholder
 
 
 def test_ignore_child_entry_and_default_threshold(sdk: Emulator, files) -> None:
@@ -70,7 +89,7 @@ def test_a_child_label_uses_its_own_entry_before_its_parent(sdk: Emulator, files
 def test_no_labels_means_approved(sdk: Emulator, files) -> None:
     result = uploader.upload(files.png(note="unknown"), moderation="aws_rek:explicit_nudity:0.1")
     assert result["moderation_status"] == "approved"
-    assert result["moderation"][0]["response"] == {"moderation_labels": []}
+    assert result["moderation"][0]["response"] == _labels_response([])
 
 
 @pytest.mark.parametrize(
@@ -102,7 +121,15 @@ def test_chains(
     result = uploader.upload(content, moderation=moderation)
     assert _statuses(result) == statuses
     assert result["moderation_status"] == overall
-    assert all("updated_at" in entry for entry in result["moderation"])
+    for entry in result["moderation"]:  # decided: {kind, status, response, updated_at}
+        decided = entry["status"] in ("approved", "rejected") and entry["kind"] != "manual"
+        expected = {"kind", "status", "response", "updated_at"} if decided else None
+        if expected:
+            assert set(entry) == expected
+        elif entry["status"] in ("pending", "queued"):
+            assert set(entry) == {"kind", "status"}  # a waiting entry is just kind and status
+        else:
+            assert set(entry) == {"kind", "status", "updated_at"}  # aborted
 
 
 def test_request_level_moderation_needs_the_addon(sdk: Emulator, files) -> None:
@@ -153,7 +180,7 @@ def test_labels_file(tmp_path: Path, files, make_client) -> None:
     ]
     path = tmp_path / "labels.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
-    with Emulator(labels_file=path) as emu:
+    with Emulator(labels_file=path, moderation_timing="sync") as emu:
         client = make_client(emu)
         params = {"moderation": "aws_rek:suggestive:0.5"}
         assert client.upload(params, beach).json()["moderation_status"] == "rejected"

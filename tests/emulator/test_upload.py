@@ -146,10 +146,40 @@ class TestUnsigned:
             uploader.upload(files.png(), upload_preset="nope")
 
     def test_only_allowed_parameters(self, presets: Emulator, files) -> None:
-        allowed = r"eager, overwrite\. Allowed: upload_preset, public_id, folder"
-        with pytest.raises(BadRequest, match=allowed):
+        with pytest.raises(BadRequest) as refused:
             uploader.unsigned_upload(files.png(), "open", overwrite=True, eager="w_10")
+        assert str(refused.value) == (  # Cloudinary's wording (ts_unsupported_parameters...)
+            "Overwrite parameter is not allowed when using unsigned upload. Only upload_preset,"
+            "callback,public_id,folder,asset_folder,tags,context,metadata,face_coordinates,"
+            "custom_coordinates,source,filename_override,manifest_transformation,manifest_json,"
+            "template,template_vars,regions,public_id_prefix upload parameters are allowed."
+        )
         assert presets.assets("demo") == []
+
+    def test_the_whole_documented_allow_list_is_accepted(self, presets: Emulator, files) -> None:
+        result = uploader.unsigned_upload(
+            files.png(),
+            "open",
+            callback="http://127.0.0.1:9/cors.html",
+            public_id_prefix="pre",
+            source="uw",
+            template="t",
+            template_vars='{"a":1}',
+            manifest_json='{"w":1}',
+            manifest_transformation="w_10",
+            filename_override="orig.png",
+            asset_folder="af",
+            custom_coordinates="1,2,3,4",
+            regions='{"r":[[1,2],[3,4]]}',
+        )
+        assert (result["asset_folder"], result["original_filename"]) == ("af", "orig")
+
+    def test_refused_parameter_is_named_in_x_cld_error(self, presets: Emulator, client, files):
+        response = client.upload(
+            {"upload_preset": "open", "eager": "w_1"}, files.png(), signed=False
+        )
+        assert response.status_code == 400
+        assert response.headers["X-Cld-Error"].startswith("Eager parameter is not allowed")
 
     def test_missing_preset(self, presets: Emulator, client, files) -> None:
         response = client.upload({"tags": "a"}, files.png(), signed=False)
@@ -202,7 +232,10 @@ class TestAllowedFormats:
         api.create_upload_preset(name="svg_only", allowed_formats="svg")
         svg = b"<svg xmlns='http://www.w3.org/2000/svg'/>"
         assert uploader.upload(("logo.svg", svg), upload_preset="svg_only")["format"] == "svg"
-        with pytest.raises(BadRequest, match="not allowed"):
+        with pytest.raises(BadRequest, match="Image file format eps not allowed"):
+            uploader.upload(("logo.eps", b"%!PS-Adobe-3.0 EPSF"), upload_preset="svg_only")
+        # a format the emulator can sniff is not taken from the name: these bytes are no BMP
+        with pytest.raises(BadRequest, match=r"^Invalid image file$"):
             uploader.upload(("logo.bmp", b"BM-not-really"), upload_preset="svg_only")
 
 

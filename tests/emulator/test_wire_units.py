@@ -289,3 +289,38 @@ def test_content_types_and_resource_types() -> None:
     assert media.resource_type_for("mp4") == "video"
     assert media.resource_type_for("png") == "image"
     assert media.resource_type_for(None) == "raw"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"8BPS\x00\x01" + b"\x00" * 8 + b"\x00\x00\x00\x02\x00\x00\x00\x03", ("psd", 3, 2)),
+        (
+            b"MM\x00*\x00\x00\x00\x08\x00\x01\x01\x00\x00\x04\x00\x00\x00\x01\x00\x00\x00\x09",
+            ("tiff", 9, None),
+        ),
+        (b"MM\x00*\xff\xff\xff\xff", ("tiff", None, None)),  # an IFD outside the bytes
+        (  # a BITMAPCOREHEADER (12 bytes): 16-bit width and height
+            b"BM"
+            + b"\x00" * 8
+            + b"\x1a\x00\x00\x00\x0c\x00\x00\x00\x02\x00\x03\x00\x01\x00\x18\x00",
+            ("bmp", 2, 3),
+        ),
+        (b"\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00M4A isom", ("m4a", None, None)),
+        (b"\x00\x00\x00\x14ftyp3gp4\x00\x00\x00\x003gp4", ("3gp", None, None)),
+        (b"\x00\x00\x00\x14ftypavif\x00\x00\x00\x00mif1", ("avif", None, None)),  # no ispe
+        (b"\x00\x00\x00\x08moov", ("mov", None, None)),
+        (b"OggS\x00\x02" + b"\x00" * 22 + b"\x80theora", ("ogv", None, None)),
+        (b"OggS\x00\x02" + b"\x00" * 22 + b"\x01vorbis", ("ogg", None, None)),
+        (b"FLV\x01\x05", ("flv", None, None)),
+        (b"fLaC\x00\x00\x00\x22", ("flac", None, None)),
+        (b"\xff\xfb\x90\x64", ("mp3", None, None)),  # an MPEG-1 layer 3 frame header
+        (b"\xff\xff\xff\xff", (None, None, None)),  # sync bits alone are no frame
+        (b"<svg viewBox='0 0 10 10'/>", ("svg", None, None)),
+        (b"\xef\xbb\xbf<!-- art --><svg width='1.2.3' height='2'>", ("svg", None, None)),
+        (b"<?xml version='1.0'?><html/>", (None, None, None)),
+        (b"\x00\x00\x01\x00\x01\x00\x00\x00", ("ico", 256, 256)),
+    ],
+)
+def test_more_sniffed_formats(content: bytes, expected: tuple[object, ...]) -> None:
+    assert media.sniff(content) == media.MediaInfo(*expected)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cloudinary_presets.emulator import moderation as emulator_moderation
+from cloudinary_presets.emulator import moderation_flow as emulator_flow
 from cloudinary_presets.model import moderation_rule as moderation_rules
 from cloudinary_presets.model.moderation_rule import (
     DEFAULT_THRESHOLD,
@@ -182,7 +183,8 @@ def test_the_taxonomy_parents() -> None:
 def test_the_simulator_and_the_emulator_use_this_one_function() -> None:
     assert simulate.decide is moderation_rules.decide
     assert simulate.parse_label is moderation_rules.parse_label
-    assert emulator_moderation.decide is moderation_rules.decide
+    assert emulator_flow.decide is moderation_rules.decide
+    assert emulator_flow.parse_label is moderation_rules.parse_label
     assert emulator_moderation.parse_label is moderation_rules.parse_label
 
 
@@ -192,18 +194,18 @@ def test_the_emulator_chain_decides_with_the_rule() -> None:
     )
     labels = [{"name": "Nudity", "parent_name": EN, "confidence": 64.2},
               {"name": EN, "parent_name": "", "confidence": 64.2}]  # fmt: skip
-    outcome = emulator_moderation.run_chain(chain, labels, "2026-11-25T00:00:00Z")
+    outcome = emulator_flow.start(chain, labels, "2026-11-25T00:00:00Z")
     assert [(e["kind"], e["status"]) for e in outcome.entries] == [
         ("aws_rek", "approved"),
         ("manual", "pending"),
     ]
     stricter = emulator_moderation.parse_moderation("aws_rek:explicit_nudity:0.5|manual")
-    outcome = emulator_moderation.run_chain(stricter, labels, "2026-11-25T00:00:00Z")
+    outcome = emulator_flow.start(stricter, labels, "2026-11-25T00:00:00Z")
     assert [(e["kind"], e["status"]) for e in outcome.entries] == [
         ("aws_rek", "rejected"),
         ("manual", "aborted"),
     ]
-    assert outcome.status == "rejected"
+    assert emulator_flow.overall(outcome.entries) == "rejected"
 
 
 def test_decide_does_not_touch_its_inputs() -> None:

@@ -1,5 +1,9 @@
 """Moderation through real uploads: registered labels, thresholds from the definitions,
-and the emulator deciding exactly as the simulator predicts (one rule, shared)."""
+and the emulator deciding exactly as the simulator predicts (one rule, shared).
+
+Moderation is asynchronous (the emulator's default, as Cloudinary's current docs
+describe it): each upload answers ``pending``/``queued``, and the decisions are read from
+the Admin API's resource details once they landed (``decided``)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import json
 from typing import Any
 
 import pytest
-from upload_helpers import LABELS, png, set_explicit_nudity
+from upload_helpers import LABELS, decided, png, set_explicit_nudity, statuses_of
 
 from cloudinary_presets.emulator import Emulator
 from cloudinary_presets.model.moderation import parse_moderation
@@ -29,22 +33,27 @@ def test_approved_under_one_threshold_rejected_under_a_stricter_one(
     content = png("beach")
     applied.register_labels(content, labels=NUDITY_62)
     first = uploader.upload(content, preset="ugc-moderated", public_id="beach-1")
-    assert statuses(first) == [("aws_rek", "approved"), ("manual", "pending")]
+    assert statuses(first) == [("aws_rek", "pending"), ("manual", "queued")]
     assert first.moderation_status == "pending"
-    assert not first.rejected
-    # the labels Cloudinary reports come back in the response, in Cloudinary's shape
-    assert first.moderation[0]["response"] == {"moderation_labels": [
+    details = decided(applied, "ugc/beach-1")
+    assert statuses_of(details) == [("aws_rek", "approved"), ("manual", "pending")]
+    assert details["moderation_status"] == "pending"
+    assert details["placeholder"] is False
+    # the labels Cloudinary reports come back in the decision, in Cloudinary's shape
+    assert details["moderation"][0]["response"] == {"moderation_labels": [
         {"name": "Nudity", "parent_name": "Explicit Nudity", "confidence": 62.0},
         {"name": "Explicit Nudity", "parent_name": "", "confidence": 62.0},
-    ]}  # fmt: skip
+    ], "moderation_model_version": "7.0", "content_types": []}  # fmt: skip
 
     set_explicit_nudity(project_dir, "0.6")
     assert remote_cli("apply", "--yes").exit_code == 0
     uploader = make_uploader(cloudinary_url)  # reads the changed definitions
     second = uploader.upload(content, preset="ugc-moderated", public_id="beach-2", verify=True)
-    assert statuses(second) == [("aws_rek", "rejected"), ("manual", "aborted")]
-    assert second.moderation_status == "rejected"
-    assert second.rejected
+    assert statuses(second) == [("aws_rek", "pending"), ("manual", "queued")]
+    details = decided(applied, "ugc/beach-2")
+    assert statuses_of(details) == [("aws_rek", "rejected"), ("manual", "aborted")]
+    assert details["moderation_status"] == "rejected"
+    assert details["placeholder"] is True  # a rejected image is replaced by a placeholder
 
     stored = {a["public_id"]: a["moderation_status"] for a in applied.assets("demo")}
     assert stored == {"ugc/beach-1": "pending", "ugc/beach-2": "rejected"}
@@ -59,7 +68,8 @@ def test_the_default_threshold_applies_at_or_above(
         content, labels=[{"name": "Drinking", "parent_name": "Alcohol", "confidence": confidence}]
     )
     result = uploader.upload(content, preset="avatar")  # aws_rek with no thresholds: 0.5 for all
-    assert statuses(result) == [("aws_rek", status)]
+    assert statuses(result) == [("aws_rek", "pending")]
+    assert statuses_of(decided(applied, result.public_id)) == [("aws_rek", status)]
     [asset] = applied.assets("demo")
     assert asset["moderation_status"] == status
 
@@ -70,8 +80,10 @@ def test_ignored_categories_are_not_moderated(applied: Emulator, uploader) -> No
         {"name": "Female Swimwear Or Underwear", "parent_name": "Suggestive", "confidence": 99.0},
         {"name": "Suggestive", "parent_name": "", "confidence": 99.0},
     ])  # fmt: skip
-    assert statuses(uploader.upload(content, preset="ugc-moderated"))[0] == ("aws_rek", "approved")
-    assert statuses(uploader.upload(content, preset="avatar")) == [("aws_rek", "rejected")]
+    lenient = uploader.upload(content, preset="ugc-moderated").public_id
+    strict = uploader.upload(content, preset="avatar").public_id
+    assert statuses_of(decided(applied, lenient))[0] == ("aws_rek", "approved")
+    assert statuses_of(decided(applied, strict)) == [("aws_rek", "rejected")]
 
 
 def _raw_labels(line: dict[str, Any]) -> list[dict[str, Any]]:
@@ -100,7 +112,11 @@ def test_the_emulator_decides_every_sample_as_the_simulator_predicts(
             uploader.upload(content, preset="ugc-moderated", public_id=f"{round_}/{index}")
             for index, content in enumerate(contents)
         ]
-        return [dict(statuses(r))["aws_rek"] == "rejected" for r in results]
+        assert {r.moderation_status for r in results} == {"pending"}  # decided later
+        return [
+            dict(statuses_of(decided(applied, r.public_id)))["aws_rek"] == "rejected"
+            for r in results
+        ]
 
     remote_before = uploader.resolve("ugc-moderated").preset.settings.moderation
     before = upload_all(uploader, "at-0.7")

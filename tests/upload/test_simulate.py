@@ -23,6 +23,7 @@ from cloudinary_presets.model.moderation import Moderation, parse_moderation
 from cloudinary_presets.model.moderation_rule import Label
 from cloudinary_presets.operations.simulate import (
     Impact,
+    Sample,
     compare,
     read_samples,
     rekognition_thresholds,
@@ -382,3 +383,21 @@ def test_a_confidence_on_a_0_to_1_scale_is_refused_not_read_as_a_percentage(tmp_
         f"{path}:1:1: error: label 'explicit_nudity': confidence 0.94 looks like a 0-1 value; "
         "Rekognition and Cloudinary report confidence from 0 to 100"
     )
+
+
+def test_category_counts_print_most_frequent_first_then_by_name() -> None:
+    # ties must not follow set iteration order (it changes with PYTHONHASHSEED)
+    labels = [Label("drinking", "alcohol", 0.9), Label("alcohol", "", 0.9)]
+    samples = [Sample("a", tuple(labels)), Sample("b", (Label("weapons", "violence", 0.9),))]
+    impact = compare(None, parse_moderation("aws_rek"), samples)
+    assert impact.to_dict()["categories_causing_rejections"] == {
+        "alcohol": 1,
+        "drinking": 1,
+        "weapons": 1,
+    }
+    assert list(impact.to_dict()["categories_causing_rejections"]) == [
+        "alcohol",
+        "drinking",
+        "weapons",
+    ]
+    assert "newly rejected by: alcohol (1), drinking (1), weapons (1)" in impact.summary()

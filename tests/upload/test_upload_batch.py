@@ -70,6 +70,7 @@ def test_outcomes_keep_the_order_of_the_files_and_a_failure_does_not_stop_the_ot
 def test_a_rejection_is_an_outcome_that_only_allow_rejected_accepts(
     applied: Emulator, remote_cli: Any, project_dir: Path, make_uploader: Any, cloudinary_url: str
 ) -> None:
+    applied.configure(moderation_timing="sync")  # the decision is in the upload response
     content = png("moderated")
     applied.register_labels(content, labels=NUDITY_62)
     beach = project_dir / "beach.png"

@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from upload_helpers import IMAGES, key_only, png, set_explicit_nudity, upload_requests
+from upload_helpers import (
+    IMAGES,
+    decided,
+    key_only,
+    png,
+    set_explicit_nudity,
+    statuses_of,
+    upload_requests,
+)
 
 from cloudinary_presets.emulator import Emulator
 
@@ -34,10 +42,13 @@ def test_one_line_per_file(applied: Emulator, remote_cli) -> None:
     assert sorted(assets) == ["badge", "portrait", "sunset"]
     for path in (SUNSET, PORTRAIT, BADGE):
         asset = assets[path.stem]
+        # the line shows the upload response: moderation is asynchronous, not decided yet
         assert line_for(result.stdout, path) == (
             f"{path} -> {asset['public_id']}  {asset['secure_url']}  "
-            "moderation: aws_rek approved, manual pending"
+            "moderation: aws_rek pending, manual queued"
         )
+        details = decided(applied, asset["public_id"])
+        assert statuses_of(details) == [("aws_rek", "approved"), ("manual", "pending")]
     assert (
         result.stderr.strip().splitlines()[-1] == "3/3 uploaded; 0 rejected by moderation; 0 failed"
     )
@@ -76,8 +87,9 @@ def test_json_output_is_json(applied: Emulator, remote_cli) -> None:
     assert ok["ok"] is True
     assert ok["public_id"] == asset["public_id"]
     assert ok["secure_url"] == asset["secure_url"]
-    assert ok["moderation_status"] == "approved"
-    assert [(m["kind"], m["status"]) for m in ok["moderation"]] == [("aws_rek", "approved")]
+    assert ok["moderation_status"] == "pending"  # the response: decided shortly after
+    assert [(m["kind"], m["status"]) for m in ok["moderation"]] == [("aws_rek", "pending")]
+    assert statuses_of(decided(applied, ok["public_id"])) == [("aws_rek", "approved")]
     assert ok["response"]["asset_folder"] == "avatars"  # the whole response
     assert ok["response"]["etag"] == asset["etag"]
     assert failed == {
@@ -158,6 +170,9 @@ def test_verify_refuses_a_drifted_preset(applied: Emulator, remote_cli, project_
 
 
 def test_rejected_upload_exits_1_unless_allowed(applied: Emulator, remote_cli, project_dir) -> None:
+    # about the exit status for a rejection the response reports: under the reading where
+    # the upload response carries the automatic decisions (older Cloudinary docs)
+    applied.configure(moderation_timing="sync")
     content = png("moderated")
     applied.register_labels(content, labels=NUDITY_62)
     path = project_dir / "beach.png"
@@ -183,6 +198,27 @@ def test_rejected_upload_exits_1_unless_allowed(applied: Emulator, remote_cli, p
     assert item["moderation_status"] == "rejected"
     statuses = sorted(a["moderation_status"] for a in applied.assets("demo"))
     assert statuses == ["pending", "pending", "rejected", "rejected"]
+
+
+def test_a_rejection_decided_after_the_response_does_not_fail_the_upload(
+    applied: Emulator, remote_cli, project_dir
+) -> None:
+    """Under asynchronous moderation (the default) the response cannot report a rejection:
+    the upload succeeds and the asset is rejected shortly after (waiting for decisions is
+    the uploader's ``wait_for_moderation``, a separate feature)."""
+    content = png("moderated-later")
+    applied.register_labels(content, labels=NUDITY_62)
+    path = project_dir / "beach.png"
+    path.write_bytes(content)
+    set_explicit_nudity(project_dir, "0.5")
+    assert remote_cli("apply", "--yes").exit_code == 0
+    result = remote_cli("upload", str(path), "--preset", "ugc-moderated")
+    assert result.exit_code == 0, result.output
+    assert line_for(result.stdout, path).endswith("moderation: aws_rek pending, manual queued")
+    assert "1/1 uploaded; 0 rejected by moderation; 0 failed" in result.stderr
+    [asset] = applied.assets("demo")
+    details = decided(applied, asset["public_id"])
+    assert statuses_of(details) == [("aws_rek", "rejected"), ("manual", "aborted")]
 
 
 # --------------------------------------------------------------------------- resolve
@@ -245,7 +281,8 @@ def test_remote_urls_are_files_too(applied: Emulator, remote_cli, image_server) 
     assert result.exit_code == 1
     [asset] = applied.assets("demo")
     assert line_for(result.stdout, url) == (
-        f"{url} -> {asset['public_id']}  {asset['secure_url']}  moderation: aws_rek approved"
+        f"{url} -> {asset['public_id']}  {asset['secure_url']}  moderation: aws_rek pending"
     )
+    assert statuses_of(decided(applied, asset["public_id"])) == [("aws_rek", "approved")]
     assert f"{image_server}/spinner.gif: FAILED: the file is gif" in result.stderr
     assert upload_requests(applied) == 1

@@ -19,8 +19,10 @@ from upload_helpers import (
     EXAMPLE_IMAGES,
     IMAGES,
     admin_calls,
+    decided,
     key_only,
     png,
+    statuses_of,
     upload_requests,
     with_sha256,
 )
@@ -51,15 +53,20 @@ def nothing_uploaded(emulator: Emulator) -> bool:
 
 
 def check_applied(preset: str, result: UploadResult, emulator: Emulator, content: bytes) -> None:
-    """The preset's folder, tags, context and moderation show in the response and the asset."""
+    """The preset's folder, tags, context and moderation show in the response and the asset.
+
+    Moderation is asynchronous: the response has the chain waiting (``pending``, then
+    ``queued``), the resource details have the decisions once they landed."""
     raw = result.raw
+    decisions: list[tuple[str, str]] = []
     if preset == "avatar":
         assert RANDOM_ID.fullmatch(raw["public_id"])
         assert raw["asset_folder"] == "avatars"
         assert raw["tags"] == ["avatar"]
         assert "context" not in raw
-        assert [(m["kind"], m["status"]) for m in raw["moderation"]] == [("aws_rek", "approved")]
-        assert result.moderation_status == "approved"
+        assert [(m["kind"], m["status"]) for m in raw["moderation"]] == [("aws_rek", "pending")]
+        assert result.moderation_status == "pending"
+        decisions = [("aws_rek", "approved")]
     elif preset == "product-images":
         assert raw["public_id"] == "sunset"  # use_filename, unique_filename: false
         assert raw["asset_folder"] == "products"
@@ -74,9 +81,12 @@ def check_applied(preset: str, result: UploadResult, emulator: Emulator, content
         assert raw["tags"] == ["ugc", "moderated"]
         assert raw["context"] == {"custom": {"source": "ugc"}}
         assert [(m["kind"], m["status"]) for m in raw["moderation"]] == [
-            ("aws_rek", "approved"), ("manual", "pending"),
+            ("aws_rek", "pending"), ("manual", "queued"),
         ]  # fmt: skip
         assert result.moderation_status == "pending"
+        decisions = [("aws_rek", "approved"), ("manual", "pending")]
+    if decisions:
+        assert statuses_of(decided(emulator, result.public_id)) == decisions
     assert (raw["format"], raw["width"], raw["height"], raw["resource_type"]) == (
         "png",
         24,
@@ -87,9 +97,11 @@ def check_applied(preset: str, result: UploadResult, emulator: Emulator, content
     [asset] = emulator.assets("demo")
     assert asset["public_id"] == raw["public_id"] == result.public_id
     assert asset["sha256"] == hashlib.sha256(content).hexdigest()
-    assert {k: v for k, v in asset.items() if k != "sha256"} == {
-        k: v for k, v in raw.items() if k != "api_key"
+    moderated = ("moderation", "moderation_status")  # decided after the response
+    assert {k: v for k, v in asset.items() if k not in ("sha256", *moderated)} == {
+        k: v for k, v in raw.items() if k not in ("api_key", *moderated)
     }
+    assert [(m["kind"], m["status"]) for m in asset.get("moderation", [])] == decisions
     served = requests.get(result.secure_url, timeout=5)
     assert served.status_code == 200
     assert served.content == content

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 import struct
+import time
 import zlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import cloudinary
+import requests
 
 from cloudinary_presets.emulator import Emulator
 
@@ -84,3 +87,42 @@ def set_explicit_nudity(project: Path, value: str) -> None:
     path.write_text(
         text.replace("explicit_nudity: 0.7 ", f"explicit_nudity: {value} "), encoding="utf-8"
     )
+
+
+def resource_details(emulator: Emulator, public_id: str, resource_type: str = "image") -> Any:
+    """The Admin API's resource details (``GET resources/<type>/upload/<public_id>``)."""
+    account = emulator.clouds[0]
+    url = f"{emulator.url}/v1_1/{account.name}/resources/{resource_type}/upload/"
+    with requests.Session() as session:
+        session.trust_env = False
+        response = session.get(
+            url + quote(public_id), auth=(account.api_key, account.api_secret), timeout=5
+        )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def decided(
+    emulator: Emulator, public_id: str, resource_type: str = "image", timeout: float = 5.0
+) -> Any:
+    """Poll the resource details until every automatic moderator has decided.
+
+    Moderation is asynchronous (Cloudinary's current docs, the emulator's default): the
+    upload answers ``pending``/``queued`` and the decisions land shortly after. What is
+    left waiting afterwards is a manual review (``manual`` pending, what follows queued).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        details = resource_details(emulator, public_id, resource_type)
+        waiting = [
+            m for m in details.get("moderation") or []
+            if m["status"] == "pending" and m["kind"] != "manual"
+        ]  # fmt: skip
+        if not waiting:
+            return details
+        assert time.monotonic() < deadline, f"{public_id}: still waiting for {waiting}"
+        time.sleep(0.01)
+
+
+def statuses_of(details: Any) -> list[tuple[str, str]]:
+    return [(m["kind"], m["status"]) for m in details.get("moderation") or []]

@@ -71,6 +71,30 @@ def _cloud_account(value: str) -> CloudAccount:
     show_default=True,
     help="Admin API calls per hour per cloud.",
 )
+@click.option(
+    "--put-semantics",
+    type=click.Choice(["replace", "merge"]),
+    default="replace",
+    show_default=True,
+    help="Preset updates replace the stored settings, or merge into them (an empty value"
+    " clears a setting). Cloudinary's behaviour is unverified.",
+)
+@click.option(
+    "--moderation-timing",
+    type=click.Choice(["async", "sync"]),
+    default="async",
+    show_default=True,
+    help="Automatic moderation decisions land after the upload (current docs), or are in"
+    " the upload response (older docs).",
+)
+@click.option(
+    "--moderation-delay",
+    type=click.FloatRange(0, 3600),
+    default=0.05,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long after an upload asynchronous moderation decisions land.",
+)
 def emulator(
     port: int,
     host: str,
@@ -79,6 +103,9 @@ def emulator(
     clouds: tuple[str, ...],
     labels: Path | None,
     quota: int,
+    put_semantics: str,
+    moderation_timing: str,
+    moderation_delay: float,
 ) -> None:
     """Run a local Cloudinary (Admin API presets + Upload API) for development and tests.
 
@@ -96,6 +123,9 @@ def emulator(
             quota_per_hour=quota,
             allow_remote=allow_remote,
             labels_file=labels,
+            put_semantics=put_semantics,
+            moderation_timing=moderation_timing,
+            moderation_delay=moderation_delay,
         )
     except (ValueError, OSError) as exc:
         raise click.UsageError(str(exc)) from None

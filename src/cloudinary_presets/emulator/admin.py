@@ -10,16 +10,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import logging
 import secrets
 import string
 import uuid
 
-from cloudinary_presets.emulator import wire
+from cloudinary_presets.emulator import paging, resources, wire
 from cloudinary_presets.emulator.accounts import CloudAccount
 from cloudinary_presets.emulator.clock import iso_time
-from cloudinary_presets.emulator.http_error import HttpError, bad_request
+from cloudinary_presets.emulator.http_error import HttpError
 from cloudinary_presets.emulator.messages import Request, Response, error_response, json_response
 from cloudinary_presets.emulator.presets import (
     PresetBody,
@@ -35,8 +34,6 @@ from cloudinary_presets.emulator.store import CloudRecord, DuplicateName, NewPre
 
 log = logging.getLogger(__name__)
 
-MAX_RESULTS_DEFAULT = 10
-MAX_RESULTS_LIMIT = 500
 _NAME_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -129,65 +126,26 @@ def _dispatch(
             raise not_found(route.name)
         service.stats.write(cloud)
         return json_response(200, {"message": "deleted", "external_id": external_id})
+    if route.action in resources.ACTIONS:
+        return json_response(200, resources.dispatch(service, request, route, record))
     raise HttpError(404, f"Unsupported endpoint {request.method} {request.path}")
 
 
 def _body_params(request: Request) -> dict[str, object]:
-    """Query parameters, overridden by the body (JSON, form or multipart)."""
-    params = wire.parse_query(request.query)
-    body = wire.parse_body(request.headers.get("content-type"), request.body)
-    params.update(body.fields)
-    if body.files:
-        names = ", ".join(sorted(body.files))
-        raise bad_request(f"Unexpected file part(s) in an upload preset body: {names}")
-    return params
+    return wire.body_params(request.query, request.headers.get("content-type"), request.body)
 
 
 # --------------------------------------------------------------------------- list
 
 
-def encode_cursor(seq: int) -> str:
-    raw = json.dumps({"before": seq}, separators=(",", ":")).encode("ascii")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw)["before"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise bad_request(f"Invalid next_cursor {cursor!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise bad_request(f"Invalid next_cursor {cursor!r}")
-    return value
-
-
-def _single(params: dict[str, object], key: str) -> str | None:
-    value = params.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    return None if value in (None, "") else str(value)
-
-
 def _list(service: Service, request: Request, cloud: str) -> dict[str, object]:
     params = wire.parse_query(request.query)
-    text = _single(params, "max_results")
-    max_results = MAX_RESULTS_DEFAULT
-    if text is not None:
-        try:
-            max_results = int(text)
-        except ValueError:
-            max_results = 0
-        if not 1 <= max_results <= MAX_RESULTS_LIMIT:
-            raise bad_request(
-                f"Invalid max_results {text!r}: must be an integer from 1 to {MAX_RESULTS_LIMIT}"
-            )
-    cursor = _single(params, "next_cursor")
-    before = decode_cursor(cursor) if cursor is not None else None
-    rows, more = service.store.page_presets(cloud, before, max_results)
+    limit = paging.max_results(params)
+    before = paging.cursor(params)
+    rows, more = service.store.page_presets(cloud, before, limit)
     result: dict[str, object] = {"presets": [list_form(row) for row in rows]}
     if more and rows:
-        result["next_cursor"] = encode_cursor(rows[-1].seq)
+        result["next_cursor"] = paging.encode_cursor(rows[-1].seq)
     return result
 
 
@@ -228,13 +186,19 @@ def create(service: Service, cloud: str, body: PresetBody, now: float) -> Preset
 
 
 def update(service: Service, cloud: str, name: str, body: PresetBody, now: float) -> PresetRow:
-    """Replace the settings completely; ``unsigned`` and ``live`` are kept when absent."""
+    """Under ``replace`` semantics (the default) the sent settings replace the stored ones
+    (``unsigned`` and ``live`` are kept when absent); under ``merge`` they are merged into
+    them and a setting sent empty (``""``, null, ``[]``) is cleared."""
     existing = service.store.preset(cloud, name)
     if existing is None:
         raise not_found(name)
-    settings = dict(body.settings)
-    if "live" not in settings and "live" in existing.settings:
-        settings["live"] = existing.settings["live"]
+    if service.settings.put_semantics == "merge":
+        settings = {k: v for k, v in existing.settings.items() if k not in body.cleared}
+        settings.update(body.settings)
+    else:
+        settings = dict(body.settings)
+        if "live" not in settings and "live" in existing.settings:
+            settings["live"] = existing.settings["live"]
     unsigned = existing.unsigned if body.unsigned is None else body.unsigned
     row = service.store.update_preset(cloud, name, unsigned, settings, iso_time(now))
     if row is None:

@@ -30,6 +30,12 @@ from cloudinary_presets.emulator.presets import list_form
 from cloudinary_presets.emulator.quota import hour_of
 from cloudinary_presets.emulator.server import Dispatcher, EmulatorHTTPServer
 from cloudinary_presets.emulator.service import Service
+from cloudinary_presets.emulator.settings import (
+    DEFAULT_MODERATION_DELAY,
+    SIGNATURE_ALGORITHMS,
+    choice,
+)
+from cloudinary_presets.emulator.settings import build as build_settings
 from cloudinary_presets.emulator.stats import Stats
 from cloudinary_presets.emulator.store import CloudRecord, DuplicateName, Store
 
@@ -52,7 +58,11 @@ class Emulator:
         quota_per_hour: int = 2000,
         allow_remote: bool = False,
         labels_file: str | PathLike[str] | None = None,
+        put_semantics: str = "replace",
+        moderation_timing: str = "async",
+        moderation_delay: float = DEFAULT_MODERATION_DELAY,
     ) -> None:
+        self._initial_settings = build_settings(put_semantics, moderation_timing, moderation_delay)
         if not allow_remote and not is_loopback_host(host):
             raise ValueError(
                 f"refusing to listen on {host!r}: the emulator has no real security and binds"
@@ -78,7 +88,13 @@ class Emulator:
             self._store.upsert_clouds(accounts)
             self._stats = Stats()
             self._faults = FaultInjector()
-            self._service = Service(self._store, self._stats, quota_per_hour, lambda: self.url)
+            self._service = Service(
+                self._store,
+                self._stats,
+                quota_per_hour,
+                lambda: self.url,
+                settings=self._initial_settings,
+            )
             self._load_labels_file()
         except BaseException:
             self._store.close()
@@ -103,6 +119,7 @@ class Emulator:
     def start(self) -> Emulator:
         """Serve in a daemon thread; returns self (``Emulator(...).start()``)."""
         server = self._bind()
+        self._service.moderation.start()
         with self._lifecycle:
             if self._thread is None and not self._loop_running:
                 self._loop_running = True
@@ -124,6 +141,7 @@ class Emulator:
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted (Ctrl-C is the caller's to catch)."""
         server = self._bind()
+        self._service.moderation.start()
         with self._lifecycle:
             if self._loop_running:
                 raise RuntimeError("the emulator is already serving")
@@ -147,6 +165,8 @@ class Emulator:
             server.server_close()
         if thread is not None:
             thread.join(timeout=10)
+        self._service.moderation.stop()
+        self._service.notifier.close()
         self._store.close()
 
     def __repr__(self) -> str:
@@ -230,13 +250,17 @@ class Emulator:
         return data
 
     def reset(self) -> None:
-        """Forget presets, assets, labels, counters, faults, quota usage and overrides.
+        """Forget presets, assets, labels, counters, faults, quota usage, overrides and the
+        notification history; switches return to the constructor's values.
 
         Clouds are kept; the ``labels_file`` given at construction is loaded again.
         """
         self._store.reset()
         self._stats.reset()
         self._faults.clear()
+        self._service.settings = self._initial_settings
+        self._service.signature_algorithms.clear()
+        self._service.notifier.clear()
         self._load_labels_file()
 
     def register_labels(
@@ -281,14 +305,57 @@ class Emulator:
             enabled = [name for name in enabled if name != "manual"]
         self._store.set_addons(cloud, enabled)
 
+    # ------------------------------------------------------------------ switches
+
+    def configure(
+        self,
+        *,
+        put_semantics: str | None = None,
+        moderation_timing: str | None = None,
+        moderation_delay: float | None = None,
+    ) -> dict[str, object]:
+        """Switch readings of unverified Cloudinary behaviour (None: unchanged); returns
+        all switches. Takes effect for the next request; ``reset()`` restores the
+        constructor's values."""
+        self._service.settings = self._service.settings.updated(
+            {
+                "put_semantics": put_semantics,
+                "moderation_timing": moderation_timing,
+                "moderation_delay": moderation_delay,
+            }
+        )
+        return self.settings()
+
+    def settings(self) -> dict[str, object]:
+        """``{"put_semantics", "moderation_timing", "moderation_delay"}``."""
+        return self._service.settings.to_dict()
+
+    def set_signature_algorithm(self, cloud: str, algorithm: str) -> None:
+        """Sign this cloud's notifications with ``sha1`` (the default) or ``sha256``."""
+        self._record(cloud)
+        self._service.signature_algorithms[cloud] = choice(
+            "algorithm", algorithm, SIGNATURE_ALGORITHMS
+        )
+
+    def notifications(self, wait: float = 0.0) -> list[dict[str, object]]:
+        """The notifications sent (or refused): URL, type, payload, outcome; oldest first.
+        ``wait``: first wait up to that many seconds for queued ones to be attempted."""
+        if wait:
+            self._service.notifier.wait_idle(wait)
+        return self._service.notifier.history()
+
+    # ------------------------------------------------------------------ state
+
     def presets(self, cloud: str) -> list[dict[str, object]]:
         """The stored presets, raw (list form), in creation order. Not counted; no quota."""
         self._record(cloud)
         return [list_form(row) for row in self._store.presets(cloud)]
 
     def assets(self, cloud: str) -> list[dict[str, object]]:
-        """Uploaded assets: the upload result of each, plus its ``sha256``."""
+        """Uploaded assets: the upload result of each (with the moderation decisions due
+        by now), plus its ``sha256``."""
         self._record(cloud)
+        self._service.moderation.settle()
         return [{**row.info, "sha256": row.sha256} for row in self._store.assets(cloud)]
 
     def seed_presets(self, cloud: str, bodies: Sequence[Mapping[str, object]]) -> list[str]:

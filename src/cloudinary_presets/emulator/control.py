@@ -46,6 +46,16 @@ class Controller(Protocol):
     def presets(self, cloud: str) -> list[dict[str, object]]: ...
     def assets(self, cloud: str) -> list[dict[str, object]]: ...
     def seed_presets(self, cloud: str, bodies: Sequence[Mapping[str, object]]) -> list[str]: ...
+    def configure(
+        self,
+        *,
+        put_semantics: str | None = None,
+        moderation_timing: str | None = None,
+        moderation_delay: float | None = None,
+    ) -> dict[str, object]: ...
+    def settings(self) -> dict[str, object]: ...
+    def set_signature_algorithm(self, cloud: str, algorithm: str) -> None: ...
+    def notifications(self, wait: float = 0.0) -> list[dict[str, object]]: ...
 
 
 def handle(controller: Controller, request: Request, route: Route) -> Response:
@@ -140,6 +150,17 @@ def _dispatch(controller: Controller, request: Request, action: str) -> Response
             _string(data, "cloud"), [body for body in bodies if isinstance(body, dict)]
         )
         return json_response(200, {"names": names})
+    if action == "settings" and method in ("GET", "POST"):
+        if method == "POST":
+            return json_response(200, _configure(controller, _json(request)))
+        return json_response(200, controller.settings())
+    if (method, action) == ("POST", "signature_algorithm"):
+        data = _json(request)
+        cloud, algorithm = _string(data, "cloud"), _string(data, "algorithm")
+        controller.set_signature_algorithm(cloud, algorithm)
+        return json_response(200, {"cloud": cloud, "algorithm": algorithm})
+    if (method, action) == ("GET", "notifications"):
+        return json_response(200, controller.notifications())
     if method == "GET" and head in ("presets", "assets") and rest and "/" not in rest:
         listing = controller.presets(rest) if head == "presets" else controller.assets(rest)
         return json_response(200, listing)
@@ -161,3 +182,26 @@ def _labels(controller: Controller, data: Mapping[str, object]) -> str:
     if len(checked) != len(labels):
         raise bad_request("'labels' must be a list of objects")
     return controller.register_labels(content, sha256=sha256, labels=checked)
+
+
+def _configure(controller: Controller, data: Mapping[str, object]) -> dict[str, object]:
+    """``{"put_semantics", "moderation_timing", "moderation_delay"}``, any subset."""
+    known = ("put_semantics", "moderation_timing", "moderation_delay")
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise bad_request(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    delay = data.get("moderation_delay")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))):
+        raise bad_request("'moderation_delay' must be a number of seconds")
+    return controller.configure(
+        put_semantics=_optional_str(data, "put_semantics"),
+        moderation_timing=_optional_str(data, "moderation_timing"),
+        moderation_delay=float(delay) if delay is not None else None,
+    )
+
+
+def _optional_str(data: Mapping[str, object], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise bad_request(f"'{key}' must be a string")
+    return value

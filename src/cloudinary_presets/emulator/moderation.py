@@ -1,11 +1,11 @@
-"""Moderation: read the ``moderation`` wire string and run the chain on an upload.
+"""Moderation: read the ``moderation`` wire string, and the labels registered for content.
 
-Why here and not in the codec: the emulator must decide uploads the way Cloudinary
-documents it (chain order; the first rejection aborts the rest; ``manual`` leaves the
-asset pending and queues what follows) from the *wire string* the client actually sent,
-so a codec that writes thresholds wrongly is caught. Amazon Rekognition decisions go
-through :func:`cloudinary_presets.model.moderation_rule.decide`, the one rule the project
-shares, so what ``presets moderation simulate`` predicts is what the emulator does.
+Why here and not in the codec: the emulator must decide uploads from the *wire string*
+the client actually sent, so a codec that writes thresholds wrongly is caught. The chain
+itself runs in :mod:`moderation_flow` (the state machine) and :mod:`moderation_runner`
+(timing, persistence, notifications); Amazon Rekognition decisions go through
+:func:`cloudinary_presets.model.moderation_rule.decide`, the one rule the project shares,
+so what ``presets moderation simulate`` predicts is what the emulator does.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cloudinary_presets.model.moderation_rule import decide, parse_label
+from cloudinary_presets.model.moderation_rule import parse_label
 
 #: moderation kinds that need an add-on; ``manual`` is always available.
 ADDON_KINDS: tuple[str, ...] = (
@@ -25,8 +25,10 @@ ADDON_KINDS: tuple[str, ...] = (
     "duplicate",
 )
 ALL_KINDS: frozenset[str] = frozenset((*ADDON_KINDS, "manual"))
+#: kinds the Admin API's moderation queues know (``metascan`` is legacy, still listable).
+QUEUE_KINDS: frozenset[str] = ALL_KINDS | {"metascan"}
 
-_REKOGNITION = ("aws_rek", "aws_rek_video")
+REKOGNITION_KINDS = ("aws_rek", "aws_rek_video")
 _NO_ARGUMENTS = ("manual", "webpurify", "perception_point")
 
 
@@ -47,7 +49,7 @@ def parse_moderation(value: str) -> list[Moderator]:
     chain: list[Moderator] = []
     for item in value.split("|"):
         kind, *args = item.strip().split(":")
-        if kind in _REKOGNITION:
+        if kind in REKOGNITION_KINDS:
             chain.append(Moderator(kind, _thresholds(kind, args)))
         elif kind == "duplicate":
             if len(args) > 1:
@@ -94,53 +96,6 @@ def _thresholds(kind: str, args: Sequence[str]) -> dict[str, float | None]:
 def required_addons(chain: Sequence[Moderator]) -> list[str]:
     """The add-ons a chain needs, in chain order (``manual`` needs none)."""
     return [m.kind for m in chain if m.kind in ADDON_KINDS]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The ``moderation`` array of an upload response and the asset's overall status."""
-
-    entries: list[dict[str, object]]
-    status: str
-
-
-def run_chain(
-    chain: Sequence[Moderator], labels: Sequence[Mapping[str, object]], updated_at: str
-) -> Outcome:
-    """Run the chain in order on an asset whose Rekognition labels are ``labels``.
-
-    An asset with no registered labels is approved by Rekognition. After a rejection the
-    rest are ``aborted``; after a ``pending`` (manual) one the rest are ``queued``.
-    """
-    entries: list[dict[str, object]] = []
-    state = "running"  # running -> rejected | pending
-    for moderator in chain:
-        entry: dict[str, object] = {"kind": moderator.kind}
-        if state == "rejected":
-            entry["status"] = "aborted"
-        elif state == "pending":
-            entry["status"] = "queued"
-        elif moderator.kind == "manual":
-            entry["status"] = "pending"
-            state = "pending"
-        elif moderator.kind in _REKOGNITION:
-            decision = decide(moderator.thresholds, [parse_label(label) for label in labels])
-            entry["status"] = decision.status
-            entry["response"] = {"moderation_labels": [dict(label) for label in labels]}
-            if decision.rejected:
-                state = "rejected"
-        else:
-            entry["status"] = "approved"
-        entry["updated_at"] = updated_at
-        entries.append(entry)
-    statuses = {str(e["status"]) for e in entries}
-    if "rejected" in statuses:
-        overall = "rejected"
-    elif statuses & {"pending", "queued"}:
-        overall = "pending"
-    else:
-        overall = "approved"
-    return Outcome(entries, overall)
 
 
 def normalize_labels(raw: object) -> list[dict[str, object]]:

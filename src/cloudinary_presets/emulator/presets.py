@@ -113,6 +113,7 @@ class PresetBody:
     unsigned: bool | None
     settings: dict[str, object]
     dropped: tuple[str, ...] = ()  # settings silently dropped (disabled add-ons)
+    cleared: frozenset[str] = frozenset()  # settings sent empty ("", null, []): "not set"
 
 
 def parse_bool(key: str, value: object) -> bool:
@@ -244,6 +245,7 @@ def normalize_body(
     name: str | None = None
     unsigned: bool | None = None
     settings: dict[str, object] = {}
+    cleared: set[str] = set()
     for key, value in params.items():
         if key in IGNORED_PARAMS:
             continue
@@ -253,6 +255,7 @@ def normalize_body(
             continue
         stored = _wire_value(key, value)
         if stored is None:
+            cleared.add(key)
             continue
         if key == "unsigned":
             unsigned = bool(stored)
@@ -267,7 +270,7 @@ def normalize_body(
         if missing:
             del settings["moderation"]  # Cloudinary drops add-on parameters silently
             dropped = ("moderation",)
-    return PresetBody(name, unsigned, settings, dropped)
+    return PresetBody(name, unsigned, settings, dropped, frozenset(cleared - {"unsigned"}))
 
 
 # --------------------------------------------------------------------------- read forms

@@ -6,8 +6,9 @@ same answer to "what is this request?", computed once from the raw path.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import unquote as _unquote
 
 RESOURCE_TYPES = ("image", "video", "raw", "auto")
 DELIVERY_TYPES = ("image", "video", "raw")
@@ -20,10 +21,19 @@ class Route:
 
     kind: str
     cloud: str | None = None
-    action: str = ""  # admin: list|get|create|update|delete|ping; control: the sub-path
-    name: str = ""  # admin: the preset name (URL-decoded); delivery: the asset path
+    action: str = ""  # admin: list|get|create|update|delete|ping|resource...; control: sub-path
+    name: str = ""  # admin: preset name or public id (URL-decoded); delivery: the asset path
     resource_type: str = ""
     stats_key: str = "other"
+    args: tuple[str, ...] = ()  # resources: the delivery type; queues: kind and status
+
+
+def unquote(text: str) -> str:
+    """URL-decode a path; raw UTF-8 bytes in the request line (which ``http.server``
+    reads as Latin-1) are decoded as UTF-8 first."""
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        text = text.encode("latin-1").decode("utf-8")
+    return _unquote(text)
 
 
 _PRESET_ACTIONS = {"GET": "get", "PUT": "update", "DELETE": "delete"}
@@ -57,6 +67,8 @@ def _api_route(method: str, cloud: str, rest: list[str]) -> Route:
         action = _PRESET_ACTIONS.get(method, "")
         key = f"{method} /upload_presets/{{name}}"
         return Route("admin" if action else "unknown", cloud, action, name, stats_key=key)
+    if head == "resources" and len(rest) >= 2:
+        return _resource_route(method, cloud, rest[1:])
     if head == "ping" and len(rest) == 1:
         return Route(
             "admin" if method == "GET" else "unknown", cloud, "ping", stats_key=f"{method} /ping"
@@ -75,3 +87,23 @@ def _api_route(method: str, cloud: str, rest: list[str]) -> Route:
             stats_key=f"{method} /{{resource_type}}/upload",
         )
     return Route("unknown", cloud)
+
+
+def _resource_route(method: str, cloud: str, rest: list[str]) -> Route:
+    """``resources/<type>/<delivery type>/<public id>`` (GET details, POST update),
+    ``resources/<type>/moderations/<kind>/<status>`` and ``resources/<asset id>``."""
+    if len(rest) == 1 and rest[0] not in RESOURCE_TYPES and method == "GET":
+        key = "GET /resources/{asset_id}"
+        return Route("admin", cloud, "resource_by_asset_id", unquote(rest[0]), stats_key=key)
+    if rest[0] not in DELIVERY_TYPES or len(rest) < 3:
+        return Route("unknown", cloud)
+    if rest[1] == "moderations" and len(rest) == 4 and method == "GET":
+        key = "GET /resources/{resource_type}/moderations/{kind}/{status}"
+        args = (unquote(rest[2]), unquote(rest[3]))
+        return Route("admin", cloud, "moderation_queue", "", rest[0], key, args)
+    action = {"GET": "resource", "POST": "update_resource"}.get(method)
+    if action is None:
+        return Route("unknown", cloud)
+    key = f"{method} /resources/{{resource_type}}/{{type}}/{{public_id}}"
+    name = unquote("/".join(rest[2:]))
+    return Route("admin", cloud, action, name, rest[0], key, (unquote(rest[1]),))

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.emulator import admin, control, media, upload
+from cloudinary_presets.emulator import admin, assets, control, media, upload
 from cloudinary_presets.emulator.clock import http_date
 from cloudinary_presets.emulator.faults import FaultInjector, FaultRule, Selection
 from cloudinary_presets.emulator.http_error import HttpError
@@ -89,7 +89,7 @@ class Dispatcher:
 
     def _deliver(self, where: Route) -> Response:
         assert where.cloud is not None
-        asset = upload.find_asset(self.service, where.cloud, where.resource_type, where.name)
+        asset = assets.find_asset(self.service, where.cloud, where.resource_type, where.name)
         if asset is None:
             raise HttpError(404, "Resource not found")
         fmt = asset.info.get("format")

@@ -10,18 +10,38 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cloudinary_presets.emulator.moderation_runner import ModerationRunner
+from cloudinary_presets.emulator.notifications import Notifier
 from cloudinary_presets.emulator.quota import hour_of, next_reset, rate_limit_headers
+from cloudinary_presets.emulator.settings import Settings
 from cloudinary_presets.emulator.stats import Stats
 from cloudinary_presets.emulator.store import CloudRecord, Store
 
 
 @dataclass
 class Service:
+    """Shared state. ``settings`` is swapped as a whole (readers see one consistent set);
+    ``signature_algorithms`` maps a cloud to the hash its notifications are signed with."""
+
     store: Store
     stats: Stats
     default_quota: int
     base_url: Callable[[], str]
     clock: Callable[[], float] = field(default=time.time)
+    settings: Settings = field(default_factory=Settings)
+    signature_algorithms: dict[str, str] = field(default_factory=dict)
+    notifier: Notifier = field(init=False)
+    moderation: ModerationRunner = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.notifier = Notifier()
+        self.moderation = ModerationRunner(
+            self.store,
+            lambda: self.clock(),
+            lambda: self.settings,
+            self.notifier,
+            lambda cloud: self.signature_algorithms.get(cloud, "sha1"),
+        )
 
     def quota_limit(self, record: CloudRecord | None) -> int:
         if record is None or record.quota_limit is None:

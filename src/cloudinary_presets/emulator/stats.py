@@ -19,6 +19,10 @@ REQUEST_KEYS = (
     "DELETE /upload_presets/{name}",
     "GET /ping",
     "POST /{resource_type}/upload",
+    "GET /resources/{resource_type}/{type}/{public_id}",
+    "POST /resources/{resource_type}/{type}/{public_id}",
+    "GET /resources/{resource_type}/moderations/{kind}/{status}",
+    "GET /resources/{asset_id}",
     "other",
 )
 

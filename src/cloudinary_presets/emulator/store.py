@@ -5,16 +5,18 @@ and a later process must see what an earlier one wrote, while tests want a throw
 ``:memory:`` database. One connection guarded by one lock makes the store safe for the
 threaded HTTP server (an in-memory database cannot be shared between connections), and
 every write runs in a ``BEGIN IMMEDIATE`` transaction so two processes sharing a file
-serialise instead of interleaving.
+serialise instead of interleaving. Tables added after schema 1 (moderation state, upload
+chunks) are created when missing, so an older database file keeps working.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from cloudinary_presets.emulator.accounts import CloudAccount
@@ -53,6 +55,26 @@ CREATE TABLE IF NOT EXISTS assets (
     UNIQUE (cloud, resource_type, public_id)
 );
 CREATE TABLE IF NOT EXISTS labels (sha256 TEXT PRIMARY KEY, labels TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS moderations (
+    cloud TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    public_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    chain TEXT NOT NULL,
+    notification_url TEXT NOT NULL,
+    due REAL,
+    PRIMARY KEY (cloud, resource_type, public_id)
+);
+CREATE INDEX IF NOT EXISTS moderations_due ON moderations (due);
+CREATE TABLE IF NOT EXISTS upload_chunks (
+    cloud TEXT NOT NULL,
+    upload_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end_byte INTEGER NOT NULL,
+    total INTEGER,
+    data BLOB NOT NULL,
+    PRIMARY KEY (cloud, upload_id, start)
+);
 CREATE TABLE IF NOT EXISTS quota_usage (
     cloud TEXT NOT NULL,
     hour INTEGER NOT NULL,
@@ -92,6 +114,20 @@ class NewPreset:
     external_id: str
     unsigned: bool
     settings: dict[str, object]
+
+
+@dataclass(frozen=True)
+class ModerationState:
+    """What the emulator keeps about an asset's moderation beyond its entries: the chain
+    (to continue it later), where to notify, and when automatic moderators are due."""
+
+    cloud: str
+    resource_type: str
+    public_id: str
+    version: int
+    chain: str
+    notification_url: str
+    due: float | None
 
 
 @dataclass(frozen=True)
@@ -152,6 +188,13 @@ class Store:
     def _read(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
         with self._lock:
             return list(self._db.execute(sql, args).fetchall())
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction (for the modules that keep their own tables here)."""
+        return self._tx()
+
+    def read(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        return self._read(sql, args)
 
     # ------------------------------------------------------------------ clouds
 
@@ -334,13 +377,43 @@ class Store:
 
     # ------------------------------------------------------------------ assets
 
-    def asset(self, cloud: str, resource_type: str, public_id: str) -> AssetRow | None:
+    def asset(
+        self, cloud: str, resource_type: str, public_id: str, *, with_content: bool = True
+    ) -> AssetRow | None:
+        """One asset; ``with_content=False`` leaves its bytes in the database."""
+        column = "content" if with_content else "NULL"
         rows = self._read(
-            "SELECT resource_type, public_id, sha256, content, info FROM assets"
+            f"SELECT resource_type, public_id, sha256, {column}, info FROM assets"
             " WHERE cloud = ? AND resource_type = ? AND public_id = ?",
             (cloud, resource_type, public_id),
         )
         return self._asset(rows[0]) if rows else None
+
+    def asset_infos(
+        self, cloud: str, resource_type: str | None = None
+    ) -> list[tuple[int, AssetRow]]:
+        """Every asset of a cloud (optionally of one type) without its bytes, oldest first,
+        with its position (``seq``) for paging."""
+        where, args = ("cloud = ?", [cloud])
+        if resource_type is not None:
+            where += " AND resource_type = ?"
+            args.append(resource_type)
+        rows = self._read(
+            f"SELECT seq, resource_type, public_id, sha256, NULL, info FROM assets"
+            f" WHERE {where} ORDER BY seq",
+            args,
+        )
+        return [(int(str(row[0])), self._asset(row[1:])) for row in rows]
+
+    def update_asset_info(
+        self, cloud: str, resource_type: str, public_id: str, info: dict[str, object]
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE assets SET info = ?"
+                " WHERE cloud = ? AND resource_type = ? AND public_id = ?",
+                (_dumps(info), cloud, resource_type, public_id),
+            )
 
     @staticmethod
     def _asset(row: tuple[object, ...]) -> AssetRow:
@@ -366,6 +439,44 @@ class Store:
                 (cloud, resource_type, public_id, sha256, content, _dumps(info)),
             )
 
+    def put_asset_parts(
+        self,
+        cloud: str,
+        key: tuple[str, str],
+        sha256: str,
+        size: int,
+        info: dict[str, object],
+        parts: Callable[[], Iterable[tuple[int, bytes]]],
+        then: Callable[[sqlite3.Connection], None],
+    ) -> None:
+        """Store an asset assembled from ``(offset, bytes)`` parts, written into the row's
+        blob one part at a time (memory: one part), then run ``then`` in the same
+        transaction. ``key`` is ``(resource_type, public_id)``."""
+        resource_type, public_id = key
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO assets (cloud, resource_type, public_id, sha256, content, info)"
+                " VALUES (?, ?, ?, ?, zeroblob(?), ?) ON CONFLICT (cloud, resource_type, public_id)"
+                " DO UPDATE SET sha256 = excluded.sha256, content = excluded.content,"
+                " info = excluded.info",
+                (cloud, resource_type, public_id, sha256, size, _dumps(info)),
+            )
+            (seq,) = db.execute(
+                "SELECT seq FROM assets WHERE cloud = ? AND resource_type = ? AND public_id = ?",
+                (cloud, resource_type, public_id),
+            ).fetchone()
+            if sys.version_info >= (3, 11):
+                with db.blobopen("assets", "content", seq) as blob:
+                    for offset, data in parts():
+                        blob.seek(offset)
+                        blob.write(data)
+            else:  # pragma: no cover - Python 3.10 has no incremental blob I/O
+                buffer = bytearray(size)
+                for offset, data in parts():
+                    buffer[offset : offset + len(data)] = data
+                db.execute("UPDATE assets SET content = ? WHERE seq = ?", (bytes(buffer), seq))
+            then(db)
+
     def assets(self, cloud: str) -> list[AssetRow]:
         rows = self._read(
             "SELECT resource_type, public_id, sha256, content, info FROM assets"
@@ -373,6 +484,68 @@ class Store:
             (cloud,),
         )
         return [self._asset(r) for r in rows]
+
+    # ------------------------------------------------------------------ moderation state
+
+    _MODERATION_COLUMNS = "cloud, resource_type, public_id, version, chain, notification_url, due"
+
+    @staticmethod
+    def _moderation(row: tuple[object, ...]) -> ModerationState:
+        cloud, resource_type, public_id, version, chain, url, due = row
+        return ModerationState(
+            str(cloud),
+            str(resource_type),
+            str(public_id),
+            int(str(version)),
+            str(chain),
+            str(url),
+            float(str(due)) if due is not None else None,
+        )
+
+    def put_moderation(self, state: ModerationState) -> None:
+        with self._tx() as db:
+            db.execute(
+                f"INSERT OR REPLACE INTO moderations ({self._MODERATION_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    state.cloud,
+                    state.resource_type,
+                    state.public_id,
+                    state.version,
+                    state.chain,
+                    state.notification_url,
+                    state.due,
+                ),
+            )
+
+    def drop_moderation(self, cloud: str, resource_type: str, public_id: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM moderations WHERE cloud = ? AND resource_type = ? AND public_id = ?",
+                (cloud, resource_type, public_id),
+            )
+
+    def moderation(self, cloud: str, resource_type: str, public_id: str) -> ModerationState | None:
+        rows = self._read(
+            f"SELECT {self._MODERATION_COLUMNS} FROM moderations"
+            " WHERE cloud = ? AND resource_type = ? AND public_id = ?",
+            (cloud, resource_type, public_id),
+        )
+        return self._moderation(rows[0]) if rows else None
+
+    def due_moderations(self, now: float) -> list[ModerationState]:
+        """States whose automatic moderators are due, earliest first."""
+        rows = self._read(
+            f"SELECT {self._MODERATION_COLUMNS} FROM moderations"
+            " WHERE due IS NOT NULL AND due <= ? ORDER BY due",
+            (now,),
+        )
+        return [self._moderation(row) for row in rows]
+
+    def next_moderation_due(self) -> float | None:
+        rows = self._read("SELECT MIN(due) FROM moderations WHERE due IS NOT NULL")
+        value = rows[0][0] if rows else None
+        return float(str(value)) if value is not None else None
 
     # ------------------------------------------------------------------ labels
 
@@ -396,6 +569,13 @@ class Store:
     def reset(self) -> None:
         """Forget presets, assets, labels, quota usage and per-cloud overrides; keep clouds."""
         with self._tx() as db:
-            for table in ("presets", "assets", "labels", "quota_usage"):
+            for table in (
+                "presets",
+                "assets",
+                "labels",
+                "quota_usage",
+                "moderations",
+                "upload_chunks",
+            ):
                 db.execute(f"DELETE FROM {table}")
             db.execute("UPDATE clouds SET quota_limit = NULL, addons = NULL")

@@ -1,44 +1,37 @@
-"""The Upload API: signed and unsigned uploads that apply a preset, with moderation.
+"""The Upload API requests: signed and unsigned uploads that apply a preset, plain or in
+chunks.
 
 Why: a preset only matters through the uploads it shapes. ``presets upload`` smoke
 tests, demos and the moderation simulator need an upload endpoint that enforces what
 a preset promises (unsigned-only parameters, ``disallow_public_id``, ``allowed_formats``
 checked against the real bytes, ``overwrite``, the moderation chain) and returns a
-Cloudinary-shaped result whose URLs the emulator itself can serve.
+Cloudinary-shaped result whose URLs the emulator itself can serve. This module checks
+the request and finds the file; ``assets.py`` stores it and describes the result.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import re
-import secrets
-import string
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import PurePosixPath
-from urllib.parse import quote, unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
-from cloudinary_presets.emulator import media, net, signature, wire
-from cloudinary_presets.emulator.clock import iso_time
+from cloudinary_presets.emulator import chunks, net, signature, wire
+from cloudinary_presets.emulator.assets import store_upload
+from cloudinary_presets.emulator.assets import text as _text
 from cloudinary_presets.emulator.http_error import HttpError, bad_request
 from cloudinary_presets.emulator.messages import Request, Response, error_response, json_response
-from cloudinary_presets.emulator.moderation import parse_moderation, required_addons, run_chain
-from cloudinary_presets.emulator.presets import parse_bool
 from cloudinary_presets.emulator.routes import Route
 from cloudinary_presets.emulator.service import Service
-from cloudinary_presets.emulator.store import AssetRow, CloudRecord, PresetRow
-from cloudinary_presets.emulator.transformations import (
-    TransformationError,
-    parse_eager,
-    parse_transformation,
-)
+from cloudinary_presets.emulator.source import Source
+from cloudinary_presets.emulator.store import CloudRecord, PresetRow
 
-#: parameters an unsigned upload may pass (everything else comes from the preset).
+#: parameters an unsigned upload may pass (everything else comes from the preset), in the
+#: order of Cloudinary's error message (ts_unsupported_parameters_in_unsigned_uploads).
 UNSIGNED_ALLOWED = (
     "upload_preset",
+    "callback",
     "public_id",
     "folder",
     "asset_folder",
@@ -47,39 +40,30 @@ UNSIGNED_ALLOWED = (
     "metadata",
     "face_coordinates",
     "custom_coordinates",
-    "regions",
+    "source",
     "filename_override",
-    "timestamp",
+    "manifest_transformation",
+    "manifest_json",
+    "template",
+    "template_vars",
+    "regions",
+    "public_id_prefix",
 )
+#: sent by every SDK with unsigned uploads too, and accepted silently.
+_UNSIGNED_IGNORED = ("timestamp",)
 STALE_AFTER_SECONDS = 3600
-_ID_ALPHABET = string.ascii_lowercase + string.digits
-_VERSION_PREFIX = re.compile(r"^v\d+/")
-
-
-@dataclass(frozen=True)
-class Source:
-    """The uploaded bytes and the name they came with (for ``use_filename``)."""
-
-    content: bytes
-    filename: str
 
 
 def handle(service: Service, request: Request, route: Route) -> Response:
+    """Cloudinary also repeats an upload error's message in ``X-Cld-Error``."""
     try:
         return json_response(200, upload(service, request, route))
     except HttpError as exc:
-        return error_response(exc)
+        return error_response(exc, {"X-Cld-Error": _header_safe(exc.message)})
 
 
-def _text(value: object) -> str:
-    """A request or preset value as text (lists as the SDK signs them, comma-joined)."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ",".join(_text(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _header_safe(message: str) -> str:
+    return message.encode("ascii", "replace").decode("ascii").replace("\r", " ").replace("\n", " ")
 
 
 def upload(service: Service, request: Request, route: Route) -> dict[str, object]:
@@ -101,12 +85,48 @@ def upload(service: Service, request: Request, route: Route) -> dict[str, object
 
     preset = _preset(service, record, params, signed)
     source = _source(body.files.get("file"), file_field)
+    upload_id = request.headers.get("x-unique-upload-id", "").strip()
+    content_range = request.headers.get("content-range", "").strip()
+    if upload_id or content_range:
+        chunked = _chunk(service, record, (upload_id, content_range), source, route, params)
+        if isinstance(chunked, dict):
+            return chunked  # an intermediate chunk: Cloudinary's non-final response
+        source = chunked
     effective = _effective(preset, params)
-    result = _store_upload(service, record, route.resource_type, source, effective, signed, now)
+    result = store_upload(service, record, route.resource_type, source, effective, signed)
     service.stats.upload(record.account.name)
     if signed:
         result["api_key"] = record.account.api_key
     return result
+
+
+def _chunk(
+    service: Service,
+    record: CloudRecord,
+    headers: tuple[str, str],
+    part: Source,
+    route: Route,
+    params: Mapping[str, object],
+) -> Source | dict[str, object]:
+    """Keep one chunk; the assembled file once complete, else the non-final response."""
+    upload_id, content_range = headers
+    if not (upload_id and content_range):
+        raise bad_request(
+            "Chunked uploads need both the X-Unique-Upload-Id and the Content-Range headers"
+        )
+    if part.content is None:
+        raise bad_request("Invalid chunk: expected the chunk's bytes as the file part")
+    span = chunks.parse_range(content_range)
+    cloud = record.account.name
+    progress = chunks.receive(service.store, cloud, upload_id, span, part.content)
+    if progress.complete:
+        return chunks.assembled_source(service.store, cloud, upload_id, part.filename)
+    answer: dict[str, object] = {"done": False, "bytes": progress.received, "kind": "upload"}
+    if route.resource_type != "auto":
+        answer["resource_type"] = route.resource_type
+    if _text(params.get("public_id")):
+        answer["public_id"] = _text(params.get("public_id"))
+    return answer
 
 
 # --------------------------------------------------------------------------- auth
@@ -139,12 +159,14 @@ def _verify_signature(record: CloudRecord, params: Mapping[str, object], now: fl
 
 
 def _check_unsigned(params: Mapping[str, object]) -> None:
-    extra = sorted(key for key in params if key not in UNSIGNED_ALLOWED)
-    if extra:
-        raise bad_request(
-            f"Invalid parameter(s) for an unsigned upload: {', '.join(extra)}."
-            f" Allowed: {', '.join(UNSIGNED_ALLOWED)}"
-        )
+    """Cloudinary's wording: ``Transformation parameter is not allowed when using unsigned
+    upload. Only upload_preset,callback,... upload parameters are allowed.``"""
+    for key in params:
+        if key not in UNSIGNED_ALLOWED and key not in _UNSIGNED_IGNORED:
+            raise bad_request(
+                f"{key[:1].upper()}{key[1:]} parameter is not allowed when using unsigned"
+                f" upload. Only {','.join(UNSIGNED_ALLOWED)} upload parameters are allowed."
+            )
 
 
 def _preset(
@@ -180,14 +202,15 @@ def _effective(preset: PresetRow | None, params: Mapping[str, object]) -> dict[s
 
 def _source(part: wire.FilePart | None, field: object) -> Source:
     if part is not None:
-        source = Source(part.content, PurePosixPath(part.filename).name or "file")
+        name = PurePosixPath(part.filename.replace("\\", "/")).name or "file"
+        source = Source.from_bytes(part.content, name)
     elif isinstance(field, str) and field:
         source = _source_from_text(field)
     elif field is not None and field != "":
         raise bad_request("Invalid file parameter: expected file bytes, a data: URI or a URL")
     else:
         raise bad_request("Missing required parameter - file")
-    if not source.content:
+    if not source.size:
         raise bad_request("Empty file")
     return source
 
@@ -204,201 +227,12 @@ def _source_from_text(text: str) -> Source:
                 content = unquote_to_bytes(payload)
         except (binascii.Error, ValueError):
             raise bad_request("Invalid data URI: bad base64 data") from None
-        return Source(content, "file")
+        return Source.from_bytes(content, "file")
     scheme = urlsplit(text).scheme.lower()
     if scheme in ("http", "https", "ftp", "s3", "gs"):
         try:
             content = net.fetch_loopback(text)
         except ValueError as exc:
             raise bad_request(f"Error in loading {text} - {exc}") from None
-        return Source(content, PurePosixPath(urlsplit(text).path).name or "file")
+        return Source.from_bytes(content, PurePosixPath(urlsplit(text).path).name or "file")
     raise bad_request("Invalid file parameter: expected file bytes, a data: URI or a URL")
-
-
-# --------------------------------------------------------------------------- the asset
-
-
-def _flag(effective: Mapping[str, object], key: str, default: bool) -> bool:
-    value = effective.get(key)
-    return default if value in (None, "") else parse_bool(key, value)
-
-
-def _random_id(length: int) -> str:
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
-
-
-def _public_id(effective: Mapping[str, object], source: Source, resource_type: str) -> str:
-    requested = _text(effective.get("public_id")).strip("/")
-    if requested:
-        base = requested
-    elif _flag(effective, "use_filename", False):
-        name = _text(effective.get("filename_override")) or source.filename
-        path = PurePosixPath(name)
-        stem = path.name if resource_type == "raw" else path.stem
-        base = stem or _random_id(20)
-        if _flag(effective, "unique_filename", True):
-            if resource_type == "raw" and path.suffix:
-                base = f"{path.stem}_{_random_id(6)}{path.suffix}"
-            else:
-                base = f"{base}_{_random_id(6)}"
-    else:
-        base = _random_id(20)
-        suffix = PurePosixPath(source.filename).suffix
-        if resource_type == "raw" and suffix:
-            base += suffix
-    prefix = _text(effective.get("folder")) or _text(effective.get("public_id_prefix"))
-    if not prefix and _flag(effective, "use_asset_folder_as_public_id_prefix", False):
-        prefix = _text(effective.get("asset_folder"))
-    prefix = prefix.strip("/")
-    return f"{prefix}/{base}" if prefix else base
-
-
-def _check_format(effective: Mapping[str, object], fmt: str | None) -> None:
-    allowed_text = _text(effective.get("allowed_formats"))
-    if not allowed_text:
-        return
-    allowed = {media.extension_format(f"x.{f}") for f in wire.decode_list(allowed_text)}
-    if fmt not in allowed:
-        shown = fmt or "unknown"
-        raise bad_request(
-            f"Image file format {shown} not allowed (allowed formats: {allowed_text})"
-        )
-
-
-def _check_transformations(effective: Mapping[str, object]) -> None:
-    """Incoming and eager transformations are validated (not applied: no image processing)."""
-    try:
-        if _text(effective.get("transformation")):
-            parse_transformation(_text(effective.get("transformation")))
-        if _text(effective.get("eager")):
-            parse_eager(_text(effective.get("eager")))
-    except TransformationError as exc:
-        raise exc.to_http() from None
-
-
-def _moderation(
-    service: Service, record: CloudRecord, effective: Mapping[str, object], digest: str, now: float
-) -> tuple[list[dict[str, object]], str] | None:
-    text = _text(effective.get("moderation"))
-    if not text:
-        return None
-    try:
-        chain = parse_moderation(text)
-    except ValueError as exc:
-        raise bad_request(f"Invalid moderation: {exc}") from None
-    enabled = service.enabled_addons(record)
-    if enabled is not None:
-        for kind in required_addons(chain):
-            if kind not in enabled:
-                raise bad_request(f"Moderation kind {kind} not supported (add-on not enabled)")
-    labels = service.store.labels(digest)
-    outcome = run_chain(chain, labels, iso_time(now))
-    return outcome.entries, outcome.status
-
-
-def delivery_url(
-    base_url: str, cloud: str, resource_type: str, version: int, public_id: str, fmt: str | None
-) -> str:
-    """Where the emulator serves an asset: ``<base>/<cloud>/<type>/upload/v<n>/<id>.<fmt>``."""
-    tail = quote(public_id, safe="/")
-    if fmt:
-        tail = f"{tail}.{fmt}"
-    return f"{base_url}/{cloud}/{resource_type}/upload/v{version}/{tail}"
-
-
-def _store_upload(
-    service: Service,
-    record: CloudRecord,
-    requested_type: str,
-    source: Source,
-    effective: dict[str, object],
-    signed: bool,
-    now: float,
-) -> dict[str, object]:
-    cloud = record.account.name
-    info = media.detect(source.content, source.filename)
-    resource_type = (
-        media.resource_type_for(info.format) if requested_type == "auto" else requested_type
-    )
-    if resource_type == "image" and info.format not in media.IMAGE_FORMATS:
-        raise bad_request("Invalid image file")
-    _check_format(effective, info.format)
-    _check_transformations(effective)
-    context_text = _text(effective.get("context"))
-    tags_text = _text(effective.get("tags"))
-    try:
-        context = wire.decode_context(context_text) if context_text else {}
-        if _text(effective.get("metadata")):
-            wire.decode_context(_text(effective.get("metadata")))
-    except ValueError as exc:
-        raise bad_request(f"Invalid context or metadata: {exc}") from None
-
-    public_id = _public_id(effective, source, resource_type)
-    existing = service.store.asset(cloud, resource_type, public_id)
-    overwrite = _flag(effective, "overwrite", True) if signed else False
-    if existing is not None and not overwrite:
-        return {**existing.info, "existing": True}
-
-    digest = hashlib.sha256(source.content).hexdigest()
-    moderation = _moderation(service, record, effective, digest, now)
-    version = _next_version(existing, now)
-    fmt = info.format if resource_type != "raw" else None  # raw public ids keep the extension
-    url = delivery_url(service.base_url(), cloud, resource_type, version, public_id, fmt)
-    asset_folder = _text(effective.get("asset_folder")) or _text(effective.get("folder")).strip("/")
-    original = PurePosixPath(_text(effective.get("filename_override")) or source.filename).stem
-    display_name = _text(effective.get("display_name"))
-    if not display_name:
-        use_original = _flag(effective, "use_filename_as_display_name", False)
-        display_name = original if use_original else public_id.rsplit("/", 1)[-1]
-    result: dict[str, object] = {
-        "asset_id": existing.info.get("asset_id") if existing else uuid.uuid4().hex,
-        "public_id": public_id,
-        "version": version,
-        "version_id": secrets.token_hex(16),
-        "signature": hashlib.sha1(
-            f"public_id={public_id}&version={version}{record.account.api_secret}".encode()
-        ).hexdigest(),
-    }
-    if resource_type == "image" and info.width is not None and info.height is not None:
-        result["width"], result["height"] = info.width, info.height
-    if fmt:
-        result["format"] = fmt
-    result.update(
-        {
-            "resource_type": resource_type,
-            "created_at": iso_time(now),
-            "tags": wire.decode_list(tags_text),
-            "bytes": len(source.content),
-            "type": "upload",
-            "etag": hashlib.md5(source.content, usedforsecurity=False).hexdigest(),
-            "placeholder": False,
-            "url": url,
-            "secure_url": url,
-            "asset_folder": asset_folder,
-            "display_name": display_name,
-            "original_filename": original,
-        }
-    )
-    if context:
-        result["context"] = {"custom": context}
-    if moderation is not None:
-        result["moderation"], result["moderation_status"] = moderation
-    service.store.put_asset(cloud, resource_type, public_id, digest, source.content, result)
-    return result
-
-
-def _next_version(existing: AssetRow | None, now: float) -> int:
-    version = int(now)
-    previous = existing.info.get("version") if existing else None
-    if isinstance(previous, int) and previous >= version:
-        version = previous + 1
-    return version
-
-
-def find_asset(service: Service, cloud: str, resource_type: str, path: str) -> AssetRow | None:
-    """The stored asset a delivery path (``v123/folder/id.png``) names."""
-    path = _VERSION_PREFIX.sub("", path)
-    found = service.store.asset(cloud, resource_type, path)
-    if found is None and "." in PurePosixPath(path).name:
-        found = service.store.asset(cloud, resource_type, path.rsplit(".", 1)[0])
-    return found

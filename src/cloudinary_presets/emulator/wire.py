@@ -13,8 +13,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from email.message import Message
-from email.parser import BytesHeaderParser
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from cloudinary_presets.emulator.http_error import HttpError, bad_request
 
@@ -86,6 +85,17 @@ def parse_body(content_type: str | None, body: bytes) -> Body:
     raise HttpError(415, f"Unsupported Content-Type {media!r}")
 
 
+def body_params(query: str, content_type: str | None, body: bytes) -> Fields:
+    """Admin API parameters: the query string, overridden by the body; no file parts."""
+    params = parse_query(query)
+    parsed = parse_body(content_type, body)
+    params.update(parsed.fields)
+    if parsed.files:
+        names = ", ".join(sorted(parsed.files))
+        raise bad_request(f"Unexpected file part(s) in an Admin API request body: {names}")
+    return params
+
+
 def _parse_json(body: bytes) -> Fields:
     try:
         value = json.loads(body)
@@ -108,13 +118,10 @@ def _parse_multipart(body: bytes, boundary: str) -> Body:
         head, sep, content = chunk[2:].partition(b"\r\n\r\n")
         if not sep:
             raise bad_request("Malformed request body: multipart part without headers")
-        headers = BytesHeaderParser().parsebytes(head + b"\r\n\r\n")
-        name = headers.get_param("name", header="content-disposition")
-        if not isinstance(name, str) or not name:
+        name, filename, ctype = _part_headers(head)
+        if not name:
             raise bad_request("Malformed request body: multipart part without a name")
-        filename = headers.get_filename()
         if filename is not None:
-            ctype = headers.get_content_type()
             parsed.files[name] = FilePart(filename, ctype, content)
             continue
         try:
@@ -122,6 +129,65 @@ def _parse_multipart(body: bytes, boundary: str) -> Body:
         except UnicodeDecodeError:
             raise bad_request(f"Malformed request body: field {name!r} is not UTF-8") from None
     return parsed
+
+
+def _part_headers(head: bytes) -> tuple[str, str | None, str]:
+    """A part's field name, file name (None for a plain field) and content type.
+
+    Header bytes are UTF-8 (HTML's multipart encoding, which urllib3, requests and
+    browsers use: a file name ``üni.png`` arrives as raw UTF-8, with ``"``, CR and LF
+    percent-escaped); RFC 5987 ``filename*=UTF-8''...`` is understood too.
+    """
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = head.decode("latin-1")
+    headers = {}
+    for line in text.split("\r\n"):
+        key, sep, value = line.partition(":")
+        if sep:
+            headers[key.strip().lower()] = value.strip()
+    params = _disposition_params(headers.get("content-disposition", ""))
+    filename = params.get("filename")
+    extended = params.get("filename*")
+    if extended is not None:
+        charset, _, rest = extended.partition("'")
+        _, _, encoded = rest.partition("'")
+        filename = unquote(encoded, encoding=charset or "utf-8", errors="replace")
+    ctype = headers.get("content-type", "text/plain").split(";", 1)[0].strip().lower()
+    return params.get("name", ""), filename, ctype
+
+
+def _disposition_params(value: str) -> dict[str, str]:
+    """``form-data; name="file"; filename="a;b.png"`` -> its parameters (quotes honoured)."""
+    params: dict[str, str] = {}
+    items: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in value:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+            current.append(char)
+        elif char == ";" and not quoted:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    for item in items[1:]:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            continue
+        raw = raw.strip()
+        if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+            raw = raw[1:-1].replace("%22", '"').replace("%0D", "\r").replace("%0A", "\n")
+        params[key.strip().lower()] = raw
+    return params
 
 
 # --------------------------------------------------------------------------- decoders

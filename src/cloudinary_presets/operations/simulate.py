@@ -151,8 +151,8 @@ class Impact:
             },
             "newly_rejected": len(self.newly_rejected),
             "newly_approved": len(self.newly_approved),
-            "categories_causing_rejections": dict(self.rejecting_categories.most_common()),
-            "categories_causing_approvals": dict(self.approving_categories.most_common()),
+            "categories_causing_rejections": dict(_ranked(self.rejecting_categories)),
+            "categories_causing_approvals": dict(_ranked(self.approving_categories)),
             "summary": self.summary(),
         }
 
@@ -180,7 +180,12 @@ class Impact:
 
 
 def _top(counter: Counter[str]) -> str:
-    return ", ".join(f"{name} ({count})" for name, count in counter.most_common(6))
+    return ", ".join(f"{name} ({count})" for name, count in _ranked(counter)[:6])
+
+
+def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
+    """Most frequent first, ties by name: the same labels always print the same way."""
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
 
 
 def compare(
