@@ -153,15 +153,10 @@ def apply_interactive(
         )
 
 
-#: detailed stale-plan reasons beyond this many are one line of names
-STALE_DETAILS = 10
-
-
 def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
     """Why a saved plan no longer fits the definitions or the remote (empty: it fits).
 
-    Every reason names the presets that moved; past :data:`STALE_DETAILS` presets the
-    rest are counted on one line instead of one line each.
+    Every reason names the presets that moved.
     """
     reasons = []
     if planned.plan.definitions_digest != saved.definitions_digest:
@@ -170,18 +165,15 @@ def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
         reasons.append(f"the definitions changed since the plan was made{names}")
     now = planned.snapshot.presets
     wanted = {c.remote_name: c.after for c in planned.plan.changes if c.after is not None}
-    remote: list[str] = []
     for change in saved.writes:
         current = now.get(change.remote_name)
         fingerprint = current.fingerprint if current else None
         if fingerprint == change.before_fingerprint:
             continue
-        if len(remote) >= STALE_DETAILS:
-            remote.append(change.remote_name)
-        elif change.before_fingerprint is None:
-            remote.append(f"{change.remote_name}: appeared on the remote since the plan")
+        if change.before_fingerprint is None:
+            reasons.append(f"{change.remote_name}: appeared on the remote since the plan")
         elif current is None:
-            remote.append(f"{change.remote_name}: was deleted from the remote since the plan")
+            reasons.append(f"{change.remote_name}: was deleted from the remote since the plan")
         else:
             detail = ""
             desired = wanted.get(change.remote_name)
@@ -190,17 +182,11 @@ def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
                 detail = (
                     "; differs now in " + ", ".join(f.path for f in fields[:6]) if fields else ""
                 )
-            remote.append(
+            reasons.append(
                 f"{change.remote_name}: changed on the remote since the plan "
                 f"(was {change.before_fingerprint[:19]}…, now {(fingerprint or 'none')[:19]}…)"
                 f"{detail}"
             )
-    reasons.extend(remote[:STALE_DETAILS])
-    if len(remote) > STALE_DETAILS:
-        rest = remote[STALE_DETAILS:]
-        reasons.append(
-            f"{len(rest)} more preset(s) changed on the remote since the plan: {name_list(rest)}"
-        )
     if not reasons and planned.plan.checksum() != saved.checksum():
         added = sorted(
             c.remote_name
