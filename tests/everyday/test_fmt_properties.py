@@ -63,6 +63,7 @@ class _Writer:
         self.step = draw(st.sampled_from([2, 4]))
         self.comments: list[str] = []
         self.lines: list[str] = []
+        self.literal_at: int | None = None  # a literal block just ended, its key here
 
     def comment(self) -> str:
         text: str = self.draw(_COMMENT)
@@ -79,7 +80,10 @@ class _Writer:
             self.lines.append("")
         if self.draw(st.integers(0, 3)) == 0:
             column = max(0, indent + self.draw(st.integers(-2, 4)))
+            if self.literal_at is not None:  # deeper, a `#` line would be the block's text
+                column = min(column, self.literal_at)
             self.lines.append(" " * column + self.comment())
+        self.literal_at = None
 
     def scalar(self, value: Any, *, flow: bool) -> str:
         if value is None:
@@ -120,6 +124,7 @@ class _Writer:
                     self.lines.append(self.maybe_eol(f"{' ' * indent}{head} {header}"))
                     pad = " " * (indent + self.step)
                     self.lines.extend(pad + line[2:] if line else "" for line in body)
+                    self.literal_at = indent
                     return
             self.lines.append(self.maybe_eol(f"{' ' * indent}{head} {self.flow(value)}"))
             return

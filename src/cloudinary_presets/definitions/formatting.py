@@ -86,6 +86,7 @@ class _Line:
     text: str
     content: bool = True  # False: a comment or a blank line
     keep_block_end: bool = False  # ends a `|+` scalar: no blank line may follow
+    commented: bool = False  # ends with a comment
 
 
 @dataclass
@@ -121,10 +122,17 @@ class _Emitter:
 
     # -- lines ---------------------------------------------------------------------------
 
-    def emit(self, text: str, *, content: bool = True, keep_block_end: bool = False) -> None:
+    def emit(
+        self,
+        text: str,
+        *,
+        content: bool = True,
+        keep_block_end: bool = False,
+        commented: bool = False,
+    ) -> None:
         if not text and self.out and self.out[-1].keep_block_end:
             return  # a blank line after `|+` would join the scalar's value
-        self.out.append(_Line(text, content, keep_block_end))
+        self.out.append(_Line(text, content, keep_block_end, commented))
 
     def comments(self, texts: Iterable[str], indent: int) -> None:
         for text in texts:
@@ -134,7 +142,7 @@ class _Emitter:
         if eol is not None:
             pad = eol.column if len(text) < eol.column else len(text) + 2
             text = text.ljust(pad) + eol.text
-        self.emit(text)
+        self.emit(text, commented=eol is not None)
 
     # -- collections ---------------------------------------------------------------------
 
@@ -176,8 +184,16 @@ class _Emitter:
         first = next(i for i, line in enumerate(lines) if line.content)
         for line in lines[:first]:  # the first entry's comments go above the dash
             self.emit(" " * indent + line.text.lstrip() if line.text else "", content=False)
-        head = lines[first].text
-        self.entry_line(" " * indent + "- " + head[indent + INDENT :], entry.eol)
+        head = lines[first]
+        eol = entry.eol
+        if eol is not None and head.commented:  # two notes for one line: this one goes above
+            self.emit(" " * indent + eol.text, content=False)
+            eol = None
+        text = " " * indent + "- " + head.text[indent + INDENT :]
+        if eol is None:
+            self.emit(text, commented=head.commented)
+        else:
+            self.entry_line(text, eol)
         self.out.extend(lines[first + 1 :])
 
     def block_scalar(self, node: Scalar, prefix: str, entry: Entry, indent: int) -> None:

@@ -117,7 +117,7 @@ class Tree:
 def read_tree(text: str) -> Tree:
     lines = _LINE_BREAK.split(text)
     comments = _comments(text, lines)
-    root, explicit = _compose(text)
+    root, explicit = _compose(text, lines)
     tree = Tree(lines, root, explicit, comments)
     _attach(tree)
     return tree
@@ -187,7 +187,16 @@ def _tag(event: Any, plain_implicit: bool) -> str | None:
     return str(tag)
 
 
-def _compose(text: str) -> tuple[Node | None, bool]:
+def _dash_line(lines: list[str], collection: Collection, value_line: int) -> int:
+    """The line of a block sequence item's ``-`` (its value may start on a later line)."""
+    column = collection.start[1]
+    line = value_line
+    while line > collection.start[0] and lines[line][column : column + 1] != "-":
+        line -= 1
+    return line
+
+
+def _compose(text: str, lines: list[str]) -> tuple[Node | None, bool]:
     loader = _Loader(text)
     try:
         events = []
@@ -243,9 +252,13 @@ def _compose(text: str) -> tuple[Node | None, bool]:
             continue
         key = pending[0] if parent.kind == "map" else None
         pending[0] = None
-        head = key.start if key is not None else node.start
-        column = head[1] if key is not None else parent.start[1]
-        entry = Entry(key, node, head[0], column, len(stack), parent=parent)
+        if key is not None:
+            head, column = key.start[0], key.start[1]
+        elif parent.flow:
+            head, column = node.start[0], parent.start[1]
+        else:
+            head, column = _dash_line(lines, parent, node.start[0]), parent.start[1]
+        entry = Entry(key, node, head, column, len(stack), parent=parent)
         parent.entries.append(entry)
         if isinstance(node, Collection):
             node.parent = entry
@@ -339,18 +352,20 @@ def _full_line_owner(
     if not isinstance(root, Collection):
         return None
     before = [e for e in entries if e.head < comment.line]
-    candidates: list[Collection] = []
+    candidates: list[tuple[Collection, int]] = []  # a collection, the least column it owns
     if before:
         previous = before[-1]
-        if isinstance(previous.value, Collection) and previous.value.entries:
-            candidates.append(previous.value)  # between `key:` and its first item
+        value = previous.value
+        if isinstance(value, Collection) and value.entries and value.start[0] > previous.head:
+            # between `key:` and its first item: indented past the key is inside
+            candidates.append((value, min(value.column, previous.column + 1)))
         node: Collection | None = previous.parent
         while node is not None:
-            candidates.append(node)
+            candidates.append((node, node.column))
             node = node.parent.parent if node.parent is not None else None
     else:
-        candidates.append(root)
-    owner = next((c for c in candidates if c.column <= comment.column), candidates[-1])
+        candidates.append((root, 0))
+    owner = next((c for c, least in candidates if least <= comment.column), candidates[-1][0])
     following = next((e for e in owner.entries if e.head > comment.line), None)
     return following if following is not None else owner
 
