@@ -4,7 +4,6 @@ summary."""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -70,6 +69,8 @@ def _interactive() -> bool:
 
 
 def _rows() -> int:
+    import shutil  # not at start-up: it pulls in the compression modules
+
     return shutil.get_terminal_size((80, 24)).lines
 
 

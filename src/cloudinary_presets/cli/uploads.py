@@ -43,9 +43,8 @@ def upload_line(outcome: UploadOutcome) -> str:
     )
 
 
-@click.command()
-@click.argument("files", nargs=-1, required=True)
-@click.option(
+#: ``--preset NAME``: the preset by the name in its file (TAB completes it)
+_PRESET = click.option(
     "--preset",
     "preset_name",
     required=True,
@@ -53,6 +52,11 @@ def upload_line(outcome: UploadOutcome) -> str:
     shell_complete=complete_preset,
     help="The preset, by the name in its file.",
 )
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True)
+@_PRESET
 @click.option("--public-id", metavar="ID", help="Public ID (one file only).")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Tag to add (repeatable).")
 @click.option(
@@ -151,14 +155,7 @@ def moderation() -> None:
 
 
 @moderation.command("simulate")
-@click.option(
-    "--preset",
-    "preset_name",
-    required=True,
-    metavar="NAME",
-    shell_complete=complete_preset,
-    help="The preset, by the name in its file.",
-)
+@_PRESET
 @click.option(
     "--labels",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
