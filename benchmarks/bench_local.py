@@ -34,6 +34,8 @@ from common import (
 )
 
 TARGET_SECONDS = 2.0
+#: one preset with this many tags must validate in under TARGET_SECONDS (issue 12: linear)
+MANY_TAGS = 100_000
 
 
 # --------------------------------------------------------------------------- worker tasks
@@ -243,6 +245,11 @@ def run(n: int, *, repeats: int, help_runs: int, compare_src: str | None) -> dic
         shutil.copytree(REPO / "presets", small / "presets")
         size = sum(p.stat().st_size for p in (root / "presets").rglob("*.yaml"))
         trees["bytes"] = size
+        many_tags = corpus.write_many_tags(Path(tmp) / "many-tags", MANY_TAGS)
+        trees["many_tags"] = {
+            "tags": MANY_TAGS,
+            "bytes": sum(p.stat().st_size for p in many_tags.glob("*.yaml")),
+        }
         sources = {"after (this tree)": None}
         if compare_src:
             sources = {"before (" + compare_src + ")": compare_src, **sources}
@@ -255,6 +262,10 @@ def run(n: int, *, repeats: int, help_runs: int, compare_src: str | None) -> dic
                 "bench_local.cli_validate", {"presets": presets}, repeats, src
             )
             log(f"  presets validate -> {fmt_seconds(result['cli_validate']['seconds'])}")
+            result["many_tags"] = _best(
+                "bench_local.validate", {"presets": str(many_tags)}, repeats, src
+            )
+            log(f"  one file, {MANY_TAGS:,} tags -> {fmt_seconds(result['many_tags']['seconds'])}")
             result["plan"] = _best(
                 "bench_local.plan_diff", {"root": str(root), "n": n}, repeats, src
             )
@@ -314,6 +325,13 @@ def report(data: dict[str, Any]) -> str:
         cpu=None,
         mem="child_peak_rss_mib",
     )
+    tags = data.get("many_tags")
+    if tags:
+        add(
+            f"`validate_tree` on one file with {tags['tags']:,} tags "
+            f"({tags['bytes'] / 1024:.0f} KB)",
+            "many_tags",
+        )
     add(
         f"decode the remote listing: `read_remote` ×{n:,}",
         "plan",
@@ -336,6 +354,15 @@ def report(data: dict[str, Any]) -> str:
         f"**{verdict}** it ({fmt_seconds(v)} wall, best of {len(after['validate']['runs'])}; "
         "all runs: " + ", ".join(fmt_seconds(x) for x in after["validate"]["runs"]) + ")."
     )
+    if tags:
+        t = after["many_tags"]["seconds"]
+        verdict = "meets" if t < TARGET_SECONDS else "MISSES"
+        out.append(
+            f"\nTarget: one preset with {tags['tags']:,} tags validates in under "
+            f"{TARGET_SECONDS:g} s (validation is linear in the size of a value): **{verdict}** "
+            f"it ({fmt_seconds(t)}). Before issue 12 the duplicate check searched a list, which "
+            "is quadratic in the number of tags."
+        )
     par = data["parallel"]
     out.append(
         "\nParallel parsing experiment (2 forked processes, documents pickled back, validation "

@@ -215,6 +215,24 @@ def write_tree(root: Path, indexes: range | list[int], *, changed: set[int] | No
     return root
 
 
+def many_tags_yaml(count: int) -> str:
+    """One preset with ``count`` distinct tags in one flow list (100,000: about 700 KB).
+
+    The worst case for a per-value check that is not linear: issue 12 found 100,000 tags
+    taking 138 s when the duplicate check searched a list.
+    """
+    tags = ", ".join(f"t{i:x}" for i in range(count))
+    return f"name: many-tags\nsettings:\n  tags: [{tags}]\n"
+
+
+def write_many_tags(root: Path, count: int) -> Path:
+    """``root/presets/many-tags.yaml`` (see :func:`many_tags_yaml`); returns the folder."""
+    presets = root / "presets"
+    presets.mkdir(parents=True, exist_ok=True)
+    (presets / "many-tags.yaml").write_text(many_tags_yaml(count), encoding="utf-8")
+    return presets
+
+
 def png(i: int, width: int = 16, height: int = 16) -> bytes:
     """A small valid RGB PNG whose pixels depend on ``i`` (every file has its own hash)."""
     rng = random.Random(i)

@@ -28,12 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_apply
 import bench_local
+import bench_moderation
 import bench_plan
 import bench_profile
 import bench_upload
 from common import HERE, fmt_seconds, log, machine, table
 
-SECTIONS = ("plan", "apply", "local", "upload", "profile")
+SECTIONS = ("plan", "apply", "local", "upload", "moderation", "profile")
 
 
 def _config(quick: bool, extrapolate: bool) -> dict[str, Any]:
@@ -48,6 +49,7 @@ def _config(quick: bool, extrapolate: bool) -> dict[str, Any]:
             },
             "local": {"n": 500, "repeats": 1, "help_runs": 3},
             "upload": {"count": 10, "latencies": [50]},
+            "moderation": {"delays": [0.05, 0.5], "repeats": 1},
             "profile": {"n": 500},
         }
     over = 1000 if extrapolate else 10**9
@@ -66,6 +68,7 @@ def _config(quick: bool, extrapolate: bool) -> dict[str, Any]:
         },
         "local": {"n": 10_000, "repeats": 3, "help_runs": 10},
         "upload": {"count": 100, "latencies": [0, 50]},
+        "moderation": {"delays": [0.05, 0.7, 2.5, 6.0, 20.0], "repeats": 2},
         "profile": {"n": 10_000},
     }
 
@@ -174,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     if "upload" in only:
         data["sections"]["upload"] = bench_upload.run(**config["upload"])
         sections["upload"] = bench_upload.report(data["sections"]["upload"])
+    if "moderation" in only:
+        data["sections"]["moderation"] = bench_moderation.run(**config["moderation"])
+        sections["moderation"] = bench_moderation.report(data["sections"]["moderation"])
     if "profile" in only:
         data["sections"]["profile"] = bench_profile.run(**config["profile"], compare_src=compare)
         sections["profile"] = bench_profile.report(data["sections"]["profile"])
@@ -195,6 +201,7 @@ REPORTS = {
     "apply": bench_apply.report,
     "local": bench_local.report,
     "upload": bench_upload.report,
+    "moderation": bench_moderation.report,
     "profile": bench_profile.report,
 }
 
@@ -216,6 +223,11 @@ TITLES = {
         "flow and block YAML); best of the repeated runs, CPU time in brackets.",
     ),
     "upload": ("Upload throughput", "Every upload is signed and counted by the emulator."),
+    "moderation": (
+        "Waiting for moderation verdicts",
+        "Admin API calls spent polling for one asset's verdict, and how late it is seen, "
+        "for decisions landing 50 ms to 20 s after the upload (`bench_moderation.py`).",
+    ),
     "profile": (
         "Profiles of the hot paths",
         "pyinstrument, one run each; see the optimisation notes in `benchmarks/README.md`.",

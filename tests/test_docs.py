@@ -299,12 +299,17 @@ def test_python_examples_run_from_a_copy_of_the_repository_root(tmp_path, monkey
         shutil.copytree(REPO / folder, tmp_path / folder)
     monkeypatch.chdir(tmp_path)
     assert run_main(["apply", "--yes"]).exit_code == 0
-    examples = _python_blocks(DOCS / "uploads-and-moderation.md") + _python_blocks(README)
-    assert len(examples) >= 3
+    examples = _python_blocks(DOCS / "python-api.md") + _python_blocks(README)
+    assert len(examples) >= 9
     for code in examples:
         exec(compile(code, "<docs example>", "exec"), {"__name__": "__docs__"})
     printed = capsys.readouterr().out
     assert "3 valid definition(s)" in printed
     assert "No changes." in printed
     assert printed.count("ugc/") >= 2  # two uploads into the preset's folder
-    assert "pending" in printed  # aws_rek approves, manual review is pending
+    assert "pending (manual review)" in printed  # aws_rek approves, a person is next
+    assert "['api_key', 'signature', 'tags', 'timestamp', 'upload_preset']" in printed
+    assert "\n200 ugc/" in printed  # the browser's POST with the direct upload fields
+    assert "1/1 approved; 0 failed" in printed  # the review queue had uploads waiting
+    assert "\n401\n" in printed  # a forged notification is refused
+    assert "1/1 uploaded; 0 rejected by moderation; 0 failed" in printed  # wait=True

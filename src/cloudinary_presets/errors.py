@@ -138,6 +138,22 @@ class TargetError(PresetsError):
     """The target product environment cannot be chosen or reached as configured."""
 
 
+class FileError(PresetsError):
+    """A local file or folder cannot be read or written (or is refused).
+
+    ``path`` is the path as shown to the user and ``reason`` the operating system's reason
+    in words; neither ever contains the file's content.
+    """
+
+    def __init__(
+        self, path: str, reason: str, *, doing: str = "read", hint: str = "", refused: bool = False
+    ) -> None:
+        self.path = path
+        self.reason = reason
+        self.lead = f"refusing to {doing}" if refused else f"cannot {doing}"
+        super().__init__(f"{self.lead} {path}: {reason}", hint=hint)
+
+
 class UnknownPreset(UsageError):
     """No definition has the requested name (the message suggests close names)."""
 
@@ -283,3 +299,37 @@ class ApplyInterrupted(ApplyFailed):
     """The apply was interrupted (Ctrl-C); in-flight writes finished and were recorded."""
 
     exit_code = 130
+
+
+# --------------------------------------------------------------------------- moderation
+
+
+class ModerationTimeout(PresetsError):
+    """An automatic moderator had not decided when ``wait_for_moderation`` gave up."""
+
+    def __init__(
+        self, public_id: str, waiting_for: str, seconds: float, calls: int, *, hint: str = ""
+    ) -> None:
+        self.public_id = public_id
+        self.waiting_for = waiting_for
+        self.seconds = seconds
+        self.calls = calls
+        super().__init__(
+            f"{public_id}: {waiting_for} had not decided after {seconds:.1f} s "
+            f"({calls} Admin API call(s) spent polling)",
+            hint=hint
+            or "wait longer (timeout=...), or learn the verdict from the notification_url "
+            "notification instead of polling",
+        )
+
+
+class NotificationError(PresetsError):
+    """A notification that must not be trusted or cannot be read; answer it with 4xx."""
+
+
+class BadSignature(NotificationError):
+    """``X-Cld-Signature`` does not match the body, the timestamp and the API secret."""
+
+
+class StaleNotification(NotificationError):
+    """``X-Cld-Timestamp`` is older than ``max_age``: a replay, or a very late delivery."""

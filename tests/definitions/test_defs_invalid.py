@@ -106,7 +106,7 @@ EXPECTED: dict[str, Case] = {
     "yaml-tag-set.yaml": loader("4:9: error: tag !!set is not allowed; remove it (only plain YAML values are accepted)"),
     "yaml-tag-timestamp.yaml": loader("3:14: error: tag !!timestamp is not allowed; remove it (only plain YAML values are accepted)"),
     "yaml-top-level-list.yaml": model("2:1: error: the file is a list; a preset file is a mapping with at least `name:` (see schemas/preset.schema.json)"),
-    "yaml-top-level-scalar.yaml": model("2:1: error: the file is a single value ('just-a-name'); a preset file is a mapping with at least `name:` (see schemas/preset.schema.json)"),
+    "yaml-top-level-scalar.yaml": model("2:1: error: the file is a single string of 11 character(s); a preset file is a mapping with at least `name:` (see schemas/preset.schema.json)"),
     "yaml-two-documents.yaml": loader("3:1: error: expected a single YAML document; found a second one (remove `---`)"),
     # ---------- Encodings and control characters: generated from bytes by the test
     "encoding-latin1.yaml": generated(
@@ -145,7 +145,7 @@ EXPECTED: dict[str, Case] = {
     ),
     "size-over-1-mib.yaml": generated(
         OVERSIZE,
-        "error: file is 1048592 bytes; the limit is 1048576 (1 MiB)",
+        "error: cannot read the file: it is 1048592 bytes; the limit is 1048576 (1 MiB)",
     ),
     # ---------- Implicit typing: YAML 1.2 core scalars keep `yes`, `0755`, `1:30`, dates as strings
     "scalar-inf-auto-tagging.yaml": model("4:17: error: settings.auto_tagging: must be a number from 0 to 1, got inf"),

@@ -250,3 +250,28 @@ def test_list_and_get_forms_of_a_seeded_preset_agree(emu: Emulator, client) -> N
     assert listed["settings"] == {"tags": "a", "transformation": "w_10"}
     assert got["settings"] == {"tags": ["a"], "transformation": [{"width": 10}]}
     assert json.dumps(listed["external_id"]) == json.dumps(got["external_id"])
+
+
+def test_a_body_cut_short_is_never_processed(emu: Emulator) -> None:
+    """A client killed mid-send leaves a partial body; acting on it would create a preset
+    from half a request (without its name: a random one)."""
+    import base64
+    import socket
+    from urllib.parse import urlsplit
+
+    account = emu.clouds[0]
+    body = b"folder=ugc&name=half-sent"  # cut after "folder=ugc": still a valid form
+    auth = base64.b64encode(f"{account.api_key}:{account.api_secret}".encode()).decode()
+    head = (
+        f"POST /v1_1/{account.name}/upload_presets HTTP/1.1\r\nHost: x\r\n"
+        f"Authorization: Basic {auth}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    url = urlsplit(emu.url)
+    with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
+        sock.sendall(head + body[: len(b"folder=ugc")])
+        sock.shutdown(socket.SHUT_WR)
+        reply = sock.recv(4096)
+    assert b" 400 " in reply.split(b"\r\n", 1)[0]
+    assert emu.presets(account.name) == []

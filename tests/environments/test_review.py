@@ -192,6 +192,11 @@ def _run_commands(workflow: dict) -> list[list[str]]:
                 if line.startswith("presets "):
                     words = shlex.split(line.split(">")[0].split(">>")[0])
                     commands.append(words)
+            if str(step.get("uses", "")).endswith("/cloudinary-presets@COMMIT"):  # action.yml
+                given = step["with"]
+                env = ["--env", given["env"]] if given.get("env") else []
+                args = shlex.split(given.get("args", ""))
+                commands.append(["presets", *shlex.split(given["command"]), *env, *args])
     return commands
 
 

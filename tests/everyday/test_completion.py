@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 
 import pytest
 
@@ -68,11 +69,15 @@ def test_preset_names_complete_from_the_definitions(cli, project_dir):
 
 
 def test_preset_names_follow_root_and_presets_dir(cli, project_dir, tmp_path, monkeypatch):
-    other = tmp_path / "other"
+    other = project_dir / "other"
     other.mkdir()
     (other / "z.yaml").write_text("name: zebra\n")
     (other / "broken.yaml").write_text("name: [\n")  # unreadable files are skipped
-    assert _values(_complete(cli, f"presets resolve --presets-dir {other} ")) == ["zebra"]
+    assert _values(_complete(cli, "presets resolve --presets-dir other ")) == ["zebra"]
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(other, elsewhere / "presets")
+    completed = _complete(cli, f"presets resolve --root {elsewhere} ")
+    assert _values(completed) == ["zebra"]
     sub = project_dir / "presets" / "deep"
     sub.mkdir()
     monkeypatch.chdir(sub)

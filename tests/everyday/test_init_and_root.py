@@ -152,7 +152,14 @@ def test_root_and_presets_dir_options_win(tmp_path, monkeypatch, cli, project_di
     for command in (["validate"], ["render"], ["resolve", "b"]):
         result = cli(*command, "--root", str(other), "--presets-dir", str(other / "defs"))
         assert result.exit_code == 0, (command, result.output)
-    assert "name: b" in cli("render", "--presets-dir", str(other / "defs")).stdout
+    inside = project_dir / "more"
+    (inside).mkdir()
+    (inside / "c.yaml").write_text("name: c\nsettings: {folder: f}\n")
+    assert "name: c" in cli("render", "--presets-dir", "more").stdout
+    outside = cli("render", "--presets-dir", str(other / "defs"))  # only the project is read
+    assert outside.exit_code == 1
+    assert "only files inside the project are read" in outside.stderr
+    assert cli("validate", str(other / "defs")).exit_code == 0  # a tree named to validate
     both = cli("validate", "presets", "--presets-dir", "other")
     assert both.exit_code == 64
     assert "not both" in both.stderr

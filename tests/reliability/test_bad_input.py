@@ -480,7 +480,8 @@ def test_special_files_in_the_tree_are_errors_not_hangs(remote_cli, emulator, wo
     )
     assert config.returncode == 1, config.stdout + config.stderr
     assert (
-        "cloudinary-presets.yaml: error: cannot read the file: not a regular file" in config.stderr
+        "cloudinary-presets.yaml: error: cannot read the file: it is a FIFO (named pipe), not a "
+        "regular file" in config.stderr
     )
     (root / "cloudinary-presets.yaml").unlink()
     calls = emulator.stats()["admin_calls"]
@@ -491,12 +492,16 @@ def test_special_files_in_the_tree_are_errors_not_hangs(remote_cli, emulator, wo
         output = result.stdout + result.stderr
         assert result.returncode == 1, output
         assert "Traceback" not in output
-        assert "presets/fifo.yaml: error: cannot read the file: not a regular file" in output
         assert (
-            "presets/dangling.yaml: error: cannot read the file: No such file or directory"
-            in output
+            "presets/fifo.yaml: error: cannot read the file: it is a FIFO (named pipe), not a "
+            "regular file" in output
         )
         assert (
-            "presets/big.yaml: error: file is 1048587 bytes; the limit is 1048576 (1 MiB)" in output
+            "presets/dangling.yaml: error: cannot read the file: it is a symbolic link to a "
+            "missing file" in output
+        )
+        assert (
+            "presets/big.yaml: error: cannot read the file: it is 1048587 bytes; the limit is "
+            "1048576 (1 MiB)" in output
         )
     assert emulator.stats()["admin_calls"] == calls

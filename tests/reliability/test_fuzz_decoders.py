@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import string
 import tempfile
@@ -48,7 +49,7 @@ from cloudinary_presets.definitions.loader import (
 )
 from cloudinary_presets.definitions.strict_yaml import decode as decode_bytes
 from cloudinary_presets.definitions.strict_yaml import parse
-from cloudinary_presets.errors import ApiError, BadResponse, DefinitionError
+from cloudinary_presets.errors import ApiError, BadResponse, DefinitionError, FileError
 from cloudinary_presets.model.preset import PRESET_LEVEL_KEYS, SETTING_KEYS
 from cloudinary_presets.operations.simulate import read_samples
 
@@ -393,10 +394,15 @@ def test_read_samples_on_junk(data):
         path = Path(tmp) / "labels.jsonl"
         path.write_bytes(data)
         error: DefinitionError | None = None
+        unreadable = ""
         try:
             samples = read_samples(path)
         except DefinitionError as exc:
             error, samples = exc, []
+        except FileError as exc:  # not UTF-8: located at the first bad byte
+            unreadable, samples = str(exc), []
+        if unreadable:
+            assert re.search(r"labels.jsonl:\d+:\d+: invalid UTF-8 byte", unreadable)
         if error is not None:
             assert error.problems
         for sample in samples:

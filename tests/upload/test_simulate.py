@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from upload_helpers import LABELS, set_explicit_nudity
 
-from cloudinary_presets.errors import DefinitionError
+from cloudinary_presets.errors import DefinitionError, FileError
 from cloudinary_presets.model.moderation import Moderation, parse_moderation
 from cloudinary_presets.model.moderation_rule import Label
 from cloudinary_presets.operations.simulate import (
@@ -168,11 +168,11 @@ def test_bad_lines_are_all_reported_with_their_line_numbers(tmp_path: Path) -> N
 
 
 def test_an_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(DefinitionError, match="cannot read the labels file"):
+    with pytest.raises(FileError, match=r"cannot read the labels file .*: no such file"):
         read_samples(tmp_path / "missing.jsonl")
     binary = tmp_path / "binary.jsonl"
     binary.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(DefinitionError, match="cannot read the labels file"):
+    with pytest.raises(FileError, match=r"binary.jsonl:1:1: invalid UTF-8 byte 0xFF"):
         read_samples(binary)
 
 

@@ -33,6 +33,7 @@ from cloudinary_presets.errors import (
     AuthenticationError,
     BadRequest,
     CredentialsError,
+    FileError,
     NotFound,
     PresetDrift,
     PresetsError,
@@ -241,7 +242,7 @@ def test_a_remote_url(uploader, applied, image_server, sent) -> None:
 def test_a_text_mode_file_object_is_refused(uploader, applied) -> None:
     with pytest.raises(UsageError, match="opened in binary mode"):
         uploader.upload(io.StringIO("not bytes"), preset="avatar")
-    with pytest.raises(UsageError, match=r"cannot read .*missing\.png"):
+    with pytest.raises(FileError, match=r"cannot upload .*missing\.png: no such file"):
         uploader.upload(IMAGES / "missing.png", preset="avatar")
     assert nothing_uploaded(applied)
 
@@ -286,7 +287,7 @@ def test_unsigned_uploads_name_the_parameters_they_may_not_pass(
         uploader.upload(SUNSET, preset="avatar", overwrite=True, eager="w_100", tags=["fine"])
     message = str(caught.value)
     assert message.startswith("unsigned uploads may not pass eager, overwrite (")
-    assert "allowed: asset_folder, context, custom_coordinates" in message
+    assert "allowed: asset_folder, callback, context, custom_coordinates" in message
     assert "upload signed (with the API secret)" in message
     with pytest.raises(UsageError, match="preset 'avatar' has disallow_public_id"):
         uploader.upload(SUNSET, preset="avatar", public_id="me")

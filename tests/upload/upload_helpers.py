@@ -126,3 +126,29 @@ def decided(
 
 def statuses_of(details: Any) -> list[tuple[str, str]]:
     return [(m["kind"], m["status"]) for m in details.get("moderation") or []]
+
+
+def load_example(name: str) -> Any:
+    """A module of ``examples/web`` (they are scripts, not a package)."""
+    import importlib.util
+
+    path = REPO / "examples" / "web" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"examples_web_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def browser_post(form: dict[str, Any], content: bytes, filename: str = "photo.png") -> Any:
+    """What the browser does with a direct upload: POST the file (multipart, the file last)
+    to ``form["url"]`` with exactly ``form["fields"]``, and nothing else."""
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy for loopback
+        return session.post(
+            form["url"],
+            data=form["fields"],
+            files={"file": (filename, content, "application/octet-stream")},
+            timeout=10,
+        )

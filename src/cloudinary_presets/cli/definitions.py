@@ -37,7 +37,7 @@ def validate(
 
     if path is not None and presets_dir is not None and path != presets_dir:
         raise click.UsageError("give the presets folder as PATH or as --presets-dir, not both")
-    project = open_project({"root": root}, path or presets_dir)
+    project = open_project({"root": root}, path or presets_dir, own_folder=True)
     report = project.report(project.environment(env_name), os.environ, strict=strict)
     summary = validation_summary(report.problems, report.presets.files, len(report.presets))
     if fmt == "json":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING
 import click
 
 from cloudinary_presets.cli.output import OUT
+from cloudinary_presets.errors import FileError, PresetsError
+from cloudinary_presets.files import LABELS_LIMIT, make_dirs, read_text, regular_file, shown
 
 if TYPE_CHECKING:
     from cloudinary_presets.emulator import CloudAccount
@@ -111,9 +114,15 @@ def emulator(
 
     The first line printed is the CLOUDINARY_URL that reaches the first cloud.
     """
+    import sqlite3
+
     from cloudinary_presets.emulator import Emulator
 
     accounts = [_cloud_account(c) for c in clouds] or None
+    if data is not None:
+        _check_data(data)
+    if labels is not None:  # the emulator reads it itself: refuse a FIFO or a huge file first
+        read_text(labels, limit=LABELS_LIMIT, doing="read the labels file")
     try:
         emu = Emulator(
             db_path=str(data) if data else ":memory:",
@@ -127,9 +136,21 @@ def emulator(
             moderation_timing=moderation_timing,
             moderation_delay=moderation_delay,
         )
+    except sqlite3.Error as exc:  # not a database, read-only, locked
+        assert data is not None  # an in-memory database always opens
+        raise FileError(shown(data), str(exc), doing="open the database", hint=_DATA_HINT) from None
     except (ValueError, OSError) as exc:
         raise click.UsageError(str(exc)) from None
-    for line in emu.startup_lines():
+    try:
+        lines = emu.startup_lines()  # binds the port
+    except OSError as exc:
+        emu.stop()
+        raise PresetsError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="another program uses this port: pass another --port (--port 0 picks a free "
+            "one and prints it)",
+        ) from None
+    for line in lines:
         OUT.echo(line)
     sys.stdout.flush()
     try:
@@ -138,3 +159,13 @@ def emulator(
         OUT.err("emulator stopped")
     finally:
         emu.stop()
+
+
+_DATA_HINT = "--data takes an SQLite file written by `presets emulator`, or a path for a new one"
+
+
+def _check_data(data: Path) -> None:
+    """A FIFO, a device or a folder as --data, or a file in the way of its folder: say so."""
+    if os.path.lexists(data):
+        regular_file(data, doing="use the database", hint=_DATA_HINT)
+    make_dirs(data.parent, doing="create the database folder")

@@ -53,6 +53,17 @@ _PROJECT_OPTIONS = [
 ]
 
 
+#: ``--preset NAME``: a preset by the name in its file (TAB completes it)
+PRESET_OPTION = click.option(
+    "--preset",
+    "preset_name",
+    required=True,
+    metavar="NAME",
+    shell_complete=complete_preset,
+    help="The preset, by the name in its file.",
+)
+
+
 def location_options(func: Any) -> Any:
     """Where the project and its definitions are: ``--root`` and ``--presets-dir``."""
     return _apply_options(func, _LOCATION_OPTIONS)
@@ -126,10 +137,15 @@ def project_root(root: Path | None) -> Path:
     return root if root is not None else find_root(Path.cwd())
 
 
-def open_project(opts: dict[str, Any], presets_dir: Path | None = None) -> Project:
+def open_project(
+    opts: dict[str, Any], presets_dir: Path | None = None, *, own_folder: bool = False
+) -> Project:
+    """The project at ``--root`` (or found upward), with ``--presets-dir`` if given;
+    ``own_folder``: a folder the person named may lie outside the root (``validate PATH``)."""
     from cloudinary_presets.definitions.project import Project
 
-    return Project.open(project_root(opts.get("root")), presets_dir or opts.get("presets_dir"))
+    folder = presets_dir or opts.get("presets_dir")
+    return Project.open(project_root(opts.get("root")), folder, own_folder=own_folder)
 
 
 def format_options(*choices: str, default: str = "text", what: str = "the result") -> Any:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
+
+from cloudinary_presets.files import append_text, printable
 
 COLOR_CHOICES = ("auto", "always", "never")
 
@@ -47,10 +50,10 @@ class Out:
         return text if self.color is False else click.style(text, **kw)
 
     def echo(self, text: str = "") -> None:
-        click.echo(text, color=self.color)
+        click.echo(printable(text), color=self.color)
 
     def err(self, text: str) -> None:
-        click.echo(text, err=True, color=self.color)
+        click.echo(printable(text), err=True, color=self.color)
 
     def error(self, message: str) -> None:
         """``error: message`` on stderr, the prefix in bold red."""
@@ -100,5 +103,10 @@ def github_summary(markdown: str) -> None:
     """Append to the GitHub Actions job summary when running in a workflow."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
+        append_text(
+            Path(path),
+            markdown + "\n",
+            doing="append the job summary to",
+            hint="GITHUB_STEP_SUMMARY names the file GitHub Actions shows as the job summary: "
+            "point it at a file in an existing folder, or unset it",
+        )

@@ -20,6 +20,7 @@ from cloudinary_presets.cli.options import (
     target_options,
 )
 from cloudinary_presets.cli.output import OUT, github_summary
+from cloudinary_presets.files import write_target
 
 if TYPE_CHECKING:
     from cloudinary_presets.definitions.environments import EnvironmentSpec
@@ -97,6 +98,8 @@ def plan(
         raise click.UsageError("give either --env or --all-envs")
     if all_envs and out_path:
         raise click.UsageError("--out saves one environment's plan; use --env with --out")
+    if out_path is not None:  # refuse /dev/full or a dangling link before any work
+        write_target(out_path, doing="write the plan to")
     project = open_project(opts)
     machine_output = fmt != "text"
 

@@ -1,21 +1,26 @@
-"""Runtime commands: ``presets upload`` and ``presets moderation simulate``."""
+"""``presets upload``: files with a preset resolved by name, and (``--wait``) their verdicts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from cloudinary_presets.cli.completion import complete_preset
-from cloudinary_presets.cli.options import Session, format_options, target_options
+from cloudinary_presets.cli.options import PRESET_OPTION, Session, format_options, target_options
 from cloudinary_presets.cli.output import OUT
 from cloudinary_presets.cli.progress import Progress
 from cloudinary_presets.errors import EXIT_ERROR
 
 if TYPE_CHECKING:
+    from cloudinary_presets.model.moderation_state import ModerationState
     from cloudinary_presets.operations.upload_batch import UploadOutcome
 
 
@@ -30,33 +35,94 @@ def _context_pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def upload_line(outcome: UploadOutcome) -> str:
-    """``file -> public_id  url  moderation: ...``, or why the file failed."""
+    """``file -> public_id  url  moderation: ...  [verdict: ...]``, or why the file failed."""
     result = outcome.result
     if result is None:
         return OUT.style(f"{outcome.file}: FAILED: {outcome.error}", fg="red")
-    statuses = ", ".join(f"{m.get('kind')} {m.get('status')}" for m in result.moderation)
+    state = outcome.verdict or result.moderation_state
+    statuses = ", ".join(f"{s.kind} {s.status}" for s in state.steps)
     moderation = f"  moderation: {statuses}" if statuses else ""
-    color = "red" if result.rejected else "green"
+    if outcome.verdict is not None:
+        moderation += f"  verdict: {outcome.verdict.describe()}"
+    elif outcome.undecided:
+        moderation += f"  verdict: undecided ({outcome.error})"
+    color = "red" if outcome.rejected or outcome.undecided else "green"
     return (
         OUT.style(f"{outcome.file} -> {result.public_id}", fg=color)
         + f"  {result.secure_url}{moderation}"
     )
 
 
-#: ``--preset NAME``: the preset by the name in its file (TAB completes it)
-_PRESET = click.option(
-    "--preset",
-    "preset_name",
-    required=True,
-    metavar="NAME",
-    shell_complete=complete_preset,
-    help="The preset, by the name in its file.",
-)
+def _stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+class WaitingLine:
+    """One line on stderr, rewritten in place, naming the files whose verdict is awaited.
+
+    Workers report from their threads; the caller's result lines clear it first and it
+    is drawn again below them. Off (silent) when stderr is not a terminal.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._lock = threading.Lock()
+        self._waiting: dict[str, str] = {}
+        self._started = time.monotonic()
+
+    def waiting(self, file: str, state: ModerationState) -> None:
+        with self._lock:
+            self._waiting[file] = state.waiting_for or "moderation"
+            self._draw()
+
+    def print(self, outcome: UploadOutcome, write: Callable[[str], None]) -> None:
+        with self._lock:
+            self._waiting.pop(outcome.file, None)
+            self._clear()
+            write(upload_line(outcome))
+            self._draw()
+
+    def text(self) -> str:
+        names = ", ".join(f"{Path(f).name} ({k})" for f, k in sorted(self._waiting.items()))
+        elapsed = time.monotonic() - self._started
+        return f"waiting for moderation ({elapsed:.0f} s): {names}"
+
+    def _draw(self) -> None:
+        if self.enabled and self._waiting:
+            click.echo("\r\x1b[K" + self.text(), nl=False, err=True)
+
+    def _clear(self) -> None:
+        if self.enabled:
+            click.echo("\r\x1b[K", nl=False, err=True)
+
+
+@contextlib.contextmanager
+def reporting(
+    total: int, *, machine: bool, wait: bool = False
+) -> Iterator[tuple[Callable[[UploadOutcome], None], WaitingLine]]:
+    """Per-file callbacks: one result line per file as it finishes (stdout; stderr for
+    machine output, whose stdout is the document alone; failures always on stderr), under
+    a status line on stderr when it is a terminal: the count and an ETA, or with ``wait``
+    the files whose verdict is awaited.
+    """
+    line = WaitingLine(wait and _stderr_is_tty())
+    counter = Progress(0 if wait else total, "uploading")
+    with counter:
+
+        def on_result(outcome: UploadOutcome) -> None:
+            err = machine or not outcome.ok
+            if wait:
+                line.print(outcome, OUT.err if err else OUT.echo)
+                return
+            counter.line(upload_line(outcome), err=err)
+            counter.advance()
+
+        yield on_result, line
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True)
-@_PRESET
+@PRESET_OPTION
 @click.option("--public-id", metavar="ID", help="Public ID (one file only).")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Tag to add (repeatable).")
 @click.option(
@@ -70,6 +136,19 @@ _PRESET = click.option(
 @format_options("text", "json", "markdown", what="the results")
 @click.option(
     "--allow-rejected", is_flag=True, help="Exit 0 even when moderation rejects an upload."
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Wait for each file's moderation verdict (polls the Admin API, backing off).",
+)
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(0, 3600),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --wait: how long to wait for each file's automatic moderators.",
 )
 @click.option(
     "--parallelism",
@@ -95,6 +174,8 @@ def upload(
     verify: bool,
     fmt: str,
     allow_rejected: bool,
+    wait: bool,
+    wait_timeout: float,
     parallelism: int,
     resource_type: str,
     **opts: Any,
@@ -102,9 +183,11 @@ def upload(
     """Upload FILES (paths or URLs) with a preset resolved by name.
 
     Checks locally what Cloudinary would refuse before sending anything. One line per
-    file as it finishes (stderr with --format json or markdown); progress with an ETA on
-    stderr when it is a terminal. Exit 1 if an upload failed or moderation rejected it
-    (--allow-rejected: exit 0 for rejections).
+    file as it finishes (stderr with --format json or markdown); a status line with the
+    count and an ETA on stderr when it is a terminal. Exit 1 if an upload failed or
+    moderation rejected it (--allow-rejected: exit 0 for rejections).
+    Moderation is decided after the upload: --wait waits for each verdict (approved,
+    rejected, or pending for a person) and exits 1 if one did not come in time.
     """
     from cloudinary_presets.operations.upload_batch import upload_files
     from cloudinary_presets.operations.uploader import Uploader
@@ -119,12 +202,7 @@ def upload(
         uploader.resolve(preset_name)
         if verify:
             uploader.verify(uploader.resolve(preset_name))
-        with Progress(len(files), "uploading") as progress:
-
-            def on_result(outcome: UploadOutcome) -> None:
-                progress.line(upload_line(outcome), err=machine or not outcome.ok)
-                progress.advance()
-
+        with reporting(len(files), machine=machine, wait=wait) as (on_result, line):
             batch = upload_files(
                 uploader,
                 files,
@@ -135,6 +213,9 @@ def upload(
                 resource_type=resource_type,
                 parallelism=parallelism,
                 on_result=on_result,
+                wait=wait,
+                wait_timeout=wait_timeout,
+                on_waiting=line.waiting,
             )
     finally:
         session.close()
@@ -147,58 +228,3 @@ def upload(
     OUT.err(batch.summary())
     if not batch.succeeded(allow_rejected=allow_rejected):
         raise SystemExit(EXIT_ERROR)
-
-
-@click.group()
-def moderation() -> None:
-    """Moderation tools: see what thresholds decide before changing them."""
-
-
-@moderation.command("simulate")
-@_PRESET
-@click.option(
-    "--labels",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    required=True,
-    help="JSON lines: Cloudinary moderation_labels, upload responses, or Rekognition "
-    "DetectModerationLabels output.",
-)
-@format_options("text", "json", "markdown", what="the comparison")
-@target_options
-def simulate(preset_name: str, labels: Path, fmt: str, **opts: Any) -> None:
-    """Decide labelled samples under the definition and under the remote's current preset.
-
-    Shows how many samples each side approves and rejects, which flip, and the categories
-    that cause it: what a threshold change would do before it is applied.
-    """
-    from cloudinary_presets.operations.simulate import read_samples
-    from cloudinary_presets.operations.workflow import simulate_preset
-
-    samples = read_samples(labels)
-    session = Session(opts, machine_output=fmt != "text")
-    try:
-        result = simulate_preset(
-            session.project, session.spec, session.target, os.environ, preset_name, samples
-        )
-    finally:
-        session.close()
-    if fmt == "json":
-        OUT.echo(json.dumps(result.to_dict(), indent=2))
-        return
-    if fmt == "markdown":
-        from cloudinary_presets.renderers.runtime import render_simulation_markdown
-
-        text = render_simulation_markdown(
-            result.to_dict(),
-            newly_rejected=result.impact.newly_rejected,
-            newly_approved=result.impact.newly_approved,
-        )
-        OUT.echo(text.rstrip("\n"))
-        return
-    remote = "remote" if result.remote_exists else "remote (preset not created yet)"
-    OUT.echo(f"Preset {result.preset.remote_name}: definition vs {remote}")
-    OUT.echo(result.impact.summary(before_label="remote", after_label="definition"))
-    if result.impact.newly_rejected:
-        OUT.echo("  newly rejected samples: " + ", ".join(result.impact.newly_rejected[:10]))
-    if result.impact.newly_approved:
-        OUT.echo("  newly approved samples: " + ", ".join(result.impact.newly_approved[:10]))

@@ -8,12 +8,14 @@ arguments, so the CLI decides and the tests control them.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
 from cloudinary_presets.cloudinary.credentials import Credentials
-from cloudinary_presets.errors import CredentialsError, UsageError
+from cloudinary_presets.errors import CredentialsError, FileError, UsageError
+from cloudinary_presets.files import read_bytes
 
 PROFILE_FILE_LIMIT = 1024 * 1024
 DEFAULT_PROFILE_KEY = "__default__"
@@ -37,18 +39,15 @@ def _shown_path(path: Path, home: Path) -> str:
 
 
 def _read_profiles(path: Path, shown: str) -> dict[str, object]:
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(PROFILE_FILE_LIMIT + 1)
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         raise CredentialsError(
             f"no cloudinary-cli profiles: {shown} does not exist",
             hint="save one with `cld config -n NAME cloudinary://KEY:SECRET@CLOUD`",
-        ) from None
-    except OSError as exc:
-        raise CredentialsError(f"cannot read {shown}: {exc.strerror or exc}") from None
-    if len(raw) > PROFILE_FILE_LIMIT:
-        raise CredentialsError(f"{shown} is larger than {PROFILE_FILE_LIMIT} bytes")
+        )
+    try:
+        raw = read_bytes(path, limit=PROFILE_FILE_LIMIT)
+    except FileError as exc:
+        raise CredentialsError(f"cannot read {shown}: {exc.reason}") from None
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

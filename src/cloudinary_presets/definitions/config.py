@@ -6,16 +6,17 @@ Read with the same strict YAML reader and located errors as preset files; the sc
 
 from __future__ import annotations
 
+import os
 import re
-import stat
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
-from cloudinary_presets.definitions.strict_yaml import Document, decode, parse
+from cloudinary_presets.definitions.strict_yaml import MAX_BYTES, Document, decode, parse
 from cloudinary_presets.definitions.validation import problems_from
-from cloudinary_presets.errors import DefinitionError, Location, Problem
+from cloudinary_presets.errors import DefinitionError, FileError, Location, Problem
+from cloudinary_presets.files import inside, printable, read_bytes
 from cloudinary_presets.model.fields import StrictModel
 
 CONFIG_FILE = "cloudinary-presets.yaml"
@@ -164,35 +165,94 @@ class ProjectConfig(StrictModel):
 
 
 class LoadedConfig:
-    """A validated configuration and the document it came from (for override locations)."""
+    """A validated configuration and the document it came from (for override locations).
 
-    def __init__(self, config: ProjectConfig, document: Document | None, root: Path) -> None:
+    ``warnings``: files near the configuration that are not read (``.yml`` beside it).
+    """
+
+    def __init__(
+        self,
+        config: ProjectConfig,
+        document: Document | None,
+        root: Path,
+        warnings: list[Problem] | None = None,
+    ) -> None:
         self.config = config
         self.document = document
         self.root = root
+        self.warnings = warnings or []
 
     @property
     def presets_dir(self) -> Path:
         return self.root / self.config.presets_dir
 
 
-def load_config(root: Path = Path(".")) -> LoadedConfig:
-    """Read ``cloudinary-presets.yaml`` under ``root`` if present; defaults otherwise."""
-    path = root / CONFIG_FILE
-    if not path.exists():
-        return LoadedConfig(ProjectConfig(), None, root)
-    shown = str(path) if root != Path(".") else CONFIG_FILE
+#: names people give the configuration that are not its name (compared in lower case)
+_NEAR_MISSES = frozenset(
+    f"{dot}{stem}{suffix}"
+    for dot in ("", ".")
+    for stem in ("cloudinary-presets", "cloudinary_presets")
+    for suffix in (".yaml", ".yml")
+)
+
+
+def _config_files(root: Path) -> tuple[bool, list[str]]:
+    """Whether the configuration file is there (even as a dangling link), and near misses.
+
+    The folder listing decides, so ``Cloudinary-Presets.yaml`` is a near miss on every
+    system, not the configuration on a case-insensitive one only.
+    """
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise OSError(0, "not a regular file")  # a FIFO would block the read forever
-        raw = path.read_bytes()
-    except OSError as exc:
+        names = os.listdir(root)
+    except OSError:
+        return os.path.lexists(root / CONFIG_FILE), []
+    near = sorted(n for n in names if n != CONFIG_FILE and n.lower() in _NEAR_MISSES)
+    return CONFIG_FILE in names, near
+
+
+def _not_read(root: Path, names: list[str], *, severity: str) -> list[Problem]:
+    return [
+        Problem(
+            f"not read: the configuration file is named {CONFIG_FILE}; "
+            + (
+                "rename this file (until then its settings, protect and safety among them, "
+                "do not apply)"
+                if severity == "error"
+                else "merge this file into it, or delete it"
+            ),
+            Location(printable(str(root / name)) if root != Path(".") else printable(name)),
+            severity=severity,
+        )
+        for name in names
+    ]
+
+
+def load_config(root: Path = Path(".")) -> LoadedConfig:
+    """Read ``cloudinary-presets.yaml`` under ``root`` if present; defaults otherwise.
+
+    A near miss (``cloudinary-presets.yml``) is an error when it stands alone (its
+    settings would silently not apply) and a warning beside the real file.
+    """
+    path = root / CONFIG_FILE
+    present, near = _config_files(root)
+    if not present:
+        if near:
+            raise DefinitionError(
+                _not_read(root, near, severity="error"), "the configuration is not read"
+            )
+        return LoadedConfig(ProjectConfig(), None, root)
+    shown = printable(str(path)) if root != Path(".") else CONFIG_FILE
+    try:
+        inside(path, root, hint="keep the configuration in the project")
+        raw = read_bytes(path, limit=MAX_BYTES)
+    except FileError as exc:
         raise DefinitionError(
-            [Problem(f"cannot read the file: {exc.strerror}", Location(shown))]
+            [Problem(f"{exc.lead} the file: {exc.reason}", Location(shown))]
         ) from None
     doc = parse(decode(raw, shown), shown)
+    warnings = _not_read(root, near, severity="warning")
     if doc.data is None:
-        return LoadedConfig(ProjectConfig(), doc, root)
+        return LoadedConfig(ProjectConfig(), doc, root, warnings)
     if not isinstance(doc.data, dict):
         raise DefinitionError([Problem("the configuration must be a mapping", doc.location(()))])
     try:
@@ -201,4 +261,4 @@ def load_config(root: Path = Path(".")) -> LoadedConfig:
         raise DefinitionError(
             problems_from(exc, doc, ProjectConfig), f"{shown} is invalid"
         ) from None
-    return LoadedConfig(config, doc, root)
+    return LoadedConfig(config, doc, root, warnings)

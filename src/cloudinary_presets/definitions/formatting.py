@@ -29,10 +29,11 @@ from typing import Any
 
 import yaml
 
-from cloudinary_presets.definitions.loader import display_path, find_files
-from cloudinary_presets.definitions.strict_yaml import decode, parse, resolve_plain
+from cloudinary_presets.definitions.loader import find_files
+from cloudinary_presets.definitions.strict_yaml import MAX_BYTES, decode, parse, resolve_plain
 from cloudinary_presets.definitions.yaml_tree import Collection, Comment, Entry, Scalar, read_tree
-from cloudinary_presets.errors import DefinitionError, FormatRefused, Location, Problem
+from cloudinary_presets.errors import DefinitionError, FileError, FormatRefused, Location, Problem
+from cloudinary_presets.files import read_bytes, shown, write_atomic
 from cloudinary_presets.model.preset import Preset, Settings
 
 INDENT = 2
@@ -340,41 +341,28 @@ def format_files(paths: Sequence[Path], *, check: bool = False, write: Any = Non
     """
     report = FormatReport(check=check)
     for path in [f for p in paths for f in find_files(p)]:
-        shown = display_path(path)
+        name = shown(path)
         try:
-            text = decode(path.read_bytes(), shown)
-            formatted = format_checked(text, shown)
-        except OSError as exc:
-            problem = Problem(f"cannot read the file: {exc.strerror}", Location(shown))
-            report.problems.append(problem)
+            text = decode(read_bytes(path, limit=MAX_BYTES), name)
+            formatted = format_checked(text, name)
+        except FileError as exc:
+            report.problems.append(Problem(f"{exc.lead} the file: {exc.reason}", Location(name)))
             continue
         except DefinitionError as exc:
             report.problems.extend(exc.problems)
             continue
         except FormatRefused as exc:
-            report.problems.append(Problem(exc.message, Location(shown)))
+            report.problems.append(Problem(exc.message, Location(name)))
             continue
         if formatted == text:
             report.unchanged += 1
             continue
-        report.changed.append(shown)
+        report.changed.append(name)
         if not check:
             (write or _replace)(path, formatted)
     return report
 
 
 def _replace(path: Path, text: str) -> None:
-    """Rewrite a file atomically, keeping its permissions."""
-    import os
-    import tempfile
-
-    mode = path.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Rewrite a file atomically (a reader sees the old or the new one), keeping its mode."""
+    write_atomic(path, text, doing="reformat")

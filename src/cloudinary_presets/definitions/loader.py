@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import os
-import stat
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,9 +18,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from cloudinary_presets.definitions.lints import LINT_IDS, lint
-from cloudinary_presets.definitions.strict_yaml import Document, check_size, decode, parse
+from cloudinary_presets.definitions.strict_yaml import MAX_BYTES, Document, decode, parse
 from cloudinary_presets.definitions.validation import dotted, problems_from
-from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
+from cloudinary_presets.errors import DefinitionError, FileError, Location, Problem, UsageError
+from cloudinary_presets.files import inside, is_printable, read_bytes, shown
 from cloudinary_presets.model.preset import PRESET_LEVEL_KEYS, SETTING_KEYS, Preset
 from cloudinary_presets.model.taxonomy import CATEGORIES
 from cloudinary_presets.model.wording import suggest
@@ -135,50 +135,98 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def display_path(path: Path) -> str:
-    """A path as users typed it: relative to the working directory when inside it."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+def _near_miss(name: str) -> bool:
+    """``ugc.YAML``, ``ugc.Yml``: meant as a preset file, but not read as one."""
+    return name.lower().endswith(SUFFIXES) and not name.endswith(SUFFIXES)
+
+
+def scan_tree(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every preset file under ``root`` (or ``root`` itself), sorted, and the near misses.
+
+    Dot-files and dot-folders are skipped. What looks meant as a definition but would not
+    be read (``ugc.YAML``, a linked folder, a file name that is not UTF-8, an unreadable
+    folder) is an error naming it: a definition silently skipped is a preset pruned.
+    """
+    if root.exists() and not root.is_dir():
+        return [root], []
+    if not root.is_dir():
+        raise UsageError(
+            f"no such file or directory: {shown(root)}",
+            hint="run from the repository root, or pass the presets folder as PATH",
+        )
+    found: list[Path] = []
+    problems: list[Problem] = []
+
+    def problem(message: str, path: str | Path) -> None:
+        problems.append(Problem(message, Location(shown(path))))
+
+    def unreadable(exc: OSError) -> None:
+        problem(f"cannot read the folder: {exc.strerror or exc}", exc.filename or root)
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        kept = []
+        for name in sorted(d for d in dirnames if not d.startswith(".")):
+            if os.path.islink(os.path.join(dirpath, name)):
+                problem(
+                    "a symbolic link to a folder is not followed, so the presets in it are "
+                    "not read; move them here, or link each file",
+                    Path(dirpath, name),
+                )
+            else:
+                kept.append(name)
+        dirnames[:] = kept
+        for name in filenames:
+            path = Path(dirpath, name)
+            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+                continue
+            if not is_printable(name):
+                problem("the file name is not valid UTF-8; rename it", path)
+            elif _near_miss(name):
+                problem(
+                    "not read as a preset: preset files end in .yaml or .yml (lower case); "
+                    "rename it",
+                    path,
+                )
+            else:
+                found.append(path)
+    return sorted(found), problems
 
 
 def find_files(root: Path) -> list[Path]:
     """Every preset file under ``root`` (or ``root`` itself), sorted, skipping dot-paths."""
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
-        raise UsageError(
-            f"no such file or directory: {display_path(root)}",
-            hint="run from the repository root, or pass the presets folder as PATH",
-        )
-    files: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        files.extend(
-            Path(dirpath, name)
-            for name in filenames
-            if name.endswith(SUFFIXES) and not name.startswith(".")
-        )
-    return sorted(files)
+    return scan_tree(root)[0]
 
 
-def read_document(path: Path) -> Document:
-    """Read and parse one file; raises DefinitionError with a located problem."""
-    shown = display_path(path)
+def read_document(path: Path, boundary: Path | None = None) -> Document:
+    """Read and parse one file; raises DefinitionError with a located problem.
+
+    ``boundary``: a symbolic link leading outside this folder is refused unread.
+    """
+    where = shown(path)
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            # reading a FIFO (or a device) found in the tree would block forever
-            raise OSError(0, "not a regular file")
-        check_size(info.st_size, shown)  # before reading: a huge file never enters memory
-        data = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
+        if boundary is not None and path.is_symlink():
+            inside(path, boundary)
+        # a FIFO or a device in the tree is refused, never opened, and a file over the cap
+        # never enters memory
+        data = read_bytes(path, limit=MAX_BYTES)
+    except FileError as exc:
         raise DefinitionError(
-            [Problem(f"cannot read the file: {reason}", Location(shown))]
+            [Problem(f"{exc.lead} the file: {exc.reason}", Location(where))]
         ) from None
-    return parse(decode(data, shown), shown)
+    return parse(decode(data, where), where)
+
+
+def _shape(data: object) -> str:
+    """What a document holds, by its shape: never its content (it may be anyone's file)."""
+    if data is None:
+        return "empty"
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, str):
+        return f"a single string of {len(data)} character(s)"
+    if isinstance(data, bool):
+        return "a single true/false value"
+    return "a single number"
 
 
 def validate_document(
@@ -186,15 +234,8 @@ def validate_document(
 ) -> tuple[Preset | None, list[Problem]]:
     """Validate one parsed file as a preset; returns the preset or the problems."""
     if not isinstance(doc.data, dict):
-        what = (
-            "empty"
-            if doc.data is None
-            else "a list"
-            if isinstance(doc.data, list)
-            else f"a single value ({doc.data!r})"
-        )
         message = (
-            f"the file is {what}; a preset file is a mapping with at least `name:` "
+            f"the file is {_shape(doc.data)}; a preset file is a mapping with at least `name:` "
             "(see schemas/preset.schema.json)"
         )
         return None, [Problem(message, doc.location(()))]
@@ -287,14 +328,23 @@ def check_documents(
     return Report(presets, problems)
 
 
-def read_documents(root: Path) -> tuple[list[Document], list[Problem], int]:
-    """Parse every file under ``root``: the documents, the parse problems, the file count."""
-    documents, problems = [], []
-    paths = find_files(root)
+def read_documents(
+    root: Path, boundary: Path | None = None
+) -> tuple[list[Document], list[Problem], int]:
+    """Parse every file under ``root``: the documents, the parse problems, the file count.
+
+    Only files inside ``boundary`` (the project root; by default ``root`` itself) are read:
+    ``root`` outside it is refused, and so is each symbolic link that leads outside it.
+    """
+    if boundary is None:
+        boundary = root if root.is_dir() else root.parent
+    inside(root, boundary)
+    documents: list[Document] = []
+    paths, problems = scan_tree(root)
     with gc_paused():
         for path in paths:
             try:
-                documents.append(read_document(path))
+                documents.append(read_document(path, boundary))
             except DefinitionError as exc:
                 problems.extend(exc.problems)
     return documents, problems, len(paths)
@@ -317,6 +367,6 @@ def load_presets(
     report = validate_tree(Path(path), extra_categories=extra_categories, strict=strict)
     if report.errors:
         raise DefinitionError(
-            report.problems, f"{len(report.errors)} problem(s) in {display_path(Path(path))}"
+            report.problems, f"{len(report.errors)} problem(s) in {shown(Path(path))}"
         )
     return report.presets

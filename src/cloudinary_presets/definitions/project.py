@@ -21,10 +21,10 @@ from cloudinary_presets.definitions.environments import (
 from cloudinary_presets.definitions.loader import (
     Report,
     check_documents,
-    display_path,
     read_documents,
 )
 from cloudinary_presets.errors import DefinitionError
+from cloudinary_presets.files import is_inside, shown
 from cloudinary_presets.model.preset import Preset
 
 #: local state of a project (emulator data, the apply lock), never committed
@@ -67,12 +67,25 @@ class Project:
     root: Path
     loaded: LoadedConfig
     presets_dir: Path
+    #: only files inside this folder are read (the root, unless ``open(own_folder=True)``)
+    boundary: Path | None = None
 
     @classmethod
-    def open(cls, root: Path = Path("."), presets_dir: Path | None = None) -> Project:
-        """Read ``cloudinary-presets.yaml`` (if any) under ``root``."""
+    def open(
+        cls, root: Path = Path("."), presets_dir: Path | None = None, *, own_folder: bool = False
+    ) -> Project:
+        """Read ``cloudinary-presets.yaml`` (if any) under ``root``.
+
+        The presets folder must be inside ``root`` (symbolic links followed), unless
+        ``own_folder``: then a ``presets_dir`` outside the root is its own boundary
+        (``presets validate PATH`` reads the tree the person named, and nothing else).
+        """
         loaded = load_config(root)
-        return cls(root, loaded, presets_dir or loaded.presets_dir)
+        folder = presets_dir or loaded.presets_dir
+        boundary = root
+        if own_folder and presets_dir is not None and not is_inside(presets_dir, root):
+            boundary = presets_dir if presets_dir.is_dir() else presets_dir.parent
+        return cls(root, loaded, folder, boundary)
 
     @property
     def state_dir(self) -> Path:
@@ -80,7 +93,7 @@ class Project:
 
     @property
     def has_config(self) -> bool:
-        return (self.root / CONFIG_FILE).exists()
+        return self.loaded.document is not None
 
     def environment(self, name: str | None) -> EnvironmentSpec:
         return environment_spec(self.loaded, name)
@@ -90,7 +103,7 @@ class Project:
 
     def names(self) -> list[str]:
         """The ``name`` of every readable preset file, valid or not (for completion)."""
-        documents, _, _ = read_documents(self.presets_dir)
+        documents, _, _ = read_documents(self.presets_dir, self.boundary or self.root)
         return sorted(
             doc.data["name"]
             for doc in documents
@@ -101,13 +114,13 @@ class Project:
         self, spec: EnvironmentSpec, environ: Mapping[str, str], *, strict: bool = False
     ) -> Report:
         """Read, resolve for ``spec``, validate and lint every definition."""
-        documents, problems, files = read_documents(self.presets_dir)
+        documents, problems, files = read_documents(self.presets_dir, self.boundary or self.root)
         resolved, env_problems = resolve_documents(documents, spec, self.loaded, environ)
         return check_documents(
             resolved,
             extra_categories=self.loaded.config.moderation.extra_categories,
             strict=strict,
-            errors=[*problems, *env_problems],
+            errors=[*self.loaded.warnings, *problems, *env_problems],
             files=files,
         )
 
@@ -117,7 +130,7 @@ class Project:
         if report.errors:
             raise DefinitionError(
                 report.problems,
-                f"{len(report.errors)} problem(s) in {display_path(self.presets_dir)}; nothing was "
+                f"{len(report.errors)} problem(s) in {shown(self.presets_dir)}; nothing was "
                 "read from or written to Cloudinary",
             )
         out = []

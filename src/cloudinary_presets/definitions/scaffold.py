@@ -15,10 +15,12 @@ from pathlib import Path
 from cloudinary_presets.definitions.config import CONFIG_FILE
 from cloudinary_presets.definitions.schema import SCHEMAS, render
 from cloudinary_presets.errors import RefusedError
+from cloudinary_presets.files import append_text, make_dirs, oserror, read_text, shown
 
 EXAMPLE_FILE = "presets/community-uploads.yaml"
 SCHEMA_DIR = "schemas"
 IGNORED = ".presets/"
+GITIGNORE_LIMIT = 1024 * 1024
 
 CONFIG_TEXT = """\
 # yaml-language-server: $schema=schemas/config.schema.json
@@ -88,7 +90,7 @@ def planned_files(root: Path) -> dict[Path, str]:
 def init_project(root: Path, *, write: Callable[[Path, str], None] | None = None) -> Scaffold:
     """Scaffold a project in ``root``; refuses (exit 3) if any file it would write exists."""
     files = planned_files(root)
-    existing = sorted(str(path) for path in files if path.exists() or path.is_symlink())
+    existing = sorted(shown(path) for path in files if path.exists() or path.is_symlink())
     if existing:
         raise RefusedError(
             "init refused: these files exist and are never overwritten: " + ", ".join(existing),
@@ -108,18 +110,24 @@ def _ignore_state_dir(path: Path, writer: Callable[[Path, str], None]) -> str:
     if not path.exists():
         writer(path, f"# local state of cloudinary-presets (emulator data, locks)\n{IGNORED}\n")
         return "created"
-    current = path.read_text(encoding="utf-8")
+    current = read_text(path, limit=GITIGNORE_LIMIT)
     entries = {line.strip() for line in current.splitlines()}
     if entries & {IGNORED, ".presets", "/.presets", "/.presets/"}:
         return ""
     separator = "" if not current or current.endswith("\n") else "\n"
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(f"{separator}{IGNORED}\n")
+    append_text(path, f"{separator}{IGNORED}\n")
     return "appended"
 
 
 def _create(path: Path, text: str) -> None:
     """Write a new file; ``x`` mode fails rather than replace one that appeared meanwhile."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as handle:
-        handle.write(text)
+    make_dirs(path.parent)
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise RefusedError(
+            f"init refused: {shown(path)} appeared meanwhile; not overwritten"
+        ) from None
+    except OSError as exc:
+        raise oserror(exc, path, "create") from None

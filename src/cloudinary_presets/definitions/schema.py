@@ -15,6 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cloudinary_presets.errors import FileError
+from cloudinary_presets.files import MIB, make_dirs, read_text, write_atomic
+
 SCHEMA_VERSION = "1"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -115,11 +118,11 @@ def render(schema: dict[str, Any]) -> str:
 
 def write_schemas(directory: Path) -> list[Path]:
     """Write every schema file; returns the paths written."""
-    directory.mkdir(parents=True, exist_ok=True)
+    make_dirs(directory, doing="create the schema folder", hint="pass --dir a folder path")
     written = []
     for name, build in SCHEMAS.items():
         path = directory / name
-        path.write_text(render(build()), encoding="utf-8")
+        write_atomic(path, render(build()), doing="write the schema")
         written.append(path)
     return written
 
@@ -130,9 +133,9 @@ def stale_schemas(directory: Path) -> list[Path]:
     for name, build in SCHEMAS.items():
         path = directory / name
         try:
-            current = path.read_text(encoding="utf-8")
-        except OSError:
-            current = None
+            current = read_text(path, limit=16 * MIB, doing="read the schema")
+        except FileError:
+            current = None  # missing, unreadable, not UTF-8: stale either way
         if current != render(build()):
             stale.append(path)
     return stale

@@ -24,6 +24,8 @@ from typing import Any
 import yaml
 
 from cloudinary_presets.errors import DefinitionError, Location, Problem
+from cloudinary_presets.files import utf8_position
+from cloudinary_presets.model.wording import shorten
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 12
@@ -140,9 +142,7 @@ def decode(data: bytes, file: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        line, column = utf8_position(data, exc.start)
         byte = data[exc.start]
         raise _fail(
             file, f"invalid UTF-8 byte 0x{byte:02X}; save the file as UTF-8", line, column
@@ -204,7 +204,8 @@ def _scalar(event: Any, mark: Mark) -> Any:
             return float(resolved)
         name = tag.rsplit(":", 1)[-1]
         raise _Fail(
-            f"{value!r} is not a valid {name}; fix the value or remove the !!{name} tag", mark
+            f"{shorten(value)} is not a valid {name}; fix the value or remove the !!{name} tag",
+            mark,
         )
     if not event.style and event.implicit[0]:  # plain style: None (Python) or "" (libyaml)
         return resolve_plain(value)
@@ -348,14 +349,16 @@ def _build(text: str, doc: Document) -> None:
                 _check_scalar(event, mark, text, clean)
                 key = _scalar(event, mark)
                 if not isinstance(key, str):
-                    raise _Fail(f"keys must be strings; quote it: '{event.value}'", mark)
+                    raise _Fail(f"keys must be strings; quote it: {shorten(event.value)}", mark)
                 if "\n" in key or "\r" in key:
                     raise _Fail("keys must be on one line", mark)
                 if key == "<<" and not event.style:
                     raise _Fail("merge keys (<<) are not allowed; write the keys out", mark)
                 first = parent[4].get(key)
                 if first is not None:
-                    raise _Fail(f"duplicate key '{key}' (first defined at line {first.line})", mark)
+                    raise _Fail(
+                        f"duplicate key {shorten(key)} (first defined at line {first.line})", mark
+                    )
                 parent[4][key] = mark
                 parent[2] = key
                 parent[3] = path = (*parent[1], key)

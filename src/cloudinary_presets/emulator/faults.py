@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 
 KINDS = ("latency", "status", "reset", "truncate")
-TERMINAL_KINDS = ("status", "reset", "truncate")
 METHODS = ("*", "GET", "POST", "PUT", "DELETE")
 
 

@@ -204,7 +204,16 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "Invalid Content-Length") from None
         if length < 0 or length > MAX_BODY_BYTES:
             raise HttpError(413, "Request body too large for the emulator (200 MB)")
-        return self.rfile.read(length)
+        return self._read_exactly(length)
+
+    def _read_exactly(self, length: int) -> bytes:
+        """A body cut short (the client died mid-send) is never processed: a real server
+        would not see a complete request either."""
+        body = self.rfile.read(length)
+        if len(body) != length:
+            self.close_connection = True
+            raise HttpError(400, "Incomplete request body")
+        return body
 
     def _read_chunked(self) -> bytes:
         chunks: list[bytes] = []
@@ -222,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
             total += size
             if total > MAX_BODY_BYTES:
                 raise HttpError(413, "Request body too large for the emulator (200 MB)")
-            chunks.append(self.rfile.read(size))
+            chunks.append(self._read_exactly(size))
             self.rfile.readline(1024)
 
     def _handle(self) -> None:

@@ -19,7 +19,7 @@ from cloudinary_presets.errors import ModerationError
 from cloudinary_presets.model.changes import FieldChange, Meaning
 from cloudinary_presets.model.moderation_rule import DEFAULT_THRESHOLD, Label, threshold_for
 from cloudinary_presets.model.taxonomy import CATEGORIES, PARENT
-from cloudinary_presets.model.wording import describe_value, suggest
+from cloudinary_presets.model.wording import describe_value, shorten, suggest
 
 #: moderators that take no argument
 SIMPLE_KINDS = ("manual", "webpurify", "perception_point")
@@ -143,7 +143,8 @@ def _threshold(
         number = float(value)
     if number is None or not math.isfinite(number):
         raise ModerationError(
-            f"{where}: threshold must be a number with 0 < t <= 1, or `ignore`, got {value!r}",
+            f"{where}: threshold must be a number with 0 < t <= 1, or `ignore`, "
+            f"got {shorten(value)}",
             subpath,
         )
     if not 0 < number <= 1:
@@ -246,14 +247,16 @@ def parse_wire_moderator(
         return Moderator(kind)
     if kind in REKOGNITION_KINDS:
         if len(args) % 2:
-            raise ModerationError(f"{kind}: expected category:threshold pairs in {text!r}", sub)
+            raise ModerationError(
+                f"{kind}: expected category:threshold pairs in {shorten(text)}", sub
+            )
         return _rekognition(kind, zip(args[::2], args[1::2], strict=True), known, sub, text=True)
     if kind == "duplicate" and len(args) == 1:
         return _duplicate(args[0], sub, text=True, known=known)
     if kind == "google_video_moderation":
         return Moderator(kind) if not args else _google(":".join(args), sub)
     if kind in KINDS:
-        raise ModerationError(f"{kind}: unexpected arguments in {text!r}", sub)
+        raise ModerationError(f"{kind}: unexpected arguments in {shorten(text)}", sub)
     raise _unknown_kind(kind, sub)
 
 
@@ -315,7 +318,7 @@ def parse_moderation(value: object, known: frozenset[str] | None = CATEGORIES) -
     chain = []
     for item, sub in items:
         if wire and isinstance(item, str) and not item.strip():
-            raise ModerationError(f"empty moderator in {value!r} (check the '|')")
+            raise ModerationError(f"empty moderator in {shorten(value)} (check the '|')")
         chain.append(_from_item(item, known, sub))
     kinds = [m.kind for m in chain]
     for index, moderator in enumerate(chain):

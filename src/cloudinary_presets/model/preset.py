@@ -66,7 +66,7 @@ from cloudinary_presets.model.values import (
     ValueKind,
     canonical_json,
 )
-from cloudinary_presets.model.wording import suggest, type_message
+from cloudinary_presets.model.wording import shorten, suggest, type_message
 
 _REGION_NAME = r"^[A-Za-z0-9_-]{1,100}$"
 
@@ -316,7 +316,8 @@ def _validate_whitelist(value: Any, info: ValidationInfo) -> list[str] | str:
         for i, item in enumerate(items):
             if item not in UPLOAD_PARAMETERS:
                 raise field_error(
-                    f"unknown upload parameter {item!r}{suggest(item, sorted(UPLOAD_PARAMETERS))}",
+                    f"unknown upload parameter {shorten(item)}"
+                    f"{suggest(item, sorted(UPLOAD_PARAMETERS))}",
                     (i,),
                 )
     return items
@@ -423,7 +424,9 @@ class Preset(StrictModel):
         for key in value:
             if not _EXTRA_KEY.match(key):
                 raise field_error(
-                    f"{key!r} is not an upload parameter name (a-z, 0-9, _)", (key,), key=True
+                    f"{shorten(key)} is not an upload parameter name (a-z, 0-9, _)",
+                    (key,),
+                    key=True,
                 )
             if key in SETTING_KEYS:
                 raise field_error(

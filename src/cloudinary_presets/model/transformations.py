@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudinary_presets.errors import TransformationError
-from cloudinary_presets.model.wording import describe_value, suggest
+from cloudinary_presets.model.wording import describe_value, shorten, suggest
 
 #: short key -> long name, from the official SDK (``generate_transformation_string``).
 SHORT_TO_LONG: dict[str, str] = {
@@ -111,12 +111,13 @@ def _check_value(text: str, where: str, subpath: tuple[int | str, ...] = ()) -> 
     """A parameter value travels inside URLs and `|`-joined eager lists: no separators."""
     if any(ch in text for ch in ",/|"):
         raise TransformationError(
-            f"{where}: value {text!r} contains ',', '/' or '|', which separate transformations",
+            f"{where}: value {shorten(text)} contains ',', '/' or '|', which separate "
+            "transformations",
             subpath,
         )
     if any(ch.isspace() for ch in text):
         raise TransformationError(
-            f"{where}: value {text!r} contains a space; remove it (URL-encode text as %20)",
+            f"{where}: value {shorten(text)} contains a space; remove it (URL-encode text as %20)",
             subpath,
         )
 
@@ -160,20 +161,21 @@ class Transformation:
         components = []
         for raw_component in text.split("/"):
             if not raw_component:
-                raise TransformationError(f"empty component in {text!r} (check the '/')")
+                raise TransformationError(f"empty component in {shorten(text)} (check the '/')")
             params = []
             for token in raw_component.split(","):
                 key, sep, value = token.partition("_")
                 if not sep or not key or not value:
                     raise TransformationError(
-                        f"{token!r} in {text!r} is not a `key_value` transformation parameter"
+                        f"{shorten(token)} in {shorten(text)} is not a `key_value` "
+                        "transformation parameter"
                     )
                 if key not in SHORT_TO_LONG and not _VARIABLE.match(key):
                     raise TransformationError(
-                        f"unknown transformation parameter `{key}` in {token!r}"
+                        f"unknown transformation parameter `{key}` in {shorten(token)}"
                         f"{suggest(key, SHORT_TO_LONG)}"
                     )
-                _check_value(value, f"`{key}` in {token!r}")
+                _check_value(value, f"`{key}` in {shorten(token)}")
                 params.append((key, canonical_value(value)))
             components.append(cls._component(params, repr(raw_component)))
         return cls(tuple(components))

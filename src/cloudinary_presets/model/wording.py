@@ -8,17 +8,51 @@ stays one line, and a near miss gets a suggestion.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-_LONGEST = 60
+#: the longest excerpt of a value an error message quotes
+EXCERPT = 40
+_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s@]*@")
+_WORD = re.compile(r"[A-Za-z0-9_\-+/=.~]{20,}")
+_HEX = re.compile(r"[0-9a-fA-F]{32,}")
 
 
-def shorten(text: str) -> str:
-    """``repr(text)``, or its start and length when it is too long to show in one line."""
-    if len(text) <= _LONGEST:
+def looks_like_credential(text: str) -> bool:
+    """A URL with user-info (``https://user:token@host``) or a long random-looking token.
+
+    A token: 20 or more characters without spaces or commas that mix upper case, lower
+    case and digits (API secrets, access tokens), or 32 or more hex digits.
+    """
+    if _USERINFO.search(text):
+        return True
+    for word in _WORD.findall(text):
+        if _HEX.search(word) and any(c.isdigit() for c in word):
+            return True
+        if (
+            any(c.isupper() for c in word)
+            and any(c.islower() for c in word)
+            and any(c.isdigit() for c in word)
+        ):
+            return True
+    return False
+
+
+def shorten(value: object) -> str:
+    """How an error message quotes a value: ``repr(value)``, or an excerpt, or nothing.
+
+    Messages quote at most :data:`EXCERPT` characters of a value, and never a value that
+    looks like a credential (a file that is not a preset may be anything, ~/.netrc too).
+    """
+    text = value if isinstance(value, str) else repr(value)
+    if looks_like_credential(text):
+        return f"<{len(text)} characters that look like a credential, not shown>"
+    if not isinstance(value, str):
+        return text if len(text) <= EXCERPT else f"{text[:EXCERPT]}... ({len(text)} characters)"
+    if len(text) <= EXCERPT:
         return repr(text)
-    return f"'{text[:40]}...' ({len(text)} characters)"
+    return f"'{text[:EXCERPT]}...' ({len(text)} characters)"
 
 
 def describe_value(value: object) -> str:

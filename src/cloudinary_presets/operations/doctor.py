@@ -33,9 +33,10 @@ from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.definitions.config import CONFIG_FILE
 from cloudinary_presets.definitions.environments import EnvironmentSpec
-from cloudinary_presets.definitions.loader import Report, display_path
+from cloudinary_presets.definitions.loader import Report
 from cloudinary_presets.definitions.project import STATE_DIR, Project
 from cloudinary_presets.errors import ApiError, AuthenticationError, PresetsError
+from cloudinary_presets.files import shown
 from cloudinary_presets.model.changes import TextEnum
 from cloudinary_presets.model.hosts import host_scope
 from cloudinary_presets.model.moderation import KINDS
@@ -119,7 +120,7 @@ def diagnose(
     force_emulator: bool = False,
 ) -> Diagnosis:
     """Every check, in the order a command meets them; stops where the next would be moot."""
-    result = Diagnosis(display_path(root))
+    result = Diagnosis(shown(root))
     try:
         project = Project.open(root, presets_dir)
     except PresetsError as exc:
@@ -154,16 +155,16 @@ def _configuration(project: Project, result: Diagnosis) -> None:
         result.add(
             "configuration",
             Status.INFO,
-            f"no {CONFIG_FILE} in {display_path(project.root)}: defaults apply (presets/, no "
+            f"no {CONFIG_FILE} in {shown(project.root)}: defaults apply (presets/, no "
             "environments)",
             "`presets init` writes one with a commented environments block",
         )
         return
     names = project.environments()
     default = project.loaded.config.default_environment
-    shown = [f"{n} (default)" if n == default else n for n in names]
-    found = f"{len(names)} environment(s): {', '.join(shown)}" if names else "no environments"
-    result.add("configuration", Status.OK, f"{display_path(config)}: {found}")
+    listed = [f"{n} (default)" if n == default else n for n in names]
+    found = f"{len(names)} environment(s): {', '.join(listed)}" if names else "no environments"
+    result.add("configuration", Status.OK, f"{shown(config)}: {found}")
 
 
 def _environment(spec: EnvironmentSpec, result: Diagnosis) -> None:
@@ -184,7 +185,7 @@ def _environment(spec: EnvironmentSpec, result: Diagnosis) -> None:
 def _definitions(
     project: Project, spec: EnvironmentSpec, environ: Mapping[str, str], result: Diagnosis
 ) -> Report | None:
-    folder = display_path(project.presets_dir)
+    folder = shown(project.presets_dir)
     try:
         report = project.report(spec, environ)
     except PresetsError as exc:
@@ -215,7 +216,7 @@ def _credentials(
     project: Project,
     result: Diagnosis,
 ) -> Credentials | None:
-    state = display_path(project.root / STATE_DIR / EMULATOR_DB)
+    state = shown(project.root / STATE_DIR / EMULATOR_DB)
     if force_emulator or spec.emulator:
         why = "--emulator" if force_emulator else f"environment '{spec.name}' sets emulator: true"
         result.add(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudinary_presets.errors import DefinitionError, Location, Problem
+from cloudinary_presets.files import LABELS_LIMIT, printable, read_text
 from cloudinary_presets.model.moderation import REKOGNITION_KINDS, Moderation
 from cloudinary_presets.model.moderation_rule import Label, decide, parse_label
 
@@ -65,21 +66,17 @@ def _parse_item(index: int, item: object) -> Label:
 
 def read_samples(path: Path) -> list[Sample]:
     """Read a JSON-lines file of moderation results; every bad line is a located problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(
-            [Problem(f"cannot read the labels file: {exc}", Location(str(path)))]
-        ) from None
+    text = read_text(path, limit=LABELS_LIMIT, doing="read the labels file")
     samples, problems = [], []
+    file = printable(str(path))
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        where = Location(str(path), number, 1)
+        where = Location(file, number, 1)
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(Problem(f"not JSON: {exc.msg}", Location(str(path), number, exc.colno)))
+            problems.append(Problem(f"not JSON: {exc.msg}", Location(file, number, exc.colno)))
             continue
         except (ValueError, RecursionError) as exc:  # a 5000-digit number, nesting too deep
             problems.append(Problem(f"not usable JSON: {exc}", where))
@@ -106,7 +103,7 @@ def read_samples(path: Path) -> list[Sample]:
         name = str(obj.get("id") or obj.get("file") or obj.get("public_id") or f"line {number}")
         samples.append(Sample(name, labels))
     if problems:
-        raise DefinitionError(problems, f"{len(problems)} problem(s) in {path}")
+        raise DefinitionError(problems, f"{len(problems)} problem(s) in {file}")
     return samples
 
 

@@ -10,7 +10,9 @@ real account. In CI (``CI`` set to a true value) that silent fallback is refused
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,8 @@ from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.definitions.project import STATE_DIR
-from cloudinary_presets.errors import TargetError
+from cloudinary_presets.errors import FileError, TargetError
+from cloudinary_presets.files import make_dirs, oserror, regular_file, shown, write_atomic
 from cloudinary_presets.planning.plan import TargetInfo
 
 if TYPE_CHECKING:
@@ -67,13 +70,24 @@ def is_ci(environ: Mapping[str, str]) -> bool:
     return environ.get("CI", "").strip().lower() in _TRUE
 
 
+_STATE_HINT = (
+    ".presets/ under the project root holds the embedded emulator's data: make the checkout "
+    "writable, or set CLOUDINARY_URL (or pass --url, --profile or --env) to use a real account"
+)
+_DB_HINT = (
+    "it holds only the local emulator's presets: delete it to start afresh "
+    "(rm {db}), or move it aside to keep it"
+)
+
+
 def ensure_state_dir(root: Path) -> Path:
     """``.presets/`` under the project root, with a ``.gitignore`` that ignores itself."""
     state = root / STATE_DIR
-    state.mkdir(parents=True, exist_ok=True)
+    make_dirs(state, doing="create the local state folder", hint=_STATE_HINT)
     ignore = state / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# local state of cloudinary-presets (emulator data, locks)\n*\n")
+    if not os.path.lexists(ignore):
+        text = "# local state of cloudinary-presets (emulator data, locks)\n*\n"
+        write_atomic(ignore, text, doing="write", hint=_STATE_HINT)
     return state
 
 
@@ -95,10 +109,21 @@ def start_emulator(root: Path, environment: str | None = None) -> tuple[Emulator
         else CloudAccount(cloud, DEMO_CLOUD.api_key, DEMO_CLOUD.api_secret)
     )
     db = state / EMULATOR_DB
-    emulator = Emulator(db_path=str(db), clouds=[account]).start()
+    doing = "open the embedded emulator's database"
+    hint = _DB_HINT.format(db=shown(db))
+    if os.path.lexists(db):
+        regular_file(db, doing=doing, hint=hint)  # a folder or a FIFO there: say so, at once
+    try:
+        emulator = Emulator(db_path=str(db), clouds=[account]).start()
+    except sqlite3.Error as exc:  # not a database, read-only, locked by another process
+        raise FileError(shown(db), str(exc), doing=doing, hint=hint) from None
+    except ValueError as exc:  # a database of another schema version
+        raise FileError(shown(db), str(exc).split(": ", 1)[-1], doing=doing, hint=hint) from None
+    except OSError as exc:
+        raise oserror(exc, db, doing, hint) from None
     credentials = parse_cloudinary_url(emulator.cloudinary_url(cloud), "embedded emulator")
-    shown = db.relative_to(root) if not db.is_absolute() or root in db.parents else db
-    return emulator, credentials, str(shown)
+    relative = db.relative_to(root) if not db.is_absolute() or root in db.parents else db
+    return emulator, credentials, str(relative)
 
 
 def describe_target(credentials: Credentials, environment: str | None) -> str:

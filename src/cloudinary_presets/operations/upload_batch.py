@@ -2,42 +2,61 @@
 
 A failed file (a :class:`~cloudinary_presets.errors.PresetsError`) is an outcome, not the
 end of the batch: the other files still go, and the caller sees which failed and why.
+With ``wait``, each file's worker then waits for its moderation verdict (moderation is
+asynchronous); a file whose verdict did not come in time is uploaded but ``undecided``.
 ``on_result`` is called in the caller's thread as each file finishes (for progress lines);
 the returned outcomes are in the order the files were given.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 from cloudinary_presets.errors import PresetsError
+from cloudinary_presets.model.moderation_state import ModerationState
+from cloudinary_presets.operations.moderation_wait import DEFAULT_TIMEOUT
 from cloudinary_presets.operations.uploader import Uploader, UploadResult
 
 
 @dataclass(frozen=True)
 class UploadOutcome:
-    """One file of a batch: Cloudinary's response, or the error that stopped it."""
+    """One file of a batch: Cloudinary's response, or the error that stopped it; with
+    waiting, the final ``verdict`` (or, in ``error``, why it did not come)."""
 
     file: str
     result: UploadResult | None = None
     error: PresetsError | None = None
+    verdict: ModerationState | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
     @property
+    def undecided(self) -> bool:
+        """Uploaded, but its moderation verdict did not come while waiting."""
+        return self.result is not None and self.error is not None
+
+    @property
     def rejected(self) -> bool:
-        """Uploaded, but moderation rejected it."""
+        """Uploaded, but moderation rejected it (the verdict when waited for)."""
+        if self.verdict is not None:
+            return self.verdict.status == "rejected"
         return self.result is not None and self.result.rejected
 
     def to_dict(self) -> dict[str, Any]:
         if self.result is None:
             return {"file": self.file, "ok": False, "error": str(self.error)}
-        return {"file": self.file, "ok": True, **self.result.to_dict()}
+        out = {"file": self.file, "ok": self.ok, **self.result.to_dict()}
+        if self.verdict is not None:
+            out["verdict"] = self.verdict.to_dict()
+        if self.error is not None:
+            out["error"] = str(self.error)
+        return out
 
 
 @dataclass(frozen=True)
@@ -48,22 +67,30 @@ class UploadBatch:
 
     @property
     def failed(self) -> list[UploadOutcome]:
-        return [o for o in self.outcomes if not o.ok]
+        """Files that were not uploaded."""
+        return [o for o in self.outcomes if o.result is None]
+
+    @property
+    def undecided(self) -> list[UploadOutcome]:
+        return [o for o in self.outcomes if o.undecided]
 
     @property
     def rejected(self) -> list[UploadOutcome]:
         return [o for o in self.outcomes if o.rejected]
 
     def succeeded(self, *, allow_rejected: bool = False) -> bool:
-        """No file failed, and none was rejected by moderation (unless ``allow_rejected``)."""
-        return not self.failed and (allow_rejected or not self.rejected)
+        """No file failed or stayed undecided, and none was rejected by moderation
+        (unless ``allow_rejected``)."""
+        return not self.failed and not self.undecided and (allow_rejected or not self.rejected)
 
     def summary(self) -> str:
         total, failed = len(self.outcomes), len(self.failed)
-        return (
+        text = (
             f"{total - failed}/{total} uploaded; {len(self.rejected)} rejected by moderation; "
             f"{failed} failed"
         )
+        undecided = len(self.undecided)
+        return f"{text}; {undecided} undecided" if undecided else text
 
     def to_list(self) -> list[dict[str, Any]]:
         """The JSON form: one object per file (``presets upload --json``)."""
@@ -81,28 +108,42 @@ def upload_files(
     resource_type: str = "auto",
     parallelism: int = 4,
     on_result: Callable[[UploadOutcome], None] = lambda outcome: None,
+    wait: bool = False,
+    wait_timeout: float = DEFAULT_TIMEOUT,
+    on_waiting: Callable[[str, ModerationState], None] | None = None,
 ) -> UploadBatch:
-    """Upload ``files`` (paths or URLs) with ``preset``, at most ``parallelism`` at a time."""
+    """Upload ``files`` (paths or URLs) with ``preset``, at most ``parallelism`` at a time.
 
-    def one(path: str) -> UploadResult:
-        return uploader.upload(
-            path,
-            preset=preset,
-            public_id=public_id,
-            tags=list(tags),
-            context=context,
-            resource_type=resource_type,
-        )
+    With ``wait``, then wait up to ``wait_timeout`` s for each file's verdict
+    (``on_waiting(file, state)`` is called from the worker at each undecided poll).
+    """
+
+    def one(path: str) -> UploadOutcome:
+        try:
+            result = uploader.upload(
+                path,
+                preset=preset,
+                public_id=public_id,
+                tags=list(tags),
+                context=context,
+                resource_type=resource_type,
+            )
+        except PresetsError as exc:
+            return UploadOutcome(path, error=exc)
+        if not wait:
+            return UploadOutcome(path, result=result)
+        report = None if on_waiting is None else functools.partial(on_waiting, path)
+        try:
+            verdict = uploader.wait_for_moderation(result, timeout=wait_timeout, on_poll=report)
+        except PresetsError as exc:
+            return UploadOutcome(path, result=result, error=exc)
+        return UploadOutcome(path, result=result, verdict=verdict)
 
     outcomes: dict[str, UploadOutcome] = {}
     with ThreadPoolExecutor(max_workers=parallelism) as pool:
-        futures = {pool.submit(one, f): f for f in files}
+        futures = [pool.submit(one, f) for f in files]
         for future in as_completed(futures):
-            path = futures[future]
-            try:
-                outcome = UploadOutcome(path, result=future.result())
-            except PresetsError as exc:
-                outcome = UploadOutcome(path, error=exc)
-            outcomes[path] = outcome
+            outcome = future.result()
+            outcomes[outcome.file] = outcome
             on_result(outcome)
     return UploadBatch(tuple(outcomes[f] for f in files))

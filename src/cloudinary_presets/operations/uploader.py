@@ -11,31 +11,44 @@ calls the official SDK makes (it is a convenience, not another protocol).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from cloudinary_presets.cloudinary.codec import encode_value
+from cloudinary_presets.cloudinary.notification_signature import (
+    DEFAULT_MAX_AGE,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Headers,
+    header,
+    verify_notification,
+)
 from cloudinary_presets.cloudinary.remote import RemotePresets
+from cloudinary_presets.cloudinary.resources_api import ResourcesApi
 from cloudinary_presets.cloudinary.upload_api import UploadApi
 from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.resolve import ResolvedPreset, definitions, resolve_in
 from cloudinary_presets.errors import BadRequest, NotFound, PresetDrift, UsageError
+from cloudinary_presets.files import open_binary, oserror
 from cloudinary_presets.model.changes import WHOLE_PRESET, FieldChange
-from cloudinary_presets.model.preset import SETTING_KEYS, preset_changes, wire_kind
+from cloudinary_presets.model.moderation_state import ModerationState
+from cloudinary_presets.model.preset import preset_changes
+from cloudinary_presets.operations.direct_upload import DirectUpload, build_direct_upload
 from cloudinary_presets.operations.media import allowed as format_allowed
 from cloudinary_presets.operations.media import detect_format
+from cloudinary_presets.operations.moderation_queue import (
+    DecisionOutcome,
+    DecisionReport,
+    QueueItem,
+    decide_all,
+    iter_queue,
+)
+from cloudinary_presets.operations.moderation_wait import DEFAULT_TIMEOUT, wait_until_settled
 from cloudinary_presets.operations.target import Target, open_target
-
-#: what an unsigned upload may pass besides the file (Cloudinary ignores or rejects the rest)
-UNSIGNED_PARAMS = frozenset(
-    {
-        "public_id", "folder", "asset_folder", "tags", "context", "metadata",
-        "face_coordinates", "custom_coordinates", "regions", "filename_override",
-    }
-)  # fmt: skip
+from cloudinary_presets.operations.upload_params import upload_params
 
 FileLike = str | os.PathLike[str] | bytes | IO[bytes]
 
@@ -77,6 +90,12 @@ class UploadResult:
     def rejected(self) -> bool:
         return self.moderation_status == "rejected"
 
+    @property
+    def moderation_state(self) -> ModerationState:
+        """The response's moderation as a :class:`ModerationState` (``settled`` says
+        whether an automatic moderator is still to decide)."""
+        return ModerationState.from_resource(self.raw)
+
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
 
@@ -101,10 +120,12 @@ def _read_file(file: FileLike) -> tuple[bytes | str | IO[bytes], str | None, byt
         return file, None, None
     if isinstance(file, (str, os.PathLike)):
         path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        # only a regular file: a FIFO or /dev/zero would block or never end
+        with open_binary(path, doing="upload") as handle:
+            try:
+                data = handle.read()
+            except OSError as exc:
+                raise oserror(exc, path, "upload") from None
         return data, path.name, data[:64]
     name = getattr(file, "name", None)
     data = file.read()
@@ -130,6 +151,7 @@ class Uploader:
         self._definitions: dict[str, ResolvedPreset] | None = None
         self._transport = target.transport()
         self._upload = UploadApi(self._transport)
+        self._resources = ResourcesApi(self._transport)
 
     @classmethod
     def from_env(
@@ -208,29 +230,7 @@ class Uploader:
         self, preset: ResolvedPreset, signed: bool, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Wire parameters for one upload; refuses what the preset or the mode forbids."""
-        given = {k: v for k, v in params.items() if v is not None and v != [] and v != {}}
-        if not signed:
-            refused = sorted(set(given) - UNSIGNED_PARAMS)
-            if refused:
-                raise UsageError(
-                    f"unsigned uploads may not pass {', '.join(refused)} (Cloudinary ignores or "
-                    f"rejects them); allowed: {', '.join(sorted(UNSIGNED_PARAMS))}",
-                    hint="move them into the preset's settings, or upload signed (with the API "
-                    "secret)",
-                )
-        if "public_id" in given and preset.preset.disallow_public_id and not signed:
-            raise UsageError(
-                f"preset {preset.name!r} has disallow_public_id: uploads cannot choose a public_id"
-            )
-        out: dict[str, Any] = {"upload_preset": preset.remote_name}
-        for key, value in given.items():
-            attr = SETTING_KEYS.get(key)
-            out[key] = (
-                encode_value(wire_kind(attr), value)
-                if attr and not isinstance(value, str)
-                else value
-            )
-        return out
+        return upload_params(preset, signed, params)
 
     def upload(
         self,
@@ -288,3 +288,130 @@ class Uploader:
                 ) from None
             raise
         return UploadResult(response, filename or (file if isinstance(file, str) else "bytes"))
+
+    # -- direct uploads from a browser ---------------------------------------------
+
+    def direct_upload(
+        self, preset: str, *, resource_type: str = "auto", **params: Any
+    ) -> DirectUpload:
+        """The URL and form fields a browser POSTs a file with, to upload with ``preset``
+        straight to Cloudinary. Signed for a signed preset (never containing the secret);
+        for an unsigned one, only what an unsigned upload may carry. No network."""
+        return build_direct_upload(
+            self.resolve(preset),
+            self.target.credentials,
+            self._transport.url_for,
+            params,
+            resource_type=resource_type,
+            now=time.time(),
+        )
+
+    # -- moderation ----------------------------------------------------------------
+
+    def moderation(self, public_id: str, *, resource_type: str = "image") -> ModerationState:
+        """Where ``public_id``'s moderation stands now (one Admin API call)."""
+        resource = self._resources.resource(public_id, resource_type=resource_type)
+        return ModerationState.from_resource(resource)
+
+    def wait_for_moderation(
+        self,
+        public_id: str | UploadResult,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        resource_type: str = "image",
+        on_poll: Callable[[ModerationState], None] | None = None,
+    ) -> ModerationState:
+        """Poll (backing off, quota-aware) until no automatic moderator is left to decide;
+        the state's ``status`` is then the verdict (``pending``: waiting for a person).
+        Raises :class:`~cloudinary_presets.errors.ModerationTimeout` after ``timeout`` s.
+
+        Given an :class:`UploadResult`, its response is the first reading: no call when
+        it is already settled, and the first poll waits a moment instead of asking at once.
+        """
+        initial = None
+        if isinstance(public_id, UploadResult):
+            initial = public_id.moderation_state
+            resource_type = str(public_id.raw.get("resource_type") or resource_type)
+            public_id = public_id.public_id
+        asset = public_id
+        return wait_until_settled(
+            lambda: self.moderation(asset, resource_type=resource_type),
+            public_id=asset,
+            timeout=timeout,
+            initial=initial,
+            quota_remaining=lambda: self._transport.quota.remaining,
+            on_poll=on_poll,
+        )
+
+    def moderation_queue(
+        self, *, kind: str = "manual", status: str = "pending", resource_type: str = "image"
+    ) -> Iterator[QueueItem]:
+        """The assets in a moderation queue, oldest first, a page (one call) at a time."""
+        return iter_queue(
+            self._resources,
+            kind=kind,
+            status=status,
+            resource_type=resource_type,
+            presets=self.definitions(),
+        )
+
+    def approve(
+        self,
+        public_ids: Sequence[str],
+        *,
+        resource_type: str = "image",
+        parallelism: int = 4,
+        on_result: Callable[[DecisionOutcome], None] = lambda outcome: None,
+    ) -> DecisionReport:
+        """Approve each asset (a reviewer's decision); failures are outcomes."""
+        return decide_all(
+            self._resources,
+            public_ids,
+            "approved",
+            resource_type=resource_type,
+            parallelism=parallelism,
+            on_result=on_result,
+        )
+
+    def reject(
+        self,
+        public_ids: Sequence[str],
+        *,
+        resource_type: str = "image",
+        parallelism: int = 4,
+        on_result: Callable[[DecisionOutcome], None] = lambda outcome: None,
+    ) -> DecisionReport:
+        """Reject each asset (a reviewer's decision); failures are outcomes."""
+        return decide_all(
+            self._resources,
+            public_ids,
+            "rejected",
+            resource_type=resource_type,
+            parallelism=parallelism,
+            on_result=on_result,
+        )
+
+    # -- notifications -------------------------------------------------------------
+
+    def verify_notification(
+        self,
+        body: bytes | str,
+        headers: Headers | Mapping[str, str],
+        *,
+        max_age: float = DEFAULT_MAX_AGE,
+    ) -> None:
+        """Raise unless the notification is signed with this target's API secret and recent
+        (``X-Cld-Timestamp``, ``X-Cld-Signature``; ``body`` is the raw request body)."""
+        secret = self.target.credentials.api_secret
+        if secret is None or not secret:
+            raise UsageError(
+                "verifying notifications needs the API secret; the credentials from "
+                f"{self.target.credentials.source} have none"
+            )
+        verify_notification(
+            body,
+            header(headers, TIMESTAMP_HEADER),
+            header(headers, SIGNATURE_HEADER),
+            secret=secret,
+            max_age=max_age,
+        )

@@ -25,12 +25,14 @@ from cloudinary_presets.definitions.resolve import (
 )
 from cloudinary_presets.definitions.yaml_writer import dump_preset, dump_yaml, preset_data
 from cloudinary_presets.errors import (
+    FileError,
     NotFound,
     PresetsError,
     RefusedError,
     StalePlanError,
     UsageError,
 )
+from cloudinary_presets.files import make_dirs, shown, write_atomic
 from cloudinary_presets.model.names import NAME_RULE, is_valid_name, matches
 from cloudinary_presets.model.preset import preset_changes
 from cloudinary_presets.model.wording import name_list, suggest
@@ -285,7 +287,7 @@ def import_presets(
             raise UsageError(f"no remote preset named {name!r}{suggest(name, available)}")
         chosen.extend(h for h in hits if h not in chosen)
     existing = {d.remote_name: d for d in _existing(project, spec, environ)}
-    project.presets_dir.mkdir(parents=True, exist_ok=True)
+    make_dirs(project.presets_dir, doing="create the presets folder")
     planned_writes: list[tuple[Imported, str]] = []
     problems = []
     for remote_name in chosen:
@@ -312,7 +314,7 @@ def import_presets(
                 f"{remote_name}: already defined in {defined.file} (use --force to overwrite)"
             )
             continue
-        if path.exists() and not force:
+        if os.path.lexists(path) and not force:
             problems.append(f"{remote_name}: {path} exists (use --force to overwrite)")
             continue
         preset = snapshot.presets[remote_name].preset.model_copy(update={"name": name})
@@ -321,10 +323,18 @@ def import_presets(
         planned_writes.append((Imported(name, remote_name, path), text))
     if problems:
         raise RefusedError("import refused; nothing was written:\n  " + "\n  ".join(problems))
+    written: list[Imported] = []
     for imported, text in planned_writes:
-        imported.path.parent.mkdir(parents=True, exist_ok=True)
-        imported.path.write_text(text, encoding="utf-8")
-    return [imported for imported, _ in planned_writes]
+        try:
+            make_dirs(imported.path.parent)
+            write_atomic(imported.path, text)
+        except FileError as exc:
+            done = ", ".join(shown(i.path) for i in written) or "none"
+            exc.hint = f"{exc.hint}; " if exc.hint else ""
+            exc.hint += f"files imported before this one: {done}"
+            raise
+        written.append(imported)
+    return written
 
 
 def _file_name(name: str) -> str:

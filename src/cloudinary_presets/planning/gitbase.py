@@ -7,6 +7,7 @@ at ``REV`` stand in for the remote: every difference is rendered exactly like a 
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
@@ -18,6 +19,7 @@ from cloudinary_presets.definitions.loader import SUFFIXES, check_documents
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.strict_yaml import Document, decode, parse
 from cloudinary_presets.errors import DefinitionError, PresetsError, UsageError
+from cloudinary_presets.files import printable
 from cloudinary_presets.planning.plan import Plan, TargetInfo, build_plan
 
 
@@ -38,7 +40,7 @@ def _git(root: Path, *args: str) -> bytes:
 
 def documents_at(project: Project, revision: str) -> list[Document]:
     """Parse every preset file as it was at ``revision`` (files are named ``REV:path``)."""
-    top = Path(_git(project.root, "rev-parse", "--show-toplevel").decode().strip())
+    top = Path(os.fsdecode(_git(project.root, "rev-parse", "--show-toplevel").strip()))
     folder = project.presets_dir.resolve().relative_to(top.resolve())
     try:
         _git(project.root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
@@ -49,10 +51,11 @@ def documents_at(project: Project, revision: str) -> list[Document]:
         ) from None
     listing = _git(top, "ls-tree", "-r", "--name-only", "-z", revision, "--", str(folder) or ".")
     documents = []
-    for name in sorted(n for n in listing.decode().split("\0") if n.endswith(SUFFIXES)):
+    names = os.fsdecode(listing).split("\0")  # a name that is not UTF-8 is escaped, not fatal
+    for name in sorted(n for n in names if n.endswith(SUFFIXES)):
         if any(part.startswith(".") for part in Path(name).parts):
             continue
-        shown = f"{revision}:{name}"
+        shown = printable(f"{revision}:{name}")
         data = _git(top, "show", f"{revision}:{name}")
         documents.append(parse(decode(data, shown), shown))
     return documents

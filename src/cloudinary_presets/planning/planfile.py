@@ -8,46 +8,31 @@ secret), a fingerprint of every remote preset it read, and a digest of the defin
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.errors import PlanFileError
+from cloudinary_presets.files import PLAN_LIMIT, read_text, write_atomic
 from cloudinary_presets.planning.plan import PLAN_FORMAT, Plan
 
 
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` atomically (temp file, fsync, rename) with mode 0600."""
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, text, private=True, doing="write the plan to")
 
 
 def save_plan(plan: Plan, path: Path) -> None:
-    try:
-        write_private(path, json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        raise PlanFileError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
+    write_private(path, json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
 def load_plan(path: Path) -> Plan:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanFileError(f"cannot read the plan file {path}: {exc.strerror or exc}") from None
+    text = read_text(
+        path,
+        limit=PLAN_LIMIT,
+        doing="read the plan file",
+        hint="give the file `presets plan --out` wrote",
+    )
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -55,3 +55,19 @@ def render_simulation_markdown(
     if newly_approved:
         lines += ["", f"Newly approved: {name_list([f'`{n}`' for n in newly_approved])}"]
     return "\n".join(lines) + "\n"
+
+
+def render_queue_markdown(items: Sequence[Mapping[str, Any]], queue: str) -> str:
+    """A moderation queue as a table, oldest first."""
+    lines = [
+        f"### Moderation queue {_cell(queue)}: {len(items)} asset(s)",
+        "",
+        "| Public ID | Uploaded | Preset | URL |",
+        "|---|---|---|---|",
+    ]
+    for item in items:
+        lines.append(
+            f"| `{_cell(item['public_id'])}` | {_cell(item['uploaded_at'] or '-')} | "
+            f"{_cell(item['preset'] or '-')} | {_cell(item['url'])} |"
+        )
+    return "\n".join(lines) + "\n"
