@@ -213,3 +213,18 @@ def test_an_interrupted_apply_names_what_was_not_attempted(project_dir, remote_c
         "  not attempted: 32 create(s): p00, p01, p02, p03, p04, p05, p06, p07, p08, p09 "
         "and 22 more"
     ]
+
+
+def test_the_review_queue_in_every_format(applied, remote_cli):
+    upload = remote_cli(
+        "upload", str(IMAGES / "sunset.png"), "--preset", "ugc-moderated", "--wait", "--json"
+    )
+    assert upload.exit_code == 0, upload.output
+    [item] = json.loads(upload.stdout)
+    queued = _json(remote_cli("moderation", "queue", "--json"))
+    assert [q["public_id"] for q in queued] == [item["public_id"]]  # type: ignore[union-attr]
+    markdown = remote_cli("moderation", "queue", "--format", "markdown").stdout
+    assert markdown.startswith("### Moderation queue manual (pending, image): 1 asset(s)")
+    assert f"| `{item['public_id']}` |" in markdown
+    decided = _json(remote_cli("moderation", "approve", item["public_id"], "--json"))
+    assert decided[0]["decision"] == "approved"  # type: ignore[index]
