@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cloudinary_presets.renderers.markdown import escape
+
 Style = Callable[..., str]
 
 STATUS_COLORS = {"ok": "green", "info": "cyan", "warning": "yellow", "failed": "red"}
@@ -29,20 +31,16 @@ def render_doctor_text(data: Mapping[str, Any], *, style: Style = _plain) -> str
     return "\n".join(lines)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def render_doctor_markdown(data: Mapping[str, Any]) -> str:
     lines = [
-        f"### presets doctor: {_cell(data['summary'])}",
+        f"### presets doctor: {escape(data['summary'])}",
         "",
         "| Check | Status | Found | Hint |",
         "|---|---|---|---|",
     ]
     for check in data["checks"]:
         lines.append(
-            f"| {check['check']} | {check['status']} | {_cell(check['message'])} | "
-            f"{_cell(check['hint'] or '')} |"
+            f"| {check['check']} | {check['status']} | {escape(check['message'])} | "
+            f"{escape(check['hint'] or '')} |"
         )
     return "\n".join(lines) + "\n"

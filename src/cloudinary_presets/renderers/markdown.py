@@ -24,6 +24,11 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape(text: object) -> str:
+    """Text safe in a Markdown heading or table cell (the other renderers' tables too)."""
+    return _escape(str(text))
+
+
 def _names(names: list[str], *, verbose: bool) -> str:
     """Code-formatted names, the first few and a count past :data:`LONG_LIST` (not verbose)."""
     limit = len(names) if verbose or len(names) <= LONG_LIST else FIRST_FEW

@@ -7,31 +7,27 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cloudinary_presets.model.wording import name_list
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+from cloudinary_presets.renderers.markdown import escape
 
 
 def render_uploads_markdown(results: Sequence[Mapping[str, Any]], summary: str) -> str:
     """One table row per file: where it went, or why it failed."""
     lines = [
-        f"### Uploads: {_cell(summary)}",
+        f"### Uploads: {escape(summary)}",
         "",
         "| File | Public ID | URL | Moderation |",
         "|---|---|---|---|",
     ]
     for item in results:
         if not item["ok"]:
-            lines.append(f"| {_cell(item['file'])} | failed | {_cell(item['error'])} | |")
+            lines.append(f"| {escape(item['file'])} | failed | {escape(item['error'])} | |")
             continue
         moderation = ", ".join(
             f"{m.get('kind')} {m.get('status')}" for m in item.get("moderation") or []
         )
-        lines.append(
-            f"| {_cell(item['file'])} | `{_cell(item['public_id'])}` | {_cell(item['secure_url'])} "
-            f"| {_cell(moderation)} |"
-        )
+        cells = [escape(item["file"]), f"`{escape(item['public_id'])}`"]
+        cells += [escape(item["secure_url"]), escape(moderation)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -44,7 +40,7 @@ def render_simulation_markdown(
     """The definition against the remote on labelled samples, and the samples that flip."""
     remote = "remote" if data["remote_exists"] else "remote (preset not created yet)"
     lines = [
-        f"### Moderation simulation: `{_cell(data['preset'])}`, definition vs {remote}",
+        f"### Moderation simulation: `{escape(data['preset'])}`, definition vs {remote}",
         "",
         "```text",
         data["summary"],
@@ -60,14 +56,14 @@ def render_simulation_markdown(
 def render_queue_markdown(items: Sequence[Mapping[str, Any]], queue: str) -> str:
     """A moderation queue as a table, oldest first."""
     lines = [
-        f"### Moderation queue {_cell(queue)}: {len(items)} asset(s)",
+        f"### Moderation queue {escape(queue)}: {len(items)} asset(s)",
         "",
         "| Public ID | Uploaded | Preset | URL |",
         "|---|---|---|---|",
     ]
     for item in items:
         lines.append(
-            f"| `{_cell(item['public_id'])}` | {_cell(item['uploaded_at'] or '-')} | "
-            f"{_cell(item['preset'] or '-')} | {_cell(item['url'])} |"
+            f"| `{escape(item['public_id'])}` | {escape(item['uploaded_at'] or '-')} | "
+            f"{escape(item['preset'] or '-')} | {escape(item['url'])} |"
         )
     return "\n".join(lines) + "\n"
