@@ -8,13 +8,20 @@ upload signature the client computed during the session (``upload_api.sign`` is 
 
 * per test phase: what pytest captured (stdout, stderr, log records), everything the CLI
   printed through ``click.echo`` (in-process runs redirect stdout, so pytest never sees
-  it), and whatever a test hands to :func:`record` (subprocess output, a saved plan...).
-  A leak turns that phase into a failure;
+  it), every log record as a handler would format it (a library user's own handler,
+  ``--debug``), every exception message shown (``str()`` of any ``PresetsError``), and
+  whatever a test hands to :func:`record` (subprocess output, a saved plan...). A leak
+  turns that phase into a failure;
 * at the end of the session: every file under pytest's base temporary directory (plan
   files, YAML, logs, lock files, cloudinary-cli profiles...). SQLite databases
   (``*.sqlite`` and their ``-journal``/``-wal``/``-shm`` companions) are excluded: the
   emulator stores its accounts, secrets included, in them by design. A leak makes the
   session fail with the file's path.
+
+The forms looked for include the escaped spellings outputs use (JSON, ``repr``, GitHub
+workflow commands, Markdown), computed here independently of the library's own list.
+Test inputs are not output: a file a test writes on purpose with the sentinel in it
+(a definition that must be refused) has to avoid it; use another secret there.
 
 Environment variables are not output: tests may pass ``CLOUDINARY_URL`` (secret included)
 to the CLI or to a subprocess. Failure messages never quote the secret: the match is shown
@@ -26,6 +33,8 @@ Registered from ``tests/conftest.py``; ``pytest -p secret_scan`` loads it on its
 from __future__ import annotations
 
 import base64
+import json
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -62,6 +71,10 @@ def forbidden() -> dict[str, str]:
         (SENTINEL_SECRET, "<SENTINEL>"),
         (quote(SENTINEL_SECRET, safe=""), "<SENTINEL percent-encoded>"),
         (quote_plus(SENTINEL_SECRET, safe=""), "<SENTINEL form-encoded>"),
+        (json.dumps(SENTINEL_SECRET)[1:-1], "<SENTINEL JSON-escaped>"),
+        (repr(SENTINEL_SECRET)[1:-1], "<SENTINEL repr>"),
+        (SENTINEL_SECRET.replace("%", "%25"), "<SENTINEL workflow-command>"),
+        (SENTINEL_SECRET.replace("|", "\\|"), "<SENTINEL markdown>"),
         (SENTINEL_BASIC, "<BASIC base64(KEY:SECRET)>"),
         (SENTINEL_BASIC.rstrip("="), "<BASIC base64(KEY:SECRET)>"),
     ):
@@ -168,6 +181,41 @@ def _secret_scan_wiring(monkeypatch: pytest.MonkeyPatch) -> None:
         real_echo(message, *args, **kw)
 
     monkeypatch.setattr(click, "echo", recording_echo)
+
+    from cloudinary_presets.errors import PresetsError
+
+    real_str = PresetsError.__str__
+
+    def recording_str(self: PresetsError) -> str:
+        text = real_str(self)
+        record(text, f"{type(self).__name__} message")
+        return text
+
+    monkeypatch.setattr(PresetsError, "__str__", recording_str)
+
+
+class _RecordingHandler(logging.Handler):
+    """Formats every record as a user's handler would, and hands it to the scan."""
+
+    def emit(self, entry: logging.LogRecord) -> None:
+        try:
+            text = self.format(entry)
+        except Exception:  # a record that cannot be formatted shows nothing
+            return
+        record(text, f"log record of {entry.name}")
+
+
+@pytest.fixture(autouse=True)
+def _secret_scan_logs() -> Iterator[None]:
+    """Every record of the package's loggers, formatted, is scanned."""
+    handler = _RecordingHandler(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    logger = logging.getLogger("cloudinary_presets")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from cloudinary_presets.errors import BadSignature as BadSignature
     from cloudinary_presets.errors import CredentialsError as CredentialsError
     from cloudinary_presets.errors import DefinitionError as DefinitionError
+    from cloudinary_presets.errors import MissingCredentials as MissingCredentials
     from cloudinary_presets.errors import ModerationTimeout as ModerationTimeout
     from cloudinary_presets.errors import NotFound as NotFound
     from cloudinary_presets.errors import NotificationError as NotificationError
@@ -111,6 +112,7 @@ _EXPORTS = {
     "ApiError": "cloudinary_presets.errors",
     "UsageError": "cloudinary_presets.errors",
     "CredentialsError": "cloudinary_presets.errors",
+    "MissingCredentials": "cloudinary_presets.errors",
     "UnknownPreset": "cloudinary_presets.errors",
     "PresetDrift": "cloudinary_presets.errors",
     "NotFound": "cloudinary_presets.errors",

@@ -8,7 +8,7 @@ HTTP errors carry Cloudinary's message and request id, never headers or credenti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -93,6 +93,18 @@ class TransformationError(ValueProblem):
     """A transformation that cannot be parsed; ``subpath`` points inside step lists."""
 
 
+#: Applied to every error message shown (``str(error)``). ``model/sensitive.py`` installs
+#: its mask here when it is imported (it is imported wherever a secret is registered), so
+#: no exception message ever shows a secret; this module itself imports nothing.
+_MESSAGE_FILTERS: list[Callable[[str], str]] = []
+
+
+def install_message_filter(apply: Callable[[str], str]) -> None:
+    """Pass every error message through ``apply`` from now on (once per function)."""
+    if apply not in _MESSAGE_FILTERS:
+        _MESSAGE_FILTERS.append(apply)
+
+
 class PresetsError(Exception):
     """Base of every error cloudinary-presets raises on purpose."""
 
@@ -104,9 +116,10 @@ class PresetsError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        if self.hint:
-            return f"{self.message}\n  hint: {self.hint}"
-        return self.message
+        text = f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+        for apply in _MESSAGE_FILTERS:
+            text = apply(text)
+        return text
 
 
 class UsageError(PresetsError):
@@ -117,6 +130,10 @@ class UsageError(PresetsError):
 
 class CredentialsError(UsageError):
     """Credentials are missing or malformed. The message shows them redacted, never raw."""
+
+
+class MissingCredentials(CredentialsError):
+    """No credentials are configured at all, and the caller did not ask for the emulator."""
 
 
 class DefinitionError(PresetsError):
@@ -281,6 +298,10 @@ class RefusedError(PresetsError):
 
 class StalePlanError(RefusedError):
     """The saved plan no longer matches the remote or the definitions."""
+
+
+class PlanAlteredError(RefusedError):
+    """A plan file that is not intact: edited, truncated, or not written by ``plan --out``."""
 
 
 class LockHeldError(RefusedError):

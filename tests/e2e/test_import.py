@@ -167,9 +167,13 @@ def test_import_with_an_environment_strips_its_name_prefix(
         "demo", [{"name": "stg-banner", "folder": "banners"}, {"name": "prod-only", "folder": "p"}]
     )
 
-    refused = cli("import", "--all", "--env", "staging")
-    assert refused.exit_code == 3
-    assert "prod-only: does not start with this environment's prefix 'stg-'" in refused.stderr
+    refused = cli("import", "prod-only", "--env", "staging")
+    assert refused.exit_code == 64
+    assert (
+        "no remote preset named 'prod-only' in this environment's scope (prod-only does not "
+        "start with this environment's name_prefix 'stg-')" in refused.stderr
+    )
+    assert not (project_dir / "presets/banner.yaml").exists()
 
     result = cli("import", "stg-*", "--env", "staging")
     assert result.exit_code == 0, result.output
@@ -420,13 +424,13 @@ def test_acceptance_for_generated_definitions(defined, project_dir, remote_cli, 
 def test_a_context_value_ending_in_a_backslash_is_refused_before_any_call(
     project_dir, remote_cli, emulator
 ):
-    """Cloudinary's k=v|k2=v2 form cannot carry it: the backslash would escape the `|`."""
+    """Cloudinary's k=v|k2=v2 form cannot carry a backslash unambiguously (its escape)."""
     only_presets(project_dir)
     write(project_dir, "slash", 'name: slash\nsettings:\n  context:\n    a: "x\\\\"\n    b: "y"\n')
     result = remote_cli("apply", "--yes")
     assert result.exit_code == 1
     assert (
-        "presets/slash.yaml:4:8: error: settings.context.a: value ends with a backslash"
+        "presets/slash.yaml:4:8: error: settings.context.a: value contains a backslash"
         in result.stderr
     )
     assert emulator.stats()["admin_calls"] == 0

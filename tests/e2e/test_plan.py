@@ -87,6 +87,7 @@ def test_plan_shows_every_kind_and_writes_nothing(applied, project_dir, emulator
         "delete": 0,
         "unchanged": 1,
         "unmanaged": 1,
+        "out_of_scope": 0,
         "has_changes": True,
     }
     assert by_name(plan, "avatar")["action"] == "unchanged"
@@ -354,7 +355,7 @@ def test_every_format_names_the_target_first(project_dir, remote_cli, emulator):
     assert f"Target: {data['target']['description']}" == target_line
     assert data["summary"]["create"] == 3
 
-    markdown = remote_cli("plan", "--format", "markdown")
+    markdown = remote_cli("plan", "--format", "markdown", "--out", "plan.json")
     assert markdown.stderr.splitlines()[0] == target_line
     body = markdown.stdout.splitlines()
     assert body[0].startswith("### Preset plan for cloud 'demo' at http://127.0.0.1:")
@@ -367,7 +368,10 @@ def test_every_format_names_the_target_first(project_dir, remote_cli, emulator):
     assert body[moderation + 1] == "+   aws_rek.explicit_nudity: 0.7"
     assert "**Plan: 3 to create, 0 to update, 0 to delete. 0 unchanged.**" in body
     assert re.search(r"Plan checksum `sha256:[0-9a-f]{64}`", markdown.stdout)
-    assert data["checksum"] in markdown.stdout
+    # the comment a reviewer reads names the checksum of the file that will be applied
+    saved = json.loads((project_dir / "plan.json").read_text())
+    assert f"Plan checksum `{saved['checksum']}`" in markdown.stdout
+    assert saved["changes"] == data["changes"]
 
     assert remote_cli("plan", "--format", "xml").exit_code == 64
     assert emulator.presets("demo") == []

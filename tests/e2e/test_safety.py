@@ -3,6 +3,7 @@ check, the local lock, and protected presets. A refusal exits 3 and writes nothi
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -122,7 +123,9 @@ def test_thresholds_are_configurable(ten, project_dir, emulator):
 
 def test_a_saved_plan_is_held_to_the_thresholds_too(ten, project_dir, emulator):
     simple(project_dir, TEN[:4], folder="v2")
-    assert ten("plan", "--out", "plan.json").exit_code == 0
+    planned = ten("plan", "--out", "plan.json")
+    assert planned.exit_code == 3, planned.output  # saved all the same: --force may apply it
+    assert (project_dir / "plan.json").exists()
     writes = write_requests(emulator)
     refused(
         ten("apply", "plan.json"),
@@ -259,10 +262,17 @@ def test_protected_globs_can_never_be_deleted(project_dir, remote_cli, emulator)
     plan = plan_json(remote_cli)  # without --prune nothing would be deleted anyway
     assert pending(plan) == [("create", n) for n in ("avatar", "product-images", "ugc-moderated")]
 
-    for args in (("plan", "--prune"), ("apply", "--yes", "--prune", "--force")):
+    for args in (("plan", "--prune"), ("plan", "--prune", "--force")):
         result = remote_cli(*args)
-        assert result.exit_code == 1, result.output
-        assert "error: the plan would delete protected preset(s): legacy-1" in result.stderr
+        assert result.exit_code == 3, result.output  # --force never overrides protection
+        assert "- delete legacy-1" in result.stdout, "the refused plan is shown"
+        assert (
+            "error: apply would refuse this plan: the plan would delete protected preset(s): "
+            "legacy-1" in result.stderr
+        )
+    result = remote_cli("apply", "--yes", "--prune", "--force")
+    assert result.exit_code == 3, result.output
+    assert "error: the plan would delete protected preset(s): legacy-1" in result.stderr
     assert write_requests(emulator) == 0
     assert names(emulator) == ["legacy-1", "old"]
 
@@ -294,10 +304,115 @@ def test_protect_true_survives_deleting_the_file_in_a_pull_request(project_dir, 
 
     result = cli("plan", "--base", "HEAD")
 
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output
     assert result.stdout.startswith(
         "Target: definitions at HEAD vs the work tree (no credentials used)"
     )
-    assert "error: the plan would delete protected preset(s): avatar" in result.stderr
+    assert (
+        "error: apply would refuse this plan: the plan would delete protected preset(s): avatar"
+        in result.stderr
+    )
     assert "product-images" not in result.stderr
     assert not (project_dir / ".presets").exists(), "no emulator was started"
+
+
+# --------------------------------------------------------------------------- judged at plan time
+
+
+def test_plan_says_apply_would_refuse_in_every_format(ten, project_dir, emulator):
+    for name in TEN[:4]:
+        (project_dir / "presets" / f"{name}.yaml").unlink()
+    reason = "too many deletes: 40.00% is over 30.00% (4/10 managed presets)"
+
+    text = ten("plan", "--prune")
+    assert text.exit_code == 3, text.output
+    lines = text.stdout.splitlines()
+    assert "- delete p00" in lines, "the plan is shown all the same"
+    heading = lines.index("Safety: `presets apply` would refuse this plan:")
+    assert lines[heading + 1] == f"  ! {reason} (--force overrides it)"
+    assert lines[heading + 2].startswith("    hint: review the plan; pass --force")
+    assert f"error: apply would refuse this plan: {reason}" in text.stderr
+
+    detailed = ten("plan", "--prune", "--detailed-exitcode")
+    assert detailed.exit_code == 3, "a refused plan is not merely 'changes present'"
+
+    markdown = ten("plan", "--prune", "--format", "markdown")
+    assert markdown.exit_code == 3
+    assert "> [!CAUTION]\n> Safety: `presets apply` would refuse this plan:" in markdown.stdout
+    assert f"> - **{reason} (--force overrides it)**" in markdown.stdout
+
+    data = json.loads(ten("plan", "--prune", "--format", "json").stdout)
+    assert data["safety"] == {
+        "apply_would_refuse": True,
+        "reasons": [
+            {
+                "check": "max_delete_percent",
+                "message": reason,
+                "hint": "review the plan; pass --force to apply it anyway, or raise "
+                "safety.max_delete_percent in cloudinary-presets.yaml",
+                "overridable": True,
+                "refuses_plan": True,
+            }
+        ],
+    }
+
+    forced = ten("plan", "--prune", "--detailed-exitcode", "--force")
+    assert forced.exit_code == 2, forced.output
+    assert "Safety: `presets apply` would refuse this plan:" in forced.stdout
+    assert forced.stderr == ""
+    assert write_requests(emulator) == 10
+    assert names(emulator) == TEN
+
+    applied = ten("apply", "--yes", "--prune")  # plan and apply judge alike
+    refused(applied, emulator, 10, reason)
+
+
+def test_a_plan_within_the_thresholds_carries_no_safety_reasons(ten, project_dir):
+    simple(project_dir, TEN[:3], folder="v2")
+    result = ten("plan", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    assert "Safety" not in result.stdout
+    data = json.loads(ten("plan", "--format", "json").stdout)
+    assert data["safety"] == {"apply_would_refuse": False, "reasons": []}
+
+
+def test_the_quota_is_only_a_warning_at_plan_time(project_dir, remote_cli, emulator):
+    emulator.set_quota("demo", remaining=4)
+    result = remote_cli("plan", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    assert (
+        "Safety: `presets apply` would refuse this plan if this is still so when applying:"
+        in result.stdout
+    )
+    assert (
+        "not enough Admin API quota: this apply needs 4 call(s), 3 remain (resets " in result.stdout
+    )
+    assert "(checked again when applying; --force overrides it)" in result.stdout
+    data = json.loads(remote_cli("plan", "--format", "json").stdout)
+    assert [r["check"] for r in data["safety"]["reasons"]] == ["quota"]
+    assert data["safety"]["reasons"][0]["refuses_plan"] is False
+
+
+def test_every_environment_is_judged_with_all_envs(project_dir, cli, cloudinary_url, emulator):
+    config(
+        project_dir,
+        "protect: ['stg_legacy']\nenvironments:\n"
+        "  staging: {name_prefix: stg_, credentials: {env: URL}, prune: true}\n"
+        "  production: {credentials: {env: URL}}\n",
+    )
+    emulator.seed_presets("demo", [{"name": "stg_legacy", "folder": "x"}])
+    cli.env["URL"] = cloudinary_url
+    result = cli("plan", "--all-envs", "--detailed-exitcode")
+    assert result.exit_code == 3, result.output
+    assert (
+        "error: environment staging: apply would refuse this plan: the plan would delete "
+        "protected preset(s): stg_legacy" in result.stderr
+    )
+    assert "production" not in result.stderr
+    data = json.loads(cli("plan", "--all-envs", "--format", "json").stdout)
+    assert data["environments"]["staging"]["safety"]["apply_would_refuse"] is True
+    assert data["environments"]["staging"]["safety"]["reasons"][0]["overridable"] is False
+    assert data["environments"]["production"]["safety"]["apply_would_refuse"] is False
+    forced = cli("plan", "--all-envs", "--force")
+    assert forced.exit_code == 3, "--force never overrides protection"
+    assert write_requests(emulator) == 0

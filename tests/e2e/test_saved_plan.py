@@ -104,7 +104,7 @@ def _definitions(project_dir, emulator, sdk):
 
 def _new_delete(project_dir, emulator, sdk):
     emulator.seed_presets("demo", [{"name": "intruder", "folder": "x"}])
-    return "the plan computed now differs from the saved one (new changes: intruder)"
+    return "intruder: appeared on the remote since the plan; a plan made now would delete it"
 
 
 @pytest.mark.parametrize(
@@ -229,14 +229,18 @@ def test_a_plan_for_another_cloud_or_key_is_refused(project_dir, cli):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{", "plan.json is not a plan file (invalid JSON"),
+        ("{", "plan.json is not a complete plan file (invalid JSON"),
         ('{"changes": []}', "plan.json is not a plan file written by `presets plan --out`"),
         ('{"format_version": 3}', "plan.json uses plan format 3"),
         (
             '{"format_version": 2, "tool_version": "9.0.0"}',
             "plan.json was written by presets 9.0.0",
         ),
-        ('{"format_version": 2, "tool_version": "0.1.0"}', "plan.json is damaged"),
+        (
+            '{"format_version": 2, "tool_version": "0.1.0"}',
+            "the plan file was altered after `presets plan --out` wrote it: its checksum is "
+            "missing",
+        ),
     ],
 )
 def test_an_unusable_plan_file_is_refused_without_any_call(
@@ -244,8 +248,9 @@ def test_an_unusable_plan_file_is_refused_without_any_call(
 ):
     (project_dir / "plan.json").write_text(content)
     result = remote_cli("apply", "plan.json")
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert message in result.stderr
+    assert "nothing was written" in result.stderr
     assert emulator.stats()["admin_calls"] == 0
 
 

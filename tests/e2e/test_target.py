@@ -181,3 +181,39 @@ def test_a_false_ci_value_allows_the_fallback(ci, project_dir, cli):
     result = cli("plan", env={"CI": ci})
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == EMBEDDED
+
+
+# --------------------------------------------------------------------------- the library
+
+
+def test_the_library_never_falls_back_to_the_emulator(project_dir, emulator):
+    from pathlib import Path
+
+    from cloudinary_presets import Project, Uploader, open_target, plan_environments
+    from cloudinary_presets.errors import CredentialsError, MissingCredentials
+
+    for call in (
+        lambda: open_target(root=project_dir, environ={}, home=project_dir),
+        lambda: Uploader.from_env({}, root=project_dir),
+    ):
+        with pytest.raises(MissingCredentials) as caught:
+            call()
+        assert isinstance(caught.value, CredentialsError)
+        assert caught.value.exit_code == 64
+        assert "no Cloudinary credentials are configured" in str(caught.value)
+        assert "emulator=True" in str(caught.value)
+    assert not (project_dir / ".presets").exists(), "nothing is created on disk"
+
+    config(project_dir, "environments:\n  staging: {}\n  production: {}\n")
+    results = plan_environments(Project.open(project_dir), {})
+    assert [type(o.error) for o in results.outcomes] == [MissingCredentials] * 2
+    assert not (project_dir / ".presets").exists()
+
+    with Uploader.from_env({}, root=project_dir, emulator=True) as uploader:  # on purpose
+        assert uploader.target.info.emulator
+    assert (project_dir / ".presets" / "emulator.sqlite").exists()
+
+    url = emulator.cloudinary_url("demo")
+    with open_target(root=project_dir, environ={"CLOUDINARY_URL": url}, home=Path("/")) as target:
+        assert not target.info.emulator
+        assert target.info.api_host == emulator.url

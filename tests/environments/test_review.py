@@ -99,7 +99,8 @@ def test_base_refuses_to_drop_a_preset_protected_at_the_base(repo, cli):
     _git(repo, "commit", "-qam", "protect")
     (repo / "presets" / "ugc.yaml").unlink()
     result = cli("plan", "--base", "HEAD")
-    assert result.exit_code == 1
+    assert result.exit_code == 3
+    assert "- delete ugc" in result.stdout
     assert "the plan would delete protected preset(s): ugc" in result.stderr
 
 

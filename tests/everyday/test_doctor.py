@@ -125,7 +125,7 @@ def test_rejected_credentials_and_unreachable_hosts_fail(project_dir, cli, emula
     assert "not-the-secret" not in refused.output
     assert "quota" not in _checks(refused)
 
-    closed = f"cloudinary://{account.api_key}:x@demo?upload_prefix=http://127.0.0.1:9"
+    closed = f"cloudinary://{account.api_key}:unreachable-host-test-secret-zq@demo?upload_prefix=http://127.0.0.1:9"
     down = cli("doctor", "--json", env={"CLOUDINARY_URL": closed})
     assert down.exit_code == 1
     assert _only(_checks(down), "reachability")["status"] == "failed"

@@ -154,9 +154,10 @@ def test_upload_shows_progress_with_an_eta_on_a_terminal_stderr(
     files = [str(IMAGES / n) for n in ("sunset.png", "portrait.jpg", "badge.webp")]
     code, out, err = _in_terminal(["upload", *files, "--preset", "ugc-moderated"])
     assert code == 0, err
-    assert "\ruploading 0/3 0%" in err
-    assert re.search(r"\ruploading 1/3 33% ETA \d+:\d\d", err)
-    assert "\ruploading 3/3 100%" in err
+    status = r"\r\x1b\[K"  # back to the start of the line, erase it, draw
+    assert re.search(status + r"uploading 0/3 0%", err)
+    assert re.search(status + r"uploading 1/3 33% ETA \d+:\d\d", err)
+    assert re.search(status + r"uploading 3/3 100%", err)
     assert err.endswith("3/3 uploaded; 0 rejected by moderation; 0 failed\n")
     assert sum(" -> " in line for line in out.splitlines()) == 3, "results stay on stdout"
     assert "\r" not in out
@@ -172,8 +173,8 @@ def test_apply_shows_progress_on_a_terminal_stderr(project_dir, cloudinary_url, 
     monkeypatch.setenv("CLOUDINARY_URL", cloudinary_url)
     code, out, err = _in_terminal(["apply", "--yes", "--parallelism", "1"])
     assert code == 0, err
-    assert re.search(r"\rapplying 0/3 0% create avatar", err)
-    assert re.search(r"\rapplying 1/3 33% ETA \d+:\d\d", err)
+    assert re.search(r"\r\x1b\[Kapplying 0/3 0% create avatar", err)
+    assert re.search(r"\r\x1b\[Kapplying 1/3 33% ETA \d+:\d\d", err)
     assert [line for line in out.splitlines() if line.startswith("created ")] == [
         "created avatar", "created product-images", "created ugc-moderated",
     ]  # fmt: skip

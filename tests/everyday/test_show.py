@@ -84,8 +84,8 @@ def test_show_explains_a_file_that_is_not_a_plan(tmp_path, cli):
     assert "cannot read the plan file" in missing.stderr
     (tmp_path / "x.json").write_text("{}")
     wrong = cli("show", str(tmp_path / "x.json"))
-    assert wrong.exit_code == 1
-    assert "is not a plan file" in wrong.stderr
+    assert wrong.exit_code == 3  # refused, as `apply` refuses it
+    assert "x.json is not a plan file" in wrong.stderr
     assert "Traceback" not in wrong.output
 
 

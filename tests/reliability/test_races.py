@@ -172,7 +172,7 @@ def _edit_updated(sdk: ModuleType, changeset: ChangeSet) -> str:
 
 def _edit_unchanged(sdk: ModuleType, changeset: ChangeSet) -> str:
     sdk.update_upload_preset("keep-02", tags="console")
-    return "new changes: keep-02"
+    return "keep-02: changed on the remote since the plan"
 
 
 def _delete_pruned(sdk: ModuleType, changeset: ChangeSet) -> str:

@@ -28,7 +28,8 @@ from cloudinary_presets.cli import (
     project,
     uploads,
 )
-from cloudinary_presets.cli.output import OUT, color_option
+from cloudinary_presets.cli.options import disable_debug
+from cloudinary_presets.cli.output import OUT, MaskedStream, color_option
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
 EXIT_INTERRUPTED = 130
@@ -86,14 +87,21 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit status (the console script calls this)."""
     OUT.configure(None, os.environ)
     try:
+        return _run(argv)
+    finally:
+        disable_debug()
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
         cli.main(args=argv, prog_name="presets", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.UsageError as exc:
-        exc.show()
+        exc.show(file=MaskedStream(err=True))  # type: ignore[arg-type]
         return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
+        exc.show(file=MaskedStream(err=True))  # type: ignore[arg-type]
         return EXIT_ERROR
     except click.exceptions.Abort:
         OUT.err("aborted")

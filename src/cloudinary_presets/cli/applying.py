@@ -62,6 +62,12 @@ class ApplyConsole:
         )
         return bool(answer.strip() == "yes")
 
+    def confirm_saved(self, result: Plan) -> bool:
+        """A saved plan was reviewed already: ask only a person at a terminal (unless --yes)."""
+        if self.yes or not sys.stdin.isatty():
+            return True
+        return self.confirm(result)
+
     def on_event(self, event: Event) -> None:
         change = event.change
         if self.progress is None:
@@ -126,7 +132,9 @@ def apply(
 
     Computes and shows the plan, asks for confirmation on a terminal (--yes skips it;
     without a terminal and without --yes it refuses), applies creates and updates before
-    deletes, then re-reads the remote to verify what Cloudinary stored.
+    deletes, then re-reads the remote to verify what Cloudinary stored. A saved PLAN_FILE
+    is applied only if a plan made now is exactly the same (else exit 3, nothing
+    written); it is shown, and confirmed on a terminal unless --yes.
     """
     from cloudinary_presets.operations.workflow import apply_interactive, apply_saved
     from cloudinary_presets.planning.planfile import load_plan
@@ -147,36 +155,36 @@ def apply(
         "lock_timeout": lock_timeout,
         "on_event": console.on_event,
     }
+    where = (session.project, session.spec, session.target, os.environ)
     try:
         if saved is not None:
             console.total = len(saved.writes)
             result, report = apply_saved(
-                saved, session.project, session.spec, session.target, os.environ, **common
+                saved,
+                *where,
+                confirm=console.confirm_saved,
+                show=console.show,
+                **common,
             )
-            if report is None:
-                OUT.echo("No changes. The remote matches the definitions.")
-                return
-            console.total = len(result.writes)
         else:
             result, report = apply_interactive(
-                session.project,
-                session.spec,
-                session.target,
-                os.environ,
+                *where,
                 confirm=console.confirm,
                 show=console.show,
                 only=only,
                 prune=prune,
                 **common,
             )
-            if report is None:
-                if result.has_changes:
-                    OUT.echo("Apply cancelled; nothing was written.")
-                    raise SystemExit(EXIT_ERROR)
-                return
     finally:
         console.close()
         session.close()
+    if report is None:
+        if result.has_changes:
+            OUT.echo("Apply cancelled; nothing was written.")
+            raise SystemExit(EXIT_ERROR)
+        if saved is not None:  # a live apply showed its plan, which says so already
+            OUT.echo("No changes. The remote matches the definitions.")
+        return
     OUT.echo(OUT.style(f"Apply complete: {report.summary()}.", bold=True, fg="green"))
     if report.reconciled:
         names = ", ".join(report.reconciled)

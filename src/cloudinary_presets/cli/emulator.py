@@ -151,7 +151,7 @@ def emulator(
             "one and prints it)",
         ) from None
     for line in lines:
-        OUT.echo(line)
+        OUT.echo_own_credentials(line)
     sys.stdout.flush()
     try:
         emu.serve_forever()

@@ -140,12 +140,16 @@ def project_root(root: Path | None) -> Path:
 def open_project(
     opts: dict[str, Any], presets_dir: Path | None = None, *, own_folder: bool = False
 ) -> Project:
-    """The project at ``--root`` (or found upward), with ``--presets-dir`` if given;
-    ``own_folder``: a folder the person named may lie outside the root (``validate PATH``)."""
+    """The project at ``--root`` (or found upward), with ``--presets-dir`` if given, its
+    secrets known before anything is read or shown; ``own_folder``: a folder the person
+    named may lie outside the root (``validate PATH``)."""
     from cloudinary_presets.definitions.project import Project
+    from cloudinary_presets.operations.target import learn_secrets
 
     folder = presets_dir or opts.get("presets_dir")
-    return Project.open(project_root(opts.get("root")), folder, own_folder=own_folder)
+    project = Project.open(project_root(opts.get("root")), folder, own_folder=own_folder)
+    learn_secrets(project, os.environ, Path.home())
+    return project
 
 
 def format_options(*choices: str, default: str = "text", what: str = "the result") -> Any:
@@ -184,21 +188,33 @@ def connect(
     opts: dict[str, Any], project: Project, spec: EnvironmentSpec, *, machine_output: bool
 ) -> Target:
     """Open the target the options choose for ``spec``, and say which one it is."""
-    from cloudinary_presets.operations.target import open_target
+    from cloudinary_presets.errors import MissingCredentials, TargetError
+    from cloudinary_presets.operations.target import is_ci, open_target
 
     if opts.get("debug"):
         enable_debug()
-    target = open_target(
-        root=project.root,
-        environ=os.environ,
-        home=Path.home(),
-        url=opts.get("url"),
-        profile=opts.get("profile"),
-        environment=spec.name,
-        env_credentials=spec.credentials,
-        env_emulator=spec.emulator,
-        force_emulator=bool(opts.get("use_emulator")),
-    )
+    choice: dict[str, Any] = {
+        "root": project.root,
+        "environ": os.environ,
+        "home": Path.home(),
+        "url": opts.get("url"),
+        "profile": opts.get("profile"),
+        "environment": spec.name,
+        "env_credentials": spec.credentials,
+        "env_emulator": spec.emulator,
+    }
+    try:
+        target = open_target(**choice, emulator=bool(opts.get("use_emulator")))
+    except MissingCredentials:
+        # only the command line falls back to the embedded emulator, and says so loudly
+        if is_ci(os.environ):
+            raise TargetError(
+                "no Cloudinary credentials are configured and CI is set: refusing to fall "
+                "back to the local emulator silently",
+                hint="set CLOUDINARY_URL (or pass --url, --profile or --env), or pass "
+                "--emulator to run against the local emulator on purpose",
+            ) from None
+        target = open_target(**choice, emulator=True)
     announce_target(target, machine_output=machine_output)
     return target
 
@@ -235,16 +251,29 @@ def announce_target(target: Target, *, machine_output: bool) -> None:
 
 
 def enable_debug() -> None:
+    """Log every HTTP call to stderr, scrubbed, for this invocation (see disable_debug)."""
     import logging
 
     from cloudinary_presets.cloudinary.log_redaction import install_redaction
 
     logger = logging.getLogger("cloudinary_presets")
     if any(getattr(h, "presets_debug", False) for h in logger.handlers):
-        return  # already on (the CLI may run several times in one process)
+        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
     handler.presets_debug = True  # type: ignore[attr-defined]
+    handler.previous_level = logger.level  # type: ignore[attr-defined]
     install_redaction(handler)  # records of every logger pass here: scrub them all
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+
+
+def disable_debug() -> None:
+    """Undo :func:`enable_debug` when a command ends: the CLI may run many times in one
+    process (tests, an embedding program), and only the runs given --debug log."""
+    import logging
+
+    logger = logging.getLogger("cloudinary_presets")
+    for handler in [h for h in logger.handlers if getattr(h, "presets_debug", False)]:
+        logger.removeHandler(handler)
+        logger.setLevel(getattr(handler, "previous_level", logging.NOTSET))

@@ -1,5 +1,10 @@
-"""What the CLI writes: stdout/stderr, colour only where it helps, the pager, the GitHub step
-summary."""
+"""What the CLI writes: stdout/stderr, colour as asked, the pager, the GitHub step summary.
+
+Every byte the command line writes goes through :meth:`Out.safe`: known secrets (and
+credential-shaped text) are masked and invisible or control characters escaped, whatever
+produced the text — a renderer, an error message, click's own usage errors, a progress
+line. This is structural here, not a duty of each call site.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ def color_choice(flag: str | None, environ: Mapping[str, str]) -> bool | None:
 
 
 class Out:
-    """stdout/stderr writers that colour as :func:`color_choice` decides."""
+    """stdout/stderr writers that mask secrets and colour as :func:`color_choice` decides."""
 
     def __init__(self) -> None:
         self.color: bool | None = None
@@ -44,27 +49,66 @@ class Out:
     def configure(self, flag: str | None, environ: Mapping[str, str]) -> None:
         self.color = color_choice(flag, environ)
 
+    def safe(self, text: str) -> str:
+        """``text`` as it may be shown: every known secret masked, every invisible or
+        control character escaped (but newlines, tabs and this writer's own colours)."""
+        from cloudinary_presets.cloudinary.secrets import redact  # not at import: --help
+        from cloudinary_presets.model.characters import escape_invisible
+
+        keep = self.color is not False  # our own colours; click strips them off a terminal
+        return escape_invisible(redact(printable(text)), keep="\n\t", keep_colours=keep)
+
     def style(self, text: str, **kw: Any) -> str:
         # Styled unless colour is off; click.echo strips the codes again on a stream that
         # is not a terminal when the choice is "auto".
         return text if self.color is False else click.style(text, **kw)
 
     def echo(self, text: str = "") -> None:
-        click.echo(printable(text), color=self.color)
+        click.echo(self.safe(text), color=self.color)
+
+    def echo_own_credentials(self, text: str) -> None:
+        """The one unmasked writer: ``presets emulator`` prints the ``CLOUDINARY_URL`` of
+        the local emulator it serves (demo or given credentials, not a product
+        environment's); showing it is the point of the line."""
+        from cloudinary_presets.model.characters import escape_invisible
+
+        click.echo(escape_invisible(printable(text), keep="\n\t"))
 
     def err(self, text: str) -> None:
-        click.echo(printable(text), err=True, color=self.color)
+        click.echo(self.safe(text), err=True, color=self.color)
 
     def error(self, message: str) -> None:
         """``error: message`` on stderr, the prefix in bold red."""
         self.err(self.style("error: ", fg="red", bold=True) + message)
 
+    def progress(self, text: str, *, err: bool = False) -> None:
+        """A terminal status line, drawn in place (``\\r``, erase the line), no newline."""
+        click.echo("\r\033[K" + self.safe(text), nl=False, err=err, color=self.color)
+
+    def clear_progress(self, *, err: bool = False) -> None:
+        click.echo("\r\033[K", nl=False, err=err)
+
     def page(self, text: str, *, pager: bool = True) -> None:
         """``text`` through the pager (``PAGER``) when it is longer than the terminal."""
         if pager and _interactive() and len(text.splitlines()) >= _rows() - 1:
-            click.echo_via_pager(text, color=self.color)
+            click.echo_via_pager(self.safe(text), color=self.color)
         else:
             self.echo(text)
+
+
+class MaskedStream:
+    """A file-like stand-in for stdout/stderr that masks what click writes to it itself
+    (its usage errors quote the arguments, which may carry a secret)."""
+
+    def __init__(self, *, err: bool = False) -> None:
+        self.err = err
+
+    def write(self, text: str) -> int:
+        click.echo(OUT.safe(text), err=self.err, nl=False)
+        return len(text)
+
+    def flush(self) -> None:
+        (sys.stderr if self.err else sys.stdout).flush()
 
 
 def _interactive() -> bool:
@@ -105,7 +149,7 @@ def github_summary(markdown: str) -> None:
     if path:
         append_text(
             Path(path),
-            markdown + "\n",
+            OUT.safe(markdown) + "\n",
             doing="append the job summary to",
             hint="GITHUB_STEP_SUMMARY names the file GitHub Actions shows as the job summary: "
             "point it at a file in an existing folder, or unset it",

@@ -53,6 +53,11 @@ _NO_PAGER = click.option(
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error."
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Do not exit 3 when `apply` would refuse the plan (the reasons are still shown).",
+)
 @_VERBOSE
 @_NO_PAGER
 @click.option(
@@ -73,6 +78,7 @@ def plan(
     fmt: str,
     out_path: Path | None,
     detailed_exitcode: bool,
+    force: bool,
     verbose: bool,
     no_pager: bool,
     labels: Path | None,
@@ -83,7 +89,8 @@ def plan(
     """Show what `apply` would change in the target product environment.
 
     Reads every remote preset with the fewest Admin API calls (pages of 500) and diffs
-    them semantically against the definitions. Never writes to Cloudinary.
+    them semantically against the definitions. Never writes to Cloudinary. Exits 3 when
+    `apply` would refuse the plan (safety thresholds, protected presets) unless --force.
     """
     from cloudinary_presets.operations.multi_env import (
         EnvironmentPlan,
@@ -144,10 +151,10 @@ def plan(
         single = plan_environment(project, spec, os.environ, **scope)
         OUT.page(render_plan(single, fmt, verbose=verbose), pager=fmt == "text" and not no_pager)
         results = EnvironmentPlans((EnvironmentPlan(opts.get("env_name") or "", single),))
-    _finish(results, out_path, detailed_exitcode)
+    _finish(results, out_path, detailed_exitcode, force)
 
 
-def _finish(results: EnvironmentPlans, out_path: Path | None, detailed: bool) -> None:
+def _finish(results: EnvironmentPlans, out_path: Path | None, detailed: bool, force: bool) -> None:
     """The job summary, the saved plan, the exit status."""
     from cloudinary_presets.planning.planfile import save_plan
 
@@ -161,7 +168,11 @@ def _finish(results: EnvironmentPlans, out_path: Path | None, detailed: bool) ->
     if out_path is not None and results.plans:
         save_plan(next(iter(results.plans.values())), out_path)
         OUT.err(f"saved the plan to {out_path} (apply it with `presets apply {out_path}`)")
-    code = results.exit_code(detailed=detailed)
+    for name, refused in results.refused(force=force).items():
+        where = f"environment {name}: " if name else ""
+        for reason in refused.refusals(force=force, at_plan=True):
+            OUT.error(f"{where}apply would refuse this plan: {reason.message}")
+    code = results.exit_code(detailed=detailed, force=force)
     if code:
         raise SystemExit(code)
 

@@ -52,13 +52,11 @@ class Progress:
 
     def _draw(self) -> None:
         if self.active:
-            self.stream.write(f"\r{self.status()}\033[K")
-            self.stream.flush()
+            OUT.progress(self.status(), err=True)  # masked and escaped like every line
 
     def _clear(self) -> None:
         if self.active:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+            OUT.clear_progress(err=True)
 
     def working_on(self, item: str) -> None:
         self.current = item

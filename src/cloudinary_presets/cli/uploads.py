@@ -89,11 +89,11 @@ class WaitingLine:
 
     def _draw(self) -> None:
         if self.enabled and self._waiting:
-            click.echo("\r\x1b[K" + self.text(), nl=False, err=True)
+            OUT.progress(self.text(), err=True)
 
     def _clear(self) -> None:
         if self.enabled:
-            click.echo("\r\x1b[K", nl=False, err=True)
+            OUT.clear_progress(err=True)
 
 
 @contextlib.contextmanager

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
-from cloudinary_presets.cloudinary.secrets import Secret, redact, register_sensitive
+from cloudinary_presets.cloudinary.secrets import (
+    MIN_SECRET_LENGTH,
+    Secret,
+    redact,
+    register_sensitive,
+)
 from cloudinary_presets.errors import CredentialsError
 from cloudinary_presets.model.hosts import host_scope
 
@@ -91,6 +97,14 @@ class Credentials:
                 f"{self.source} (expected sha1 or sha256)"
             )
         object.__setattr__(self, "api_host", validate_api_host(self.api_host))
+        length = len(self.api_secret.reveal()) if self.api_secret is not None else 0
+        if 0 < length < MIN_SECRET_LENGTH:
+            raise CredentialsError(
+                f"the API secret in {self.source} is {length} character(s) long: too short to "
+                f"be kept out of output reliably (at least {MIN_SECRET_LENGTH}; Cloudinary's "
+                "API secrets are 27)",
+                hint="check the credentials; a local emulator needs a longer secret too",
+            )
         if self.api_secret is not None:
             blob = f"{self.api_key}:{self.api_secret.reveal()}".encode()
             register_sensitive(base64.b64encode(blob).decode("ascii"))
@@ -134,3 +148,14 @@ class Credentials:
         """
         digest = hashlib.sha256(f"cloudinary-presets:{self.api_key}".encode()).hexdigest()
         return f"sha256:{digest[:16]}"
+
+    def plan_seal_key(self) -> bytes | None:
+        """The key that seals saved plans for this account (``None`` without a secret).
+
+        Derived from the API secret with HMAC, so it reveals nothing of it; whoever can
+        forge a seal holds the secret, and could write presets directly anyway.
+        """
+        if self.api_secret is None or not self.api_secret:
+            return None
+        secret = self.api_secret.reveal().encode("utf-8")
+        return hmac.new(secret, b"cloudinary-presets:plan-seal:v1", hashlib.sha256).digest()

@@ -1,86 +1,51 @@
-"""The process-wide registry of sensitive values, and the :class:`Secret` that holds one.
+"""The :class:`Secret` that holds an API secret, and :func:`redact` for logs and errors.
 
 An API secret is wrapped in :class:`Secret` the moment it is read, so a ``repr``, an
-f-string, a traceback or a pickle can never show it. Every secret (and the HTTP Basic
-blob built from it) is also registered here, and :func:`redact` scrubs registered values
-and credential-shaped text from anything about to be shown or logged (the log filter in
-:mod:`cloudinary_presets.cloudinary.log_redaction` uses it).
+f-string, a traceback or a pickle can never show it, and it is registered in the
+process-wide registry (:mod:`cloudinary_presets.model.sensitive`), whose mask every
+output goes through. :func:`redact` masks the registered values and, beyond them,
+credential-shaped text whatever its value (``Authorization`` headers, signatures, URL
+user-info): what logs and quoted server answers need.
 """
 
 from __future__ import annotations
 
 import hmac
 import re
-import threading
 from typing import NoReturn
-from urllib.parse import quote, quote_plus
 
-#: Secrets shorter than this are not scrubbed from free text (it would mangle ordinary
-#: words and numbers); they are still masked everywhere a :class:`Secret` is formatted.
-MIN_REDACTED_LENGTH = 6
+from cloudinary_presets.model.sensitive import (
+    MIN_SECRET_LENGTH,
+    is_registered,
+    mask,
+    register_sensitive,
+)
 
-
-class _Registry:
-    """Process-wide set of sensitive strings, with a cached regex that matches any of them."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-
-    def add(self, value: str) -> None:
-        if len(value) < MIN_REDACTED_LENGTH:
-            return
-        forms = {value, quote(value, safe=""), quote_plus(value, safe="")}
-        with self._lock:
-            if forms <= self._values:
-                return
-            self._values |= forms
-            self._pattern = None
-
-    def pattern(self) -> re.Pattern[str] | None:
-        with self._lock:
-            if self._pattern is None and self._values:
-                longest_first = sorted(self._values, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(v) for v in longest_first))
-            return self._pattern
-
-    def __contains__(self, value: object) -> bool:
-        with self._lock:
-            return value in self._values
-
-
-_REGISTRY = _Registry()
+__all__ = ["MIN_SECRET_LENGTH", "Secret", "is_registered", "redact", "register_sensitive"]
 
 #: Shapes that carry credentials whatever their value: header lines, dict reprs, query
-#: strings, JSON bodies, URL user-info. Applied after the registered values.
+#: strings, JSON bodies, URL user-info. Applied after the registered values. None of them
+#: consumes a backslash, so masking JSON text never breaks one of its escapes.
 _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:\w+\s+)?[^\s\"',;}]+"),
+        re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:\w+\s+)?[^\s\"',;}\\]+"),
         r"\1***",
     ),
     (re.compile(r"(?i)\b(basic|bearer)(\s+)[A-Za-z0-9+/=._~-]{6,}"), r"\1\2***"),
-    (re.compile(r"(?i)\b(signature|api_secret)(=|%3D)[^&\s\"'<>]+"), r"\1\2***"),
+    (re.compile(r"(?i)\b(signature|api_secret)(=|%3D)[^&\s\"'<>\\]+"), r"\1\2***"),
     (re.compile(r"(?i)\b(invalid signature\s+)[0-9a-f]{8,}"), r"\1***"),
-    (re.compile(r"(?i)([\"'](?:signature|api_secret)[\"']\s*:\s*[\"'])[^\"']*"), r"\1***"),
+    (re.compile(r"(?i)([\"'](?:signature|api_secret)[\"']\s*:\s*[\"'])[^\"'\\]*"), r"\1***"),
     (re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@"), r"\1***@"),
 )
-
-
-def register_sensitive(value: str) -> None:
-    """Make :func:`redact` (and so the log filter) scrub ``value`` from now on."""
-    _REGISTRY.add(value)
-
-
-def is_registered(value: str) -> bool:
-    return value in _REGISTRY
+#: a cheap test that lets most texts skip the shapes
+_MAYBE_SHAPED = re.compile(r"(?i)authorization|basic|bearer|signature|api_secret|://")
 
 
 def redact(text: str) -> str:
-    """Scrub registered secrets and credential-shaped substrings from ``text``."""
-    pattern = _REGISTRY.pattern()
-    if pattern is not None:
-        text = pattern.sub("***", text)
+    """Mask registered secrets and credential-shaped substrings in ``text``."""
+    text = mask(text)
+    if _MAYBE_SHAPED.search(text) is None:
+        return text
     for shape, replacement in _SHAPES:
         text = shape.sub(replacement, text)
     return text

@@ -142,10 +142,12 @@ def _error_message(document: object) -> str | None:
 
 
 def _snippet(body: bytes) -> str:
-    text = body[: SNIPPET_CHARS * 4].decode("utf-8", errors="replace")
-    cut = len(text) > SNIPPET_CHARS or len(body) > SNIPPET_CHARS * 4
-    escaped = text[:SNIPPET_CHARS].encode("unicode_escape").decode("ascii")
-    return redact(escaped) + ("..." if cut else "")
+    """The start of a body, escaped to one line; secrets are masked before it is cut, so
+    a secret that straddles the cut cannot show its first characters."""
+    text = redact(body[: SNIPPET_CHARS * 4].decode("utf-8", errors="replace"))
+    escaped = redact(text.encode("unicode_escape").decode("ascii"))
+    cut = len(escaped) > SNIPPET_CHARS or len(body) > SNIPPET_CHARS * 4
+    return escaped[:SNIPPET_CHARS] + ("..." if cut else "")
 
 
 def _content_type(headers: Mapping[str, str]) -> str:

@@ -334,7 +334,8 @@ class Transport:
             json=json,
             data=data,
             files=files,
-            auth=basic,
+            # as UTF-8 bytes: requests would encode text as Latin-1 (and fail beyond it)
+            auth=(basic[0].encode(), basic[1].encode()) if basic else None,  # type: ignore[arg-type]
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=self.timeout,
             allow_redirects=False,

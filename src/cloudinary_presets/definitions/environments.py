@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from cloudinary_presets.definitions.config import LoadedConfig, Safety
 from cloudinary_presets.definitions.strict_yaml import Document, KeyPath, Mark
-from cloudinary_presets.errors import DefinitionError, Location, Problem, UsageError
-from cloudinary_presets.model.wording import suggest
+from cloudinary_presets.errors import Location, Problem, UsageError
+from cloudinary_presets.model.names import NAME_RULE, is_valid_name
+from cloudinary_presets.model.sensitive import MASK, contains_sensitive
+from cloudinary_presets.model.wording import shorten, suggest
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -44,14 +46,38 @@ class EnvironmentSpec:
     emulator: bool = False
     prune: bool = False
     safety: Safety = field(default_factory=Safety)
+    #: the ``name_prefix`` of every other environment of the configuration
+    other_prefixes: tuple[str, ...] = ()
+
+    def owns(self, remote_name: str) -> bool:
+        """True when a remote preset belongs to this environment (is in its scope).
+
+        A name belongs to the environment whose prefix it carries; carrying several
+        (``stg_`` and ``stg_eu_``), to the longest. So an environment without a prefix
+        owns only names that carry no declared prefix at all.
+        """
+        carried = [
+            p for p in (self.name_prefix, *self.other_prefixes) if p and remote_name.startswith(p)
+        ]
+        return max(carried, key=len, default="") == self.name_prefix
+
+    def prefix_owner(self, remote_name: str) -> str | None:
+        """The other environment's prefix that takes ``remote_name`` away from this one."""
+        if self.owns(remote_name):
+            return None
+        carried = [p for p in self.other_prefixes if remote_name.startswith(p)]
+        return max(carried, key=len, default=None)
 
 
 def environment_spec(loaded: LoadedConfig, name: str | None) -> EnvironmentSpec:
     """The named environment (or the default one, or none) from the configuration."""
     config = loaded.config
     name = name or config.default_environment
+    declared = {n: env.name_prefix for n, env in config.environments.items() if env.name_prefix}
     if name is None:
-        return EnvironmentSpec(prune=config.prune, safety=config.safety)
+        return EnvironmentSpec(
+            prune=config.prune, safety=config.safety, other_prefixes=_unique(declared.values())
+        )
     env = config.environments.get(name)
     if env is None:
         known = sorted(config.environments)
@@ -72,7 +98,12 @@ def environment_spec(loaded: LoadedConfig, name: str | None) -> EnvironmentSpec:
         emulator=env.emulator,
         prune=config.prune if env.prune is None else env.prune,
         safety=env.safety or config.safety,
+        other_prefixes=_unique(p for n, p in declared.items() if n != name),
     )
+
+
+def _unique(prefixes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(prefixes)))
 
 
 def _merge(
@@ -156,7 +187,26 @@ class _Substitution:
                 )
             return self.spec.variables[ref]
 
-        return _REFERENCE.sub(replace, value) if "$" in value else value
+        expanded = _REFERENCE.sub(replace, value) if "$" in value else value
+        if contains_sensitive(expanded):
+            return self._secret(value, path)
+        return expanded
+
+    def _secret(self, written: str, path: KeyPath) -> str:
+        """A value that would carry a known API secret: an error naming the variable,
+        never the value, which is replaced so nothing downstream can show it."""
+        used = [m.group(1).strip() for m in _REFERENCE.finditer(written) if m.group(1)]
+        source = (
+            f"{', '.join('${' + u + '}' for u in used)} expands to a value that contains"
+            if used
+            else "the value contains"
+        )
+        self._fail(
+            path,
+            f"{source} the API secret of configured credentials; a secret may never be a "
+            "preset setting (plans would show it and Cloudinary would store it)",
+        )
+        return MASK
 
     def _fail(self, path: KeyPath, message: str) -> str:
         self.problems.append(Problem(message, self.doc.location(path), _dotted(path)))
@@ -234,16 +284,37 @@ def remote_name(spec: EnvironmentSpec, name: str) -> str:
     return f"{spec.name_prefix}{name}"
 
 
-def check_remote_names(spec: EnvironmentSpec, names: list[tuple[str, Location | None]]) -> None:
-    too_long = [(n, loc) for n, loc in names if len(remote_name(spec, n)) > 255]
-    if too_long:
-        raise DefinitionError(
-            [
+def remote_name_problems(
+    spec: EnvironmentSpec, names: Iterable[tuple[str, Location | None]]
+) -> list[Problem]:
+    """What is wrong with the remote names (prefix + name) of ``names`` in ``spec``.
+
+    Checked per environment, because only the prefix makes a name too long or puts it in
+    another environment's scope (where that environment would see it as its own preset,
+    and could prune it).
+    """
+    problems = []
+    for name, location in names:
+        remote = remote_name(spec, name)
+        if len(remote) > 255 or not is_valid_name(remote):
+            problems.append(
                 Problem(
-                    f"remote name {remote_name(spec, n)!r} is longer than 255 characters",
-                    loc,
+                    f"remote name {shorten(remote)} (name_prefix {spec.name_prefix!r} + name) "
+                    f"is not {NAME_RULE}",
+                    location,
                     "name",
                 )
-                for n, loc in too_long
-            ]
-        )
+            )
+        owner = spec.prefix_owner(remote)
+        if owner is not None:
+            where = f"environment {spec.name!r}" if spec.name else "no environment"
+            problems.append(
+                Problem(
+                    f"remote name {remote!r} in {where} carries the name_prefix {owner!r} of "
+                    "another environment, which would take it for its own (and could prune "
+                    "it); rename the preset",
+                    location,
+                    "name",
+                )
+            )
+    return problems

@@ -22,6 +22,7 @@ from cloudinary_presets.definitions.strict_yaml import MAX_BYTES, Document, deco
 from cloudinary_presets.definitions.validation import dotted, problems_from
 from cloudinary_presets.errors import DefinitionError, FileError, Location, Problem, UsageError
 from cloudinary_presets.files import inside, is_printable, read_bytes, shown
+from cloudinary_presets.model.characters import ALLOWED_IN_VALUES, describe, invisible_characters
 from cloudinary_presets.model.preset import PRESET_LEVEL_KEYS, SETTING_KEYS, Preset
 from cloudinary_presets.model.taxonomy import CATEGORIES
 from cloudinary_presets.model.wording import suggest
@@ -298,6 +299,48 @@ def duplicate_problems(
     return by_name, problems
 
 
+def invisible_problems(doc: Document) -> list[Problem]:
+    """Each key or value that holds an invisible or control character, at its place.
+
+    They can make a reviewed value read differently from what is sent (a bidi override
+    reverses what follows it; a zero-width space hides in a name), so none is accepted;
+    values may hold tabs and newlines.
+    """
+    problems: list[Problem] = []
+
+    def check(text: str, path: tuple[str | int, ...], key: bool) -> None:
+        found = invisible_characters(text, "" if key else ALLOWED_IN_VALUES)
+        if not found:
+            return
+        index, char = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        what = "key" if key else "value"
+        problems.append(
+            Problem(
+                f"{describe(char)} at character {index + 1} of the {what}{more}: invisible and "
+                "control characters can make a reviewed value read differently from what is "
+                "sent; remove it",
+                doc.location(path, key=key),
+                dotted(path),
+            )
+        )
+
+    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, str):
+            check(value, path, key=False)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    check(key, (*path, key), key=True)
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(doc.data, ())
+    return problems
+
+
 def validation_context(extra_categories: Iterable[str] = ()) -> dict[str, Any]:
     return {"categories": CATEGORIES | frozenset(extra_categories)}
 
@@ -316,8 +359,11 @@ def check_documents(
     valid = []
     with gc_paused():
         for doc in documents:
+            unsafe = invisible_problems(doc)
             preset, found = validate_document(doc, context)
-            problems.extend(found)
+            problems.extend([*unsafe, *found])
+            if unsafe:
+                continue  # never a definition, whatever else it says
             if preset is not None:
                 valid.append(Definition(preset, doc))
     by_name, duplicates = duplicate_problems(valid)

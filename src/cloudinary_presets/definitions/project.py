@@ -16,6 +16,7 @@ from cloudinary_presets.definitions.environments import (
     EnvironmentSpec,
     environment_spec,
     remote_name,
+    remote_name_problems,
     resolve_documents,
 )
 from cloudinary_presets.definitions.loader import (
@@ -116,13 +117,16 @@ class Project:
         """Read, resolve for ``spec``, validate and lint every definition."""
         documents, problems, files = read_documents(self.presets_dir, self.boundary or self.root)
         resolved, env_problems = resolve_documents(documents, spec, self.loaded, environ)
-        return check_documents(
+        report = check_documents(
             resolved,
             extra_categories=self.loaded.config.moderation.extra_categories,
             strict=strict,
             errors=[*self.loaded.warnings, *problems, *env_problems],
             files=files,
         )
+        names = [(d.name, d.location(("name",))) for d in report.presets]
+        report.problems.extend(remote_name_problems(spec, names))
+        return report
 
     def desired(self, spec: EnvironmentSpec, environ: Mapping[str, str]) -> list[Desired]:
         """The definitions for ``spec`` as desired remote presets; raises on any error."""

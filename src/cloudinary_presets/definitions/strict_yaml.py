@@ -25,6 +25,7 @@ import yaml
 
 from cloudinary_presets.errors import DefinitionError, Location, Problem
 from cloudinary_presets.files import utf8_position
+from cloudinary_presets.model.characters import describe, invisible_characters
 from cloudinary_presets.model.wording import shorten
 
 MAX_BYTES = 1024 * 1024
@@ -156,12 +157,23 @@ def decode(data: bytes, file: str) -> str:
             line,
             column,
         )
+    hidden = invisible_characters(text, "\t\n\r")
+    if hidden:
+        line, column = _position(text, hidden[0][0])
+        raise _fail(file, _invisible_message(hidden[0][1]), line, column)
     tab = _TAB_INDENT.search(text)
     if tab:
         line = text.count("\n", 0, tab.start()) + 1
         column = tab.end() - tab.start()
         raise _fail(file, "tab character used for indentation; indent with spaces", line, column)
     return text
+
+
+def _invisible_message(char: str, how: str = "") -> str:
+    return (
+        f"{describe(char)} is not allowed{how}: invisible and control characters can make a "
+        "reviewed file read differently from what is sent; remove it"
+    )
 
 
 def _check_scalar(event: Any, mark: Mark, text: str, clean: bool = False) -> None:
@@ -178,6 +190,9 @@ def _check_scalar(event: Any, mark: Mark, text: str, clean: bool = False) -> Non
             "escape); remove it",
             mark,
         )
+    hidden = invisible_characters(value) if event.style == '"' else []
+    if hidden:
+        raise _Fail(_invisible_message(hidden[0][1], " (written as an escape)"), mark)
     if "\t" in value and not event.style:
         start, end = event.start_mark.index, event.end_mark.index
         offset = text.find("\t", start, end)

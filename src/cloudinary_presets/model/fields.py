@@ -16,6 +16,7 @@ Validation context (``model_validate(..., context=...)``):
 from __future__ import annotations
 
 import enum
+import json
 import math
 import re
 from collections.abc import Callable
@@ -330,11 +331,19 @@ def _string_map(
                 raise field_error(
                     "header values may not be blank or start or end with spaces", (key,)
                 )
-            if not header and item.endswith("\\"):
+            if allow_lists and _reads_as_list(item) and not validation_context(info).get("remote"):
                 raise field_error(
-                    "value ends with a backslash, which Cloudinary's `k=v|k2=v2` encoding "
-                    "cannot carry (it would escape the `|` after it); remove it, or end the value "
-                    "with another character",
+                    f"{shorten(item)} reads as a JSON list, which is how a multi-select value "
+                    "travels: Cloudinary would store a list; write it as a YAML list instead",
+                    (key,),
+                )
+            if not header and "\\" in item and not validation_context(info).get("remote"):
+                # `=` and `|` travel escaped (`\\=`, `\\|`, as the SDK sends them) and come
+                # back exactly; a backslash is read differently by different readers of the
+                # `k=v|k2=v2` form (the SDK does not escape it), so it is refused, not guessed
+                raise field_error(
+                    "value contains a backslash, which Cloudinary's `k=v|k2=v2` encoding cannot "
+                    "carry unambiguously (it is that encoding's escape character); remove it",
                     (key,),
                 )
             out[key] = item
@@ -343,11 +352,21 @@ def _string_map(
     return validate
 
 
+def _reads_as_list(text: str) -> bool:
+    """True for a string the ``k=v|...`` form cannot tell from a multi-select list."""
+    if not text.startswith("["):
+        return False
+    try:
+        return isinstance(json.loads(text), list)
+    except ValueError:
+        return False
+
+
 _STRING_MAP_SCHEMA: dict[str, Any] = {
     "type": "object",
     "minProperties": 1,
     "propertyNames": {"pattern": _MAP_KEY.pattern},
-    "additionalProperties": {"type": "string", "pattern": r"(^|[^\\])$"},
+    "additionalProperties": {"type": "string", "pattern": r"^[^\\]*$"},
 }
 Context = Annotated[
     dict[str, str],

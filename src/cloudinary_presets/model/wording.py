@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cloudinary_presets.model.sensitive import mask
+
 #: the longest excerpt of a value an error message quotes
 EXCERPT = 40
 _USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s@]*@")
@@ -45,7 +47,8 @@ def shorten(value: object) -> str:
     Messages quote at most :data:`EXCERPT` characters of a value, and never a value that
     looks like a credential (a file that is not a preset may be anything, ~/.netrc too).
     """
-    text = value if isinstance(value, str) else repr(value)
+    # masked before anything is cut: a cut secret could not be recognised any more
+    text = mask(value if isinstance(value, str) else repr(value))
     if looks_like_credential(text):
         return f"<{len(text)} characters that look like a credential, not shown>"
     if not isinstance(value, str):

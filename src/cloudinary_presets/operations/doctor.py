@@ -41,7 +41,7 @@ from cloudinary_presets.model.changes import TextEnum
 from cloudinary_presets.model.hosts import host_scope
 from cloudinary_presets.model.moderation import KINDS
 from cloudinary_presets.model.wording import name_list
-from cloudinary_presets.operations.target import EMULATOR_DB, is_ci
+from cloudinary_presets.operations.target import EMULATOR_DB, is_ci, learn_secrets
 
 #: moderation kinds that need a Cloudinary add-on (``manual`` is always available)
 ADDON_KINDS = tuple(kind for kind in KINDS if kind != "manual")
@@ -126,6 +126,7 @@ def diagnose(
     except PresetsError as exc:
         result.add("configuration", Status.FAILED, exc.message, "fix it: `presets validate`")
         return result
+    learn_secrets(project, environ, home)  # known before anything is read or shown
     _configuration(project, result)
     try:
         spec = project.environment(environment)

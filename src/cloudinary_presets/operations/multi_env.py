@@ -14,7 +14,13 @@ from typing import Any
 
 from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
-from cloudinary_presets.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, PresetsError
+from cloudinary_presets.errors import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_REFUSED,
+    PresetsError,
+)
 from cloudinary_presets.operations.simulate import Sample
 from cloudinary_presets.operations.target import Target, open_target
 from cloudinary_presets.operations.workflow import make_plan, plan_impact
@@ -53,10 +59,21 @@ class EnvironmentPlans:
     def has_changes(self) -> bool:
         return any(plan.has_changes for plan in self.plans.values())
 
-    def exit_code(self, *, detailed: bool = False) -> int:
-        """1 if any environment failed; else 2 for changes with ``detailed``; else 0."""
+    def refused(self, *, force: bool = False) -> dict[str, Plan]:
+        """The plans ``apply`` would refuse (quota aside; ``force`` as apply's ``--force``)."""
+        return {
+            name: plan
+            for name, plan in self.plans.items()
+            if plan.refusals(force=force, at_plan=True)
+        }
+
+    def exit_code(self, *, detailed: bool = False, force: bool = False) -> int:
+        """1 if any environment failed; else 3 if apply would refuse a plan (unless
+        ``force``); else 2 for changes with ``detailed``; else 0."""
         if self.failed:
             return EXIT_ERROR
+        if self.refused(force=force):
+            return EXIT_REFUSED
         return EXIT_CHANGES if detailed and self.has_changes else EXIT_OK
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """Which product environment a command talks to, and how.
 
-With credentials (``--url``, ``--profile``, a configured environment, or
-``CLOUDINARY_URL``) the target is that Cloudinary account. With none, the target is the
-**embedded emulator**: a local Cloudinary started in-process on loopback with its state
-in ``.presets/emulator.sqlite``, so a first run works on any machine and never touches a
-real account. In CI (``CI`` set to a true value) that silent fallback is refused unless
-``--emulator`` is given: a misconfigured pipeline must fail, not "succeed" locally.
+With credentials (``url``, ``profile``, a configured environment, or ``CLOUDINARY_URL``)
+the target is that Cloudinary account. Without any, the library refuses
+(:class:`~cloudinary_presets.errors.MissingCredentials`): a misconfigured application
+must fail, never "upload" into a local SQLite file. The **embedded emulator** (a local
+Cloudinary started in-process on loopback, its state in ``.presets/emulator.sqlite``) is
+used only when asked for: ``emulator=True``, or an environment configured with
+``emulator: true``. The CLI alone picks it by default, announced loudly, and refuses that
+in CI unless ``--emulator`` is given.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from cloudinary_presets.cloudinary.credential_sources import resolve_credentials
 from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.cloudinary.transport import Transport
-from cloudinary_presets.definitions.project import STATE_DIR
-from cloudinary_presets.errors import FileError, TargetError
+from cloudinary_presets.definitions.project import STATE_DIR, Project
+from cloudinary_presets.errors import FileError, MissingCredentials, PresetsError
 from cloudinary_presets.files import make_dirs, oserror, regular_file, shown, write_atomic
 from cloudinary_presets.planning.plan import TargetInfo
 
@@ -126,6 +128,28 @@ def start_emulator(root: Path, environment: str | None = None) -> tuple[Emulator
     return emulator, credentials, str(relative)
 
 
+def learn_secrets(project: Project, environ: Mapping[str, str], home: Path) -> None:
+    """Read, offline, every credential the configuration can reach, so that their secrets
+    are known (registered) before any definition is resolved or anything is shown.
+
+    A definition that would carry one is then a validation error, and every output masks
+    them, even in commands that never open a target (``validate``, ``render``).
+    Credentials that cannot be read are skipped: choosing a target reports those.
+    """
+    config = project.loaded.config
+    sources = [
+        None,
+        *(e.credentials.source() for e in config.environments.values() if e.credentials),
+    ]
+    for source in sources:
+        try:
+            resolve_credentials(
+                url=None, profile=None, env_credentials=source, environ=environ, home=home
+            )
+        except PresetsError:
+            continue
+
+
 def describe_target(credentials: Credentials, environment: str | None) -> str:
     env = f"environment '{environment}': " if environment else ""
     where = f"cloud '{credentials.cloud_name}' at {credentials.api_host}"
@@ -142,16 +166,24 @@ def open_target(
     environment: str | None = None,
     env_credentials: tuple[str, str] | None = None,
     env_emulator: bool = False,
-    force_emulator: bool = False,
+    emulator: bool = False,
 ) -> Target:
-    """Resolve the target: explicit credentials, then the environment's, then the emulator."""
-    use_emulator = force_emulator or env_emulator
-    credentials = None
-    if not use_emulator:
+    """Resolve the target: explicit credentials, then the environment's, then
+    ``CLOUDINARY_URL``; the embedded emulator only with ``emulator=True`` (or an
+    environment configured with ``emulator: true``).
+
+    Raises :class:`MissingCredentials` when there are none; nothing is created on disk.
+    """
+    if not (emulator or env_emulator):
         credentials = resolve_credentials(
             url=url, profile=profile, env_credentials=env_credentials, environ=environ, home=home
         )
-    if credentials is not None:
+        if credentials is None:
+            raise MissingCredentials(
+                "no Cloudinary credentials are configured",
+                hint="set CLOUDINARY_URL (or pass url=, profile=, or an environment with "
+                "credentials); pass emulator=True to use the local emulator on purpose",
+            )
         info = TargetInfo(
             describe_target(credentials, environment),
             credentials.cloud_name,
@@ -160,14 +192,7 @@ def open_target(
             environment,
         )
         return Target(credentials, info)
-    if not use_emulator and is_ci(environ):
-        raise TargetError(
-            "no Cloudinary credentials are configured and CI is set: refusing to fall back to "
-            "the local emulator silently",
-            hint="set CLOUDINARY_URL (or pass --url, --profile or --env), or pass --emulator "
-            "to run against the local emulator on purpose",
-        )
-    emulator, credentials, db = start_emulator(root, environment)
+    embedded, credentials, db = start_emulator(root, environment)
     env = f"environment '{environment}': " if environment else ""
     info = TargetInfo(
         f"{env}local emulator ({db}), cloud '{credentials.cloud_name}'",
@@ -177,7 +202,7 @@ def open_target(
         environment,
         emulator=True,
     )
-    return Target(credentials, info, emulator)
+    return Target(credentials, info, embedded)
 
 
 def same_target(a: TargetInfo, b: TargetInfo) -> list[str]:

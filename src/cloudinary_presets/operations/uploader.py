@@ -164,10 +164,13 @@ class Uploader:
         profile: str | None = None,
         emulator: bool = False,
     ) -> Uploader:
-        """Same target resolution as the CLI: --url, --profile, --env, CLOUDINARY_URL, emulator.
+        """Same target resolution as the CLI: --url, --profile, --env, CLOUDINARY_URL.
 
-        ``environ`` defaults to the process environment (this convenience is the one place
-        the library reads it; pass a mapping to keep it out).
+        Without credentials it raises :class:`~cloudinary_presets.errors.MissingCredentials`
+        (an application must never upload into a local emulator by accident); pass
+        ``emulator=True`` to use the embedded emulator on purpose. ``environ`` defaults to
+        the process environment (this convenience is the one place the library reads it;
+        pass a mapping to keep it out).
         """
         environ = dict(os.environ) if environ is None else environ
         project = Project.open(Path(root))
@@ -181,7 +184,7 @@ class Uploader:
             environment=spec.name,
             env_credentials=spec.credentials,
             env_emulator=spec.emulator,
-            force_emulator=emulator,
+            emulator=emulator,
         )
         return cls(project, spec, target, environ)
 

@@ -27,6 +27,7 @@ from cloudinary_presets.definitions.yaml_writer import dump_preset, dump_yaml, p
 from cloudinary_presets.errors import (
     FileError,
     NotFound,
+    PlanAlteredError,
     PresetsError,
     RefusedError,
     StalePlanError,
@@ -34,14 +35,15 @@ from cloudinary_presets.errors import (
 )
 from cloudinary_presets.files import make_dirs, shown, write_atomic
 from cloudinary_presets.model.names import NAME_RULE, is_valid_name, matches
-from cloudinary_presets.model.preset import preset_changes
-from cloudinary_presets.model.wording import name_list, suggest
+from cloudinary_presets.model.sensitive import contains_sensitive
+from cloudinary_presets.model.wording import suggest
 from cloudinary_presets.operations.apply import ApplyReport, Event, apply_plan
 from cloudinary_presets.operations.lock import apply_lock
 from cloudinary_presets.operations.simulate import Impact, Sample, compare, rekognition_kind
 from cloudinary_presets.operations.target import Target, same_target
+from cloudinary_presets.planning.integrity import check_seal, differences
 from cloudinary_presets.planning.plan import Plan, build_plan
-from cloudinary_presets.planning.safety import check_safety
+from cloudinary_presets.planning.safety import judge, refusal
 
 
 @dataclass
@@ -64,7 +66,8 @@ def make_plan(
     only: Sequence[str] = (),
     prune: bool | None = None,
 ) -> Planned:
-    """Validate the definitions (no network if they are invalid), read the remote, diff."""
+    """Validate the definitions (no network if they are invalid), read the remote, diff,
+    and judge the plan's safety (the reasons ``apply`` would refuse it)."""
     desired = project.desired(spec, environ)
     remote = RemotePresets(target.transport())
     config = project.loaded.config
@@ -75,10 +78,13 @@ def make_plan(
         target.info,
         prune=spec.prune if prune is None else prune,
         ignore=config.ignore,
-        protect=[*config.protect, *(d.remote_name for d in desired if d.preset.protect)],
         only=only,
+        owns=spec.owns,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+    protect = [*config.protect, *(d.remote_name for d in desired if d.preset.protect)]
+    reasons = judge(plan, spec.safety, protect=protect, empty_definitions=not desired)
+    plan = replace(plan, safety=reasons, seal_key=target.credentials.plan_seal_key())
     return Planned(plan, remote, snapshot, spec, len(desired))
 
 
@@ -95,17 +101,21 @@ def plan_impact(planned: Planned, samples: Sequence[Sample]) -> Plan:
     return replace(planned.plan, impact=impact)
 
 
+def _refuse_unsafe(plan: Plan, *, force: bool) -> None:
+    """Raise the safety refusal that stands for ``plan`` (``--force`` overrides most)."""
+    error = refusal(plan.refusals(force=force))
+    if error is not None:
+        raise error
+
+
 def _execute(
     planned: Planned,
     project: Project,
     *,
-    force: bool,
     parallelism: int,
     continue_on_error: bool,
     on_event: Callable[[Event], None],
 ) -> ApplyReport:
-    if not force:
-        check_safety(planned.plan, planned.spec.safety, empty_definitions=planned.definitions == 0)
     return apply_plan(
         planned.plan,
         planned.remote,
@@ -141,75 +151,16 @@ def apply_interactive(
     with apply_lock(project.state_dir, timeout=lock_timeout):
         planned = make_plan(project, spec, target, environ, only=only, prune=prune)
         show(planned.plan)
-        if not force:
-            check_safety(planned.plan, spec.safety, empty_definitions=planned.definitions == 0)
+        _refuse_unsafe(planned.plan, force=force)
         if not planned.plan.has_changes or not confirm(planned.plan):
             return planned.plan, None
         return planned.plan, _execute(
             planned,
             project,
-            force=True,
             parallelism=parallelism,
             continue_on_error=continue_on_error,
             on_event=on_event,
         )
-
-
-def stale_reasons(saved: Plan, planned: Planned) -> list[str]:
-    """Why a saved plan no longer fits the definitions or the remote (empty: it fits).
-
-    Every reason names the presets that moved.
-    """
-    reasons = []
-    if planned.plan.definitions_digest != saved.definitions_digest:
-        moved = _definitions_moved(saved, planned.plan)
-        names = f": {name_list(moved)}" if moved else ""
-        reasons.append(f"the definitions changed since the plan was made{names}")
-    now = planned.snapshot.presets
-    wanted = {c.remote_name: c.after for c in planned.plan.changes if c.after is not None}
-    for change in saved.writes:
-        current = now.get(change.remote_name)
-        fingerprint = current.fingerprint if current else None
-        if fingerprint == change.before_fingerprint:
-            continue
-        if change.before_fingerprint is None:
-            reasons.append(f"{change.remote_name}: appeared on the remote since the plan")
-        elif current is None:
-            reasons.append(f"{change.remote_name}: was deleted from the remote since the plan")
-        else:
-            detail = ""
-            desired = wanted.get(change.remote_name)
-            if desired is not None:
-                fields = preset_changes(current.preset, desired)
-                detail = (
-                    "; differs now in " + ", ".join(f.path for f in fields[:6]) if fields else ""
-                )
-            reasons.append(
-                f"{change.remote_name}: changed on the remote since the plan "
-                f"(was {change.before_fingerprint[:19]}…, now {(fingerprint or 'none')[:19]}…)"
-                f"{detail}"
-            )
-    if not reasons and planned.plan.checksum() != saved.checksum():
-        added = sorted(
-            c.remote_name
-            for c in planned.plan.writes
-            if c.remote_name not in {w.remote_name for w in saved.writes}
-        )
-        reasons.append(
-            "the plan computed now differs from the saved one"
-            + (f" (new changes: {name_list(added)})" if added else "")
-        )
-    return reasons
-
-
-def _definitions_moved(saved: Plan, now: Plan) -> list[str]:
-    """Remote names whose desired preset differs between two plans (added, removed, edited)."""
-
-    def desired(plan: Plan) -> dict[str, str | None]:
-        return {c.remote_name: c.after_fingerprint for c in plan.changes if c.after_fingerprint}
-
-    before, after = desired(saved), desired(now)
-    return sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
 
 
 def apply_saved(
@@ -219,14 +170,21 @@ def apply_saved(
     target: Target,
     environ: Mapping[str, str],
     *,
+    confirm: Callable[[Plan], bool] = lambda plan: True,
+    show: Callable[[Plan], None] = lambda plan: None,
     force: bool = False,
     parallelism: int = 4,
     continue_on_error: bool = False,
     lock_timeout: float = 0.0,
     on_event: Callable[[Event], None] = lambda e: None,
 ) -> tuple[Plan, ApplyReport | None]:
-    """Apply exactly a reviewed plan: refuse (exit 3) if the target, the definitions or any
-    affected remote preset changed since it was made."""
+    """Apply exactly a reviewed plan, or nothing.
+
+    The plan is made again from the current definitions and remote with the options the
+    saved plan records; unless the target is the same and that plan equals the saved one
+    in every change and field, nothing is written and the differences are named (exit 3).
+    Then, as for any apply: ``show``, the safety checks, ``confirm``, the writes.
+    """
     mismatch = same_target(saved.target, target.info)
     if mismatch:
         raise StalePlanError(
@@ -234,9 +192,15 @@ def apply_saved(
             f"{target.info.description} ({'; '.join(mismatch)})",
             hint="run the apply against the plan's target (same --env/--url), or re-plan",
         )
+    unsealed = check_seal(saved, target.credentials.plan_seal_key())
+    if unsealed:
+        raise PlanAlteredError(
+            f"{unsealed}; nothing was written",
+            hint="make a new plan with `presets plan --out PLAN`, review it, and apply that",
+        )
     with apply_lock(project.state_dir, timeout=lock_timeout):
         planned = make_plan(project, spec, target, environ, only=saved.only, prune=saved.prune)
-        reasons = stale_reasons(saved, planned)
+        reasons = differences(saved, planned.plan, planned.snapshot)
         if reasons:
             raise StalePlanError(
                 "plan is stale; nothing was written:\n  " + "\n  ".join(reasons),
@@ -244,10 +208,13 @@ def apply_saved(
             )
         if not planned.plan.has_changes:
             return planned.plan, None
+        show(planned.plan)
+        _refuse_unsafe(planned.plan, force=force)
+        if not confirm(planned.plan):
+            return planned.plan, None
         return planned.plan, _execute(
             planned,
             project,
-            force=force,
             parallelism=parallelism,
             continue_on_error=continue_on_error,
             on_event=on_event,
@@ -279,12 +246,21 @@ def import_presets(
         raise UsageError("name the presets to import, or pass --all")
     remote = RemotePresets(target.transport())
     snapshot = remote.snapshot(project.loaded.config.ignore)
-    available = sorted(snapshot.presets)
+    # another environment's presets (by name prefix) are not this one's to adopt
+    available = sorted(n for n in snapshot.presets if spec.owns(n))
     chosen = available if everything else []
     for name in names:
         hits = [n for n in available if matches(n, [name])]
         if not hits:
-            raise UsageError(f"no remote preset named {name!r}{suggest(name, available)}")
+            theirs = [n for n in snapshot.presets if matches(n, [name])]
+            raise UsageError(
+                f"no remote preset named {name!r}"
+                + (
+                    f" in this environment's scope ({_scope_rule(spec, theirs[0])})"
+                    if theirs
+                    else suggest(name, available)
+                )
+            )
         chosen.extend(h for h in hits if h not in chosen)
     existing = {d.remote_name: d for d in _existing(project, spec, environ)}
     make_dirs(project.presets_dir, doing="create the presets folder")
@@ -320,6 +296,12 @@ def import_presets(
         preset = snapshot.presets[remote_name].preset.model_copy(update={"name": name})
         schema = _schema_path(project, path)
         text = dump_preset(preset, schema=schema, header=f"imported from {target.info.description}")
+        if contains_sensitive(text):  # a file in git must never hold a secret
+            problems.append(
+                f"{remote_name}: a remote value contains the API secret of configured "
+                "credentials; remove it in Cloudinary, then import"
+            )
+            continue
         planned_writes.append((Imported(name, remote_name, path), text))
     if problems:
         raise RefusedError("import refused; nothing was written:\n  " + "\n  ".join(problems))
@@ -335,6 +317,14 @@ def import_presets(
             raise
         written.append(imported)
     return written
+
+
+def _scope_rule(spec: EnvironmentSpec, remote_name: str) -> str:
+    """Why ``remote_name`` is not in ``spec``'s scope, in words."""
+    owner = spec.prefix_owner(remote_name)
+    if owner is not None:
+        return f"{remote_name} carries the name_prefix {owner!r} of another environment"
+    return f"{remote_name} does not start with this environment's name_prefix {spec.name_prefix!r}"
 
 
 def _file_name(name: str) -> str:

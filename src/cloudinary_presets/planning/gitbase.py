@@ -21,6 +21,7 @@ from cloudinary_presets.definitions.strict_yaml import Document, decode, parse
 from cloudinary_presets.errors import DefinitionError, PresetsError, UsageError
 from cloudinary_presets.files import printable
 from cloudinary_presets.planning.plan import Plan, TargetInfo, build_plan
+from cloudinary_presets.planning.safety import judge
 
 
 def _git(root: Path, *args: str) -> bytes:
@@ -92,6 +93,8 @@ def plan_against_revision(
         spec.name,
         git_revision=revision,
     )
+    plan = build_plan(desired, Snapshot(base), target, prune=True)
     # a preset protected at the base revision may not disappear in the work tree
-    plan = build_plan(desired, Snapshot(base), target, prune=True, protect=protected)
-    return replace(plan, warnings=plan.warnings + warnings) if warnings else plan
+    protect = [*project.loaded.config.protect, *protected]
+    reasons = judge(plan, spec.safety, protect=protect, empty_definitions=not desired)
+    return replace(plan, warnings=plan.warnings + warnings, safety=reasons)

@@ -16,8 +16,9 @@ redacted values only: the typed presets never leave the process.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from cloudinary_presets.errors import PlanError
 from cloudinary_presets.model.changes import FieldChange, TextEnum
 from cloudinary_presets.model.names import matches
 from cloudinary_presets.model.preset import Preset, fingerprint_of, preset_changes
+from cloudinary_presets.model.sensitive import mask_data
 
 #: Version of the plan JSON. 2: rooted field paths, typed ``meaning``/``security`` per field.
 PLAN_FORMAT = 2
@@ -148,6 +150,51 @@ class Change:
         )
 
 
+class Check(TextEnum):
+    """The safety checks a plan is judged by (``planning/safety.py``)."""
+
+    EMPTY_DEFINITIONS = "empty_definitions"
+    MAX_UPDATE_PERCENT = "max_update_percent"
+    MAX_DELETE_PERCENT = "max_delete_percent"
+    PROTECTED = "protected"
+    QUOTA = "quota"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SafetyReason:
+    """Why ``apply`` would refuse a plan: the check, the numbers, what to do about it.
+
+    ``overridable``: ``--force`` overrides it (never for a protected preset).
+    ``refuses_plan``: ``plan`` exits 3 for it; the quota is only a warning at plan time
+    (it is judged again, with the quota left then, when applying).
+    """
+
+    check: Check
+    message: str
+    hint: str = ""
+    overridable: bool = True
+    refuses_plan: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check.value,
+            "message": self.message,
+            "hint": self.hint or None,
+            "overridable": self.overridable,
+            "refuses_plan": self.refuses_plan,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SafetyReason:
+        return cls(
+            check=Check(data["check"]),
+            message=str(data["message"]),
+            hint=str(data.get("hint") or ""),
+            overridable=bool(data["overridable"]),
+            refuses_plan=bool(data["refuses_plan"]),
+        )
+
+
 @dataclass(frozen=True)
 class Plan:
     target: TargetInfo
@@ -164,6 +211,14 @@ class Plan:
     tool_version: str = __version__
     created_at: str = ""
     impact: Mapping[str, Any] = field(default_factory=dict)
+    #: remote presets left out because they belong to other environments (name prefixes)
+    out_of_scope: int = 0
+    #: why ``apply`` would refuse this plan (judged by ``planning/safety.py``)
+    safety: tuple[SafetyReason, ...] = ()
+    #: the target's plan-seal key (``Credentials.plan_seal_key``): the document is sealed
+    seal_key: bytes | None = field(default=None, repr=False, compare=False)
+    #: the seal read from a plan file (checked against the target's key before applying)
+    seal: str = ""
 
     def of(self, action: Action) -> list[Change]:
         return [c for c in self.changes if c.action is action]
@@ -193,16 +248,41 @@ class Plan:
             return 0
         return len(self.writes) + max(1, -(-len(self.remote_fingerprints) // PAGE_SIZE))
 
-    def checksum(self) -> str:
-        """sha256 of what the plan would do (actions, names, fingerprints), for review gates."""
-        essence = [
-            (c.action.value, c.remote_name, c.before_fingerprint, c.after_fingerprint)
-            for c in self.writes
+    def refusals(self, *, force: bool = False, at_plan: bool = False) -> list[SafetyReason]:
+        """The safety reasons that stop an apply (``at_plan``: that make ``plan`` exit 3).
+
+        ``force`` overrides every reason but a protected preset's.
+        """
+        return [
+            r
+            for r in self.safety
+            if (not force or not r.overridable) and (r.refuses_plan or not at_plan)
         ]
-        text = json.dumps([self.target.cloud_name, self.definitions_digest, essence])
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+    def checksum(self) -> str:
+        """sha256 of the whole document (:meth:`to_dict`) but the checksum itself."""
+        return document_checksum(self._document())
 
     def to_dict(self) -> dict[str, Any]:
+        """The versioned JSON document: what ``--format json`` prints and ``--out`` saves."""
+        document = self._document()
+        out: dict[str, Any] = {}
+        for key, value in document.items():
+            out[key] = value
+            if key == "summary":  # read first by people: what the plan does, then its checksum
+                out["checksum"] = document_checksum(document)
+                if self.seal_key is not None or self.seal:
+                    out["seal"] = (
+                        seal_of(out["checksum"], self.seal_key) if self.seal_key else self.seal
+                    )
+        return out
+
+    def _document(self) -> dict[str, Any]:
+        """Everything but the checksum, every string masked (``model/sensitive.py``): a
+        remote value that carries a known secret is never printed or saved."""
+        return mask_data(self._unmasked())
+
+    def _unmasked(self) -> dict[str, Any]:
         return {
             "format_version": PLAN_FORMAT,
             "tool_version": self.tool_version,
@@ -210,9 +290,9 @@ class Plan:
             "target": self.target.to_dict(),
             "summary": {
                 **{a.value: n for a, n in self.counts.items()},
+                "out_of_scope": self.out_of_scope,
                 "has_changes": self.has_changes,
             },
-            "checksum": self.checksum(),
             "api": {
                 "list_calls": self.list_calls,
                 "apply_calls": self.apply_calls,
@@ -225,6 +305,10 @@ class Plan:
             "remote_fingerprints": dict(sorted(self.remote_fingerprints.items())),
             "changes": [c.to_dict() for c in self.changes],
             "warnings": list(self.warnings),
+            "safety": {
+                "apply_would_refuse": bool(self.safety),
+                "reasons": [r.to_dict() for r in self.safety],
+            },
             "moderation_impact": dict(self.impact) or None,
         }
 
@@ -232,6 +316,7 @@ class Plan:
     def from_dict(cls, data: Mapping[str, Any]) -> Plan:
         api = data.get("api") or {}
         reset = api.get("quota_reset")
+        options = data.get("options") or {}
         return cls(
             target=TargetInfo.from_dict(data["target"]),
             changes=tuple(Change.from_dict(c) for c in data["changes"]),
@@ -241,13 +326,35 @@ class Plan:
             quota_limit=api.get("quota_limit"),
             quota_remaining=api.get("quota_remaining"),
             quota_reset=datetime.fromisoformat(reset) if reset else None,
-            prune=bool((data.get("options") or {}).get("prune", False)),
-            only=tuple((data.get("options") or {}).get("only") or ()),
+            prune=bool(options.get("prune", False)),
+            only=tuple(options.get("only") or ()),
             warnings=tuple(data.get("warnings") or ()),
             tool_version=str(data.get("tool_version") or ""),
             created_at=str(data.get("created_at") or ""),
             impact=dict(data.get("moderation_impact") or {}),
+            out_of_scope=int((data.get("summary") or {}).get("out_of_scope") or 0),
+            safety=tuple(
+                SafetyReason.from_dict(r) for r in (data.get("safety") or {}).get("reasons", ())
+            ),
+            seal=str(data.get("seal") or ""),
         )
+
+
+def canonical_json(document: Any) -> str:
+    """The one serialisation checksums are computed over: sorted keys, no spaces, UTF-8."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def document_checksum(document: Mapping[str, Any]) -> str:
+    """sha256 of a plan document's canonical JSON, its ``checksum`` and ``seal`` left out."""
+    body = {k: v for k, v in document.items() if k not in ("checksum", "seal")}
+    return "sha256:" + hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def seal_of(checksum: str, key: bytes) -> str:
+    """HMAC of a plan's checksum with the target's plan-seal key: editing a saved plan
+    and writing a matching checksum is not enough, the seal needs the API secret."""
+    return "hmac-sha256:" + hmac.new(key, checksum.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def definitions_digest(desired: Sequence[Desired]) -> str:
@@ -269,11 +376,17 @@ def build_plan(
     *,
     prune: bool = False,
     ignore: Sequence[str] = (),
-    protect: Sequence[str] = (),
     only: Sequence[str] = (),
+    owns: Callable[[str], bool] | None = None,
     created_at: str = "",
 ) -> Plan:
-    """Diff desired presets against a remote snapshot. Pure: no I/O, deterministic."""
+    """Diff desired presets against a remote snapshot. Pure: no I/O, deterministic.
+
+    ``owns(remote_name)`` says whether an undefined remote preset belongs to this
+    environment (see ``EnvironmentSpec.owns``): those that do not are out of scope,
+    neither listed nor pruned, only counted. A defined name is always in scope.
+    Protected presets are planned like any other; ``planning/safety.py`` refuses.
+    """
     clashes = [d for d in desired if matches(d.remote_name, ignore)]
     if clashes:
         raise PlanError(
@@ -281,10 +394,18 @@ def build_plan(
             + ", ".join(f"{d.remote_name} ({d.file})" for d in clashes),
             hint="remove the pattern from `ignore` in cloudinary-presets.yaml, or the file",
         )
-    remote = {n: r for n, r in snapshot.presets.items() if not matches(n, ignore)}
     wanted = {d.remote_name: d for d in desired}
+    remote = {}
+    out_of_scope = 0
+    for name, preset in snapshot.presets.items():
+        if matches(name, ignore):
+            continue
+        if owns is not None and name not in wanted and not owns(name):
+            out_of_scope += 1
+            continue
+        remote[name] = preset
 
-    def in_scope(definition_name: str, remote_name: str) -> bool:
+    def selected(definition_name: str, remote_name: str) -> bool:
         return not only or matches(definition_name, only) or matches(remote_name, only)
 
     changes: list[Change] = []
@@ -293,7 +414,7 @@ def build_plan(
     # dominated the time of planning thousands of presets).
     canons = [d.preset.canonical() for d in desired]
     for d, canon in zip(desired, canons, strict=True):
-        if not in_scope(d.name, d.remote_name):
+        if not selected(d.name, d.remote_name):
             continue
         current = remote.get(d.remote_name)
         change = Change(
@@ -318,9 +439,8 @@ def build_plan(
             continue
         fields = tuple(preset_changes(current.preset, d.preset))
         changes.append(replace(change, action=Action.UPDATE, fields=fields))
-    protected = []
     for name, current in sorted(remote.items()):
-        if name in wanted or not in_scope(name, name):
+        if name in wanted or not selected(name, name):
             continue
         gone = Change(
             action=Action.UNMANAGED,
@@ -329,20 +449,10 @@ def build_plan(
             before=current.preset,
             before_fingerprint=current.fingerprint,
         )
-        if not prune:
-            changes.append(gone)
-            continue
-        if matches(name, protect):
-            protected.append(name)
-            continue
-        fields = tuple(preset_changes(current.preset, None))
-        changes.append(replace(gone, action=Action.DELETE, fields=fields))
-    if protected:
-        raise PlanError(
-            f"the plan would delete protected preset(s): {', '.join(protected)}",
-            hint="restore their definitions, or remove them from `protect` in "
-            "cloudinary-presets.yaml first",
-        )
+        if prune:
+            fields = tuple(preset_changes(current.preset, None))
+            gone = replace(gone, action=Action.DELETE, fields=fields)
+        changes.append(gone)
     changes.sort(key=lambda c: (_ORDER[c.action], c.remote_name))
     return Plan(
         target=target,
@@ -357,4 +467,5 @@ def build_plan(
         only=tuple(only),
         warnings=tuple(warnings),
         created_at=created_at,
+        out_of_scope=out_of_scope,
     )

@@ -2,8 +2,9 @@
 
 A saved plan records what was reviewed: the changes (with redacted values), the tool
 version, the target (cloud, API host, a fingerprint of the API key; never the key or the
-secret), a fingerprint of every remote preset it read, and a digest of the definitions.
-``presets apply plan.json`` uses these to refuse a plan that no longer fits.
+secret), a fingerprint of every remote preset it read, a digest of the definitions, a
+checksum of the whole document and a seal. ``presets apply plan.json`` refuses a file
+that is not intact (:mod:`integrity`) and a plan that no longer fits.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import json
 from pathlib import Path
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.errors import PlanFileError
+from cloudinary_presets.errors import PlanAlteredError
 from cloudinary_presets.files import PLAN_LIMIT, read_text, write_atomic
+from cloudinary_presets.model.characters import escape_invisible
+from cloudinary_presets.planning.integrity import check_document
 from cloudinary_presets.planning.plan import PLAN_FORMAT, Plan
 
 
@@ -23,10 +26,17 @@ def write_private(path: Path, text: str) -> None:
 
 
 def save_plan(plan: Plan, path: Path) -> None:
-    write_private(path, json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)
+    # as JSON escapes, so `cat plan.json` shows them: the document stays the same
+    write_private(path, escape_invisible(text, keep="\n") + "\n")
 
 
 def load_plan(path: Path) -> Plan:
+    """Read a saved plan and check that it is intact (see :mod:`integrity`).
+
+    A file that cannot be read is an error (exit 1); one that is not intact is refused
+    (exit 3): apply writes only a plan that is exactly what ``plan --out`` wrote.
+    """
     text = read_text(
         path,
         limit=PLAN_LIMIT,
@@ -35,23 +45,28 @@ def load_plan(path: Path) -> Plan:
     )
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        raise PlanFileError(f"{path} is not a plan file (invalid JSON: {exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise _refused(f"{path} is not a complete plan file (invalid JSON: {exc})") from None
     if not isinstance(data, dict) or "format_version" not in data:
-        raise PlanFileError(f"{path} is not a plan file written by `presets plan --out`")
+        raise _refused(f"{path} is not a plan file written by `presets plan --out`")
     if data["format_version"] != PLAN_FORMAT:
-        raise PlanFileError(
-            f"{path} uses plan format {data['format_version']}; this presets {__version__} "
-            f"reads format {PLAN_FORMAT}",
-            hint="re-run `presets plan --out` with this version",
+        raise _refused(
+            f"{path} uses plan format {data['format_version']!r}; this presets {__version__} "
+            f"reads format {PLAN_FORMAT}"
         )
     major = str(data.get("tool_version", "")).split(".")[0]
     if major != __version__.split(".")[0]:
-        raise PlanFileError(
-            f"{path} was written by presets {data.get('tool_version')}; this is {__version__}",
-            hint="re-run `presets plan --out` with this version",
+        raise _refused(
+            f"{path} was written by presets {data.get('tool_version')}; this is {__version__}"
         )
-    try:
-        return Plan.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanFileError(f"{path} is damaged: {exc}") from None
+    problems = check_document(data)
+    if problems:
+        raise _refused(f"{path} cannot be applied: " + "\n  ".join(problems))
+    return Plan.from_dict(data)
+
+
+def _refused(message: str) -> PlanAlteredError:
+    return PlanAlteredError(
+        message + "\n  nothing was written",
+        hint="make a new plan with `presets plan --out PLAN`, review it, and apply that",
+    )

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cloudinary_presets.errors import Problem
+from cloudinary_presets.model.characters import escape_invisible
 
 MAX_PER_SEVERITY = 10
 
 
 def _data(text: str) -> str:
+    """GitHub's escaping of a workflow command's message, invisible characters shown."""
+    text = escape_invisible(text, keep="\n")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -72,7 +75,7 @@ def validation_summary(problems: Sequence[Problem], files: int, presets: int) ->
     if problems:
         lines += ["| Severity | Where | Problem |", "|---|---|---|"]
         for p in problems:
-            where = str(p.location) if p.location else ""
-            what = f"`{p.path}`: {p.message}" if p.path else p.message
+            where = escape_invisible(str(p.location)) if p.location else ""
+            what = escape_invisible(f"`{p.path}`: {p.message}" if p.path else p.message)
             lines.append(f"| {p.severity} | `{where}` | {what.replace('|', chr(92) + '|')} |")
     return "\n".join(lines) + "\n"

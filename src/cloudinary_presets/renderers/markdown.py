@@ -6,6 +6,8 @@ plan data, whose values are already redacted.
 
 from __future__ import annotations
 
+from cloudinary_presets.model.characters import escape_invisible
+from cloudinary_presets.model.sensitive import mask
 from cloudinary_presets.model.wording import name_list
 from cloudinary_presets.planning.plan import Action, Plan
 from cloudinary_presets.renderers.text import (
@@ -15,12 +17,16 @@ from cloudinary_presets.renderers.text import (
     field_rows,
     quota_line,
     row_text,
+    safety_heading,
+    safety_reason_lines,
     shown_fields,
     summary_line,
 )
 
 
 def _escape(text: str) -> str:
+    """Plain text for Markdown: no table breaks, no HTML, no invisible characters."""
+    text = escape_invisible(text)
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -32,7 +38,7 @@ def escape(text: object) -> str:
 def _names(names: list[str], *, verbose: bool) -> str:
     """Code-formatted names, the first few and a count past :data:`LONG_LIST` (not verbose)."""
     limit = len(names) if verbose or len(names) <= LONG_LIST else FIRST_FEW
-    return name_list([f"`{name}`" for name in names], limit)
+    return name_list([f"`{_escape(name)}`" for name in names], limit)
 
 
 def render_markdown(plan: Plan, *, title: str = "", verbose: bool = False) -> str:
@@ -53,7 +59,7 @@ def render_markdown(plan: Plan, *, title: str = "", verbose: bool = False) -> st
         lines.append("> Security-relevant changes:")
         for ch in flagged:
             for flag in ch.flags:
-                lines.append(f"> - `{ch.remote_name}`: {_escape(flag)}")
+                lines.append(f"> - `{_escape(ch.remote_name)}`: {_escape(flag)}")
         lines.append("")
     for change in plan.changes:
         if change.action in (Action.UNCHANGED, Action.UNMANAGED):
@@ -64,7 +70,7 @@ def render_markdown(plan: Plan, *, title: str = "", verbose: bool = False) -> st
         where = f" — `{change.file}`" if change.file else ""
         lines.append("<details>")
         lines.append(
-            f"<summary><code>{marker} {change.remote_name}</code> {change.action.value}, "
+            f"<summary><code>{marker} {_escape(change.remote_name)}</code> {change.action.value}, "
             f"{count}{badge}{_escape(where)}</summary>"
         )
         lines.append("")
@@ -74,24 +80,26 @@ def render_markdown(plan: Plan, *, title: str = "", verbose: bool = False) -> st
             if row.field is None:
                 lines.append(f"  {text}")  # a heading: a context line of the diff
                 continue
-            marker, rest = text[0], text[2:]
+            marker, body = text[0], text[2:]
             # diff syntax colours lines by their first character: map ~ to !
-            lines.append(f"{'!' if marker == '~' else marker} {'  ' * row.depth}{rest}")
+            lines.append(f"{'!' if marker == '~' else marker} {'  ' * row.depth}{body}")
         lines.append("```")
         if change.remote_name in plan.impact:
             lines.append("")
             lines.append("**Moderation impact** (on the sample labels):")
             lines.append("")
             lines.extend(
-                f"    {line}" for line in plan.impact[change.remote_name]["summary"].splitlines()
+                f"    {escape_invisible(line)}"
+                for line in plan.impact[change.remote_name]["summary"].splitlines()
             )
         lines.append("")
         lines.append("</details>")
         lines.append("")
     unmanaged = [ch.remote_name for ch in plan.of(Action.UNMANAGED)]
     if unmanaged:
-        names = _names(unmanaged, verbose=verbose)
-        lines.append(f"Unmanaged (not in any file, left alone): {names}")
+        lines.append(
+            f"Unmanaged (not in any file, left alone): {_names(unmanaged, verbose=verbose)}"
+        )
         lines.append("")
     unchanged = [ch.remote_name for ch in plan.of(Action.UNCHANGED)]
     if unchanged:
@@ -101,7 +109,15 @@ def render_markdown(plan: Plan, *, title: str = "", verbose: bool = False) -> st
         lines.append(f"- ⚠️ {_escape(warning)}")
     if plan.warnings:
         lines.append("")
+    if plan.safety:
+        lines.append("> [!CAUTION]" if plan.refusals(at_plan=True) else "> [!WARNING]")
+        lines.append(f"> {_escape(safety_heading(plan))}")
+        for reason in plan.safety:
+            first, *rest = safety_reason_lines(reason)
+            lines.append(f"> - **{_escape(first)}**")
+            lines.extend(f">   {_escape(line)}" for line in rest)
+        lines.append("")
     lines.append(f"**{_escape(summary_line(plan))}**")
     lines.append("")
     lines.append(f"<sub>{_escape(quota_line(plan))} Plan checksum `{plan.checksum()}`.</sub>")
-    return "\n".join(lines) + "\n"
+    return mask("\n".join(lines)) + "\n"  # a remote value may carry a known secret

@@ -15,9 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from cloudinary_presets.model.changes import FieldChange, Kind
+from cloudinary_presets.model.characters import escape_invisible
 from cloudinary_presets.model.preset import is_default_value
+from cloudinary_presets.model.sensitive import mask
 from cloudinary_presets.model.wording import name_list
-from cloudinary_presets.planning.plan import Action, Change, Plan
+from cloudinary_presets.planning.plan import Action, Change, Plan, SafetyReason
 
 Style = Callable[..., str]
 
@@ -47,10 +49,11 @@ def _plain(text: str, **_: Any) -> str:
 
 
 def show(value: Any) -> str:
-    """A value as it reads in YAML-ish JSON: strings quoted, lists and maps compact."""
+    """A value as it reads in YAML-ish JSON: strings quoted, lists and maps compact;
+    invisible characters escaped."""
     if value is None:
         return "(unset)"
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return escape_invisible(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
 
 
 def field_line(change: FieldChange, path: str | None = None) -> str:
@@ -63,7 +66,7 @@ def field_line(change: FieldChange, path: str | None = None) -> str:
         text = f"{marker} {shown}: {show(change.before)}"
     else:
         text = f"{marker} {shown}: {show(change.before)} -> {show(change.after)}"
-    return f"{text} ({change.note})" if change.note else text
+    return escape_invisible(f"{text} ({change.note})" if change.note else text)
 
 
 @dataclass(frozen=True)
@@ -160,12 +163,48 @@ def summary_line(plan: Plan) -> str:
             f", {c[Action.UNMANAGED]} unmanaged (not in any file; listed, never touched "
             "without --prune)"
         )
+    if plan.out_of_scope:
+        tail += (
+            f", {plan.out_of_scope} out of scope (other environments' presets, by name "
+            "prefix; never touched)"
+        )
     return head + tail + "."
 
 
+def safety_heading(plan: Plan) -> str:
+    """What the safety reasons mean for this plan ("" when there are none)."""
+    if not plan.safety:
+        return ""
+    if plan.refusals(at_plan=True):
+        return "Safety: `presets apply` would refuse this plan:"
+    return "Safety: `presets apply` would refuse this plan if this is still so when applying:"
+
+
+def safety_reason_lines(reason: SafetyReason) -> list[str]:
+    """One reason: the message, what overrides it, and the hint."""
+    if not reason.overridable:
+        note = "--force does not override it"
+    elif not reason.refuses_plan:
+        note = "checked again when applying; --force overrides it"
+    else:
+        note = "--force overrides it"
+    lines = [f"{reason.message} ({note})"]
+    if reason.hint:
+        lines.append(f"hint: {reason.hint}")
+    return lines
+
+
 def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> str:
-    """The whole plan as text. ``style`` is click.style on a colour terminal."""
+    """The whole plan as text. ``style`` is click.style on a colour terminal.
+
+    Every piece is escaped before it is styled (:func:`escape_invisible`): a remote
+    preset's name or value may hold control or bidi characters, which must show, not act.
+    """
     lines: list[str] = []
+
+    def paint(text: str, **kw: Any) -> str:
+        return style(escape_invisible(text), **kw)
+
     counted: list[tuple[Action, list[str]]] = []
     for action in Action:
         shown, names = (
@@ -176,9 +215,9 @@ def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> 
         if names:
             counted.append((action, names))
         for change in shown:
-            lines.extend(_change_lines(plan, change, style, verbose=verbose))
+            lines.extend(_change_lines(plan, change, paint, verbose=verbose))
     for action, names in counted:
-        lines.append(style(names_line(action, names), fg=COLORS[action]))
+        lines.append(paint(names_line(action, names), fg=COLORS[action]))
         if action is Action.UNMANAGED:
             lines.append(
                 "    not defined by any file: left alone (use --prune to delete, or list them "
@@ -187,23 +226,35 @@ def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> 
     if counted:
         lines.append("")
     for warning in plan.warnings:
-        lines.append(style(f"warning: {warning}", fg="yellow"))
+        lines.append(paint(f"warning: {warning}", fg="yellow"))
     if plan.warnings:
+        lines.append("")
+    if plan.safety:
+        lines.append(paint(safety_heading(plan), fg="red", bold=True))
+        for reason in plan.safety:
+            first, *rest = safety_reason_lines(reason)
+            lines.append(paint(f"  ! {first}", fg="red"))
+            lines.extend(f"    {escape_invisible(line)}" for line in rest)
         lines.append("")
     lines.append(style(summary_line(plan), bold=True))
     lines.append(quota_line(plan))
-    return "\n".join(lines)
+    return mask("\n".join(lines))  # a remote value may carry a secret the process knows
 
 
-def _change_lines(plan: Plan, change: Change, style: Style, *, verbose: bool) -> list[str]:
+def _change_lines(plan: Plan, change: Change, paint: Style, *, verbose: bool) -> list[str]:
+    """One change: its heading, security flags, fields (nested under their setting) and
+    moderation impact; ``paint`` escapes invisible characters, then styles."""
     marker = MARKERS[change.action]
     head = f"{marker} {change.action.value} {change.remote_name}"
     if change.remote_name != change.name:
         head += f" (defined as {change.name})"
     loc = where(change)
-    lines = [style(head, fg=COLORS[change.action], bold=True) + (f"    {loc}" if loc else "")]
+    lines = [
+        paint(head, fg=COLORS[change.action], bold=True)
+        + (f"    {escape_invisible(loc)}" if loc else "")
+    ]
     for flag in change.flags:
-        lines.append(style(f"    ! security: {flag}", fg="red", bold=True))
+        lines.append(paint(f"    ! security: {flag}", fg="red", bold=True))
     if change.action is Action.UNMANAGED:
         lines.append(
             "    not defined by any file: left alone (use --prune to delete, or list it in "
@@ -212,9 +263,10 @@ def _change_lines(plan: Plan, change: Change, style: Style, *, verbose: bool) ->
     for row in field_rows(shown_fields(change, verbose=verbose)):
         indent = "    " * (row.depth + 1)
         color = FIELD_COLORS[row.field.kind] if row.field is not None else None
-        lines.append(indent + (style(row_text(row), fg=color) if color else row_text(row)))
+        text = row_text(row)
+        lines.append(indent + (paint(text, fg=color) if color else escape_invisible(text)))
     if change.remote_name in plan.impact:
         for line in plan.impact[change.remote_name]["summary"].splitlines():
-            lines.append(f"    {line}")
+            lines.append(f"    {escape_invisible(line)}")
     lines.append("")
     return lines
