@@ -1,11 +1,19 @@
-"""Apply cost: N changes (half creates, half updates) at parallelism 1, 4 and 8, versus
-the naive SDK script, against the emulator in its own process; and the quota slow-down.
+"""Apply cost: N changes (half creates, half updates) at parallelism 1, 4 and 8, against
+the careful and the naive SDK scripts, with the emulator in its own process; and the quota
+slow-down.
 
 * **ours**: ``presets apply --yes --parallelism P`` through ``cli.main`` in a fresh
   interpreter: load and validate, list the remote (pages of 500), diff, write with P
-  concurrent calls, then one verifying list pass;
+  concurrent calls, then verify what was written;
+* **careful SDK**: ``careful_sdk.apply``: the same presets as SDK keyword arguments in YAML,
+  the listing in pages of 500, a plain comparison, then the writes that differ,
+  sequentially or from 8 threads; no read-back;
 * **naive SDK**: ``naive_sdk.apply``: list names, one ``upload_preset(name)`` per remote
   preset, then ``create_upload_preset`` / ``update_upload_preset`` one at a time.
+
+The pairs the targets compare (ours at parallelism 1 and the sequential careful script at
+0 ms; ours at parallelism 8 and the careful script with 8 threads) run side by side,
+alternating, ``repeats`` times each; the others once.
 """
 
 from __future__ import annotations
@@ -21,12 +29,14 @@ from typing import Any
 
 import corpus
 from common import (
+    Job,
     ceil_div,
     emulator_process,
     extrapolate,
     fmt_mib,
     fmt_ratio,
     fmt_seconds,
+    interleaved,
     log,
     measure,
     table,
@@ -39,7 +49,7 @@ PARALLELISM = (1, 4, 8)
 
 
 def ours(url: str, root: str, parallelism: int) -> dict[str, Any]:
-    from cloudinary_presets.cli import main
+    from cloudinary_presets.cli import run as main  # the console script: main, then gc.freeze()
 
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         started = time.perf_counter()
@@ -123,75 +133,106 @@ def quota_trace(url: str, root: str, parallelism: int) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- orchestration
 
+CAREFUL_SEQUENTIAL = "careful SDK (sequential)"
+CAREFUL_THREADS = "careful SDK (8 threads)"
+NAIVE = "naive SDK (sequential)"
 
-def _prepare(work: Path, n: int) -> tuple[Path, Path, list[dict[str, Any]]]:
+
+def ours_label(parallelism: int) -> str:
+    return f"ours, parallelism {parallelism}"
+
+
+VARIANTS = (*(ours_label(p) for p in PARALLELISM), CAREFUL_SEQUENTIAL, CAREFUL_THREADS, NAIVE)
+SEQUENTIAL = (ours_label(1), CAREFUL_SEQUENTIAL, NAIVE)
+
+
+def _prepare(work: Path, n: int) -> tuple[Path, Path, Path, list[dict[str, Any]]]:
     """N definitions; the remote holds the odd ones with other settings (updates), the
     even ones are missing (creates)."""
     root = corpus.write_tree(work / f"apply-{n}", range(n))
+    sdk_root = corpus.write_sdk_tree(work / f"apply-sdk-{n}", range(n))
     desired = work / f"apply-{n}.json"
     desired.write_text(json.dumps([corpus.remote_body(i) for i in range(n)]), encoding="utf-8")
     seed = [corpus.remote_body(i, changed=True) for i in range(1, n, 2)]
-    return root, desired, seed
+    return root, sdk_root, desired, seed
 
 
-def _run(
-    emu: Any, task: str, args: dict[str, Any], seed: list[dict[str, Any]], latency: int
-) -> dict[str, Any]:
-    emu.reset()
-    emu.seed(seed)
-    emu.latency(latency)
-    before = emu.stats()
-    result = measure(task, args)
-    after = emu.stats()
-    result["work_seconds"], result["seconds"] = result["seconds"], result["process_seconds"]
-    result["calls"] = after["admin_calls"] - before["admin_calls"]
-    result["writes"] = after["writes"] - before["writes"]
-    result["by_endpoint"] = {
-        k: after["requests"][k] - before["requests"][k]
-        for k in after["requests"]
-        if after["requests"][k] != before["requests"][k]
-    }
-    return result
+def _jobs(
+    url: str, root: Path, sdk_root: Path, desired: Path, latency: int, repeats: int
+) -> list[Job]:
+    def ours(p: int, reps: int) -> Job:
+        args = {"url": url, "root": str(root), "parallelism": p}
+        return Job(ours_label(p), "bench_apply.ours", args, reps)
+
+    def careful(label: str, threads: int, reps: int) -> Job:
+        return Job(
+            label,
+            "careful_sdk.apply",
+            {"url": url, "root": str(sdk_root), "threads": threads},
+            reps,
+        )
+
+    sequential_reps = 1 if latency else repeats  # a target at 0 ms; minutes each at 50 ms
+    return [
+        ours(1, sequential_reps),
+        ours(4, 1),
+        ours(8, repeats),
+        careful(CAREFUL_SEQUENTIAL, 1, sequential_reps),
+        careful(CAREFUL_THREADS, 8, repeats),
+        Job(NAIVE, "bench_apply.naive", {"url": url, "desired": str(desired)}),
+    ]
 
 
 def run(
-    sizes: list[int], latencies: list[int], *, extrapolate_over: int, quota_n: int
+    sizes: list[int], latencies: list[int], *, extrapolate_over: int, quota_n: int, repeats: int
 ) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-apply-") as tmp, emulator_process() as emu:
         work = Path(tmp)
         for n in sizes:
             log(f"apply: preparing {n} changes")
-            root, desired, seed = _prepare(work, n)
+            root, sdk_root, desired, seed = _prepare(work, n)
             for latency in latencies:
-                variants: list[tuple[str, str, dict[str, Any]]] = [
-                    (
-                        f"ours, parallelism {p}",
-                        "bench_apply.ours",
+
+                def fresh(latency: int = latency, seed: list[dict[str, Any]] = seed) -> None:
+                    emu.reset()
+                    emu.seed(seed)
+                    emu.latency(latency)
+
+                def check(label: str, result: dict[str, Any], n: int = n) -> None:
+                    if result["writes"] != n:
+                        raise RuntimeError(f"{label}: {result['writes']} writes, expected {n}")
+
+                jobs = [
+                    job
+                    for job in _jobs(emu.cloudinary_url, root, sdk_root, desired, latency, repeats)
+                    if not (job.label in SEQUENTIAL and latency and n > extrapolate_over)
+                ]
+                log(f"apply: N={n} latency={latency} ms")
+                measured = interleaved(emu, jobs, before_each=fresh, after_each=check)
+                for p in (1, 8) if not latency else (8,):
+                    fresh()
+                    measured[ours_label(p)]["phases"] = measure(
+                        "phases.apply",
                         {"url": emu.cloudinary_url, "root": str(root), "parallelism": p},
                     )
-                    for p in PARALLELISM
-                ]
-                variants.append(
-                    (
-                        "naive SDK (sequential)",
-                        "bench_apply.naive",
-                        {"url": emu.cloudinary_url, "desired": str(desired)},
-                    )
-                )
-                for variant, task, args in variants:
-                    sequential = variant.startswith("naive") or variant.endswith("parallelism 1")
-                    if sequential and latency and n > extrapolate_over:
-                        continue
-                    log(f"apply: N={n} latency={latency} ms {variant}")
-                    result = _run(emu, task, args, seed, latency)
-                    if result["writes"] != n:
-                        raise RuntimeError(f"{variant}: {result['writes']} writes, expected {n}")
+                for variant, result in measured.items():
                     results.append({"n": n, "latency": latency, "variant": variant, **result})
-                    log(f"  -> {fmt_seconds(result['seconds'])}, {result['calls']} calls")
         quota = _quota_case(emu, work, quota_n)
-    extrapolate(results, sizes, latencies)
-    return {"results": results, "quota": quota}
+    extrapolate(results, sizes, latencies, SEQUENTIAL)
+    return {"results": results, "quota": quota, "repeats": repeats}
+
+
+def find(data: dict[str, Any], n: int, latency: int, variant: str) -> dict[str, Any] | None:
+    """One result of an apply run's data."""
+    return next(
+        (
+            r
+            for r in data["results"]
+            if (r["n"], r["latency"], r["variant"]) == (n, latency, variant)
+        ),
+        None,
+    )
 
 
 def _quota_case(emu: Any, work: Path, n: int) -> dict[str, Any]:
@@ -219,28 +260,35 @@ def report(data: dict[str, Any]) -> str:
     results = data["results"]
     rows, notes = [], []
     for latency, n in sorted({(r["latency"], r["n"]) for r in results}):
-        group = {r["variant"]: r for r in results if (r["n"], r["latency"]) == (n, latency)}
-        naive_r = group.get("naive SDK (sequential)")
-        for variant in [f"ours, parallelism {p}" for p in PARALLELISM] + ["naive SDK (sequential)"]:
-            r = group.get(variant)
+        for variant in VARIANTS:
+            r = find(data, n, latency, variant)
             if r is None:
                 continue
             mark = ""
             if r.get("extrapolated"):
                 mark = " †"
                 notes.append(f"N={n:,}, {latency} ms, {variant}: {r['extrapolated']}")
+            runs = len(r.get("all_seconds") or [r["seconds"]])
             minimum = ceil_div(n // 2, 500) + n + ceil_div(n, 500)
+
+            def versus(
+                baseline: str, r: dict[str, Any] = r, n: int = n, latency: int = latency
+            ) -> str:
+                base = find(data, n, latency, baseline)
+                return fmt_ratio(r["seconds"] / base["seconds"]) if base else "n/a"
+
             rows.append(
                 [
                     f"{n:,}",
                     f"{latency} ms",
-                    variant,
+                    f"**{variant}**" if variant.startswith("ours") else variant,
                     f"{r['calls']:,}",
                     f"{minimum:,}",
-                    fmt_seconds(r["seconds"]) + mark,
+                    fmt_seconds(r["seconds"]) + mark + (f" (median of {runs})" if runs > 1 else ""),
                     f"{n / r['seconds']:.0f}/s",
                     fmt_mib(r["peak_rss_mib"]),
-                    fmt_ratio(naive_r["seconds"] / r["seconds"]) if naive_r else "n/a",
+                    versus(CAREFUL_SEQUENTIAL),
+                    versus(CAREFUL_THREADS),
                 ]
             )
     out = [
@@ -254,7 +302,8 @@ def report(data: dict[str, Any]) -> str:
                 "wall time",
                 "changes/s",
                 "peak RSS",
-                "speed-up vs naive",
+                "time ÷ careful SDK (sequential)",
+                "time ÷ careful SDK (8 threads)",
             ],
             rows,
         )

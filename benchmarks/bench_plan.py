@@ -1,15 +1,22 @@
 """Plan cost versus the number of remote presets, against the emulator in its own process.
 
-Three ways to learn what to change, each from the same N definitions (10 % of them
-edited) and the same N remote presets:
+Four ways to learn what to change, each from the same N presets (10 % of them edited)
+against the same N remote presets:
 
 * **ours**: ``presets plan`` (run in-process through ``cli.main`` in a fresh interpreter):
   load and validate the files, list the remote in pages of 500, decode, diff, render;
-* **per-GET (our client)**: the same definitions and diff, but the remote is read with one
-  ``GET /upload_presets/<name>`` per preset through our own transport: what a Terraform
-  provider's refresh does (it reads each resource in its state; no listing);
-* **naive SDK**: ``naive_sdk.plan``: list the names with ``cloudinary.api.upload_presets``,
-  then ``cloudinary.api.upload_preset(name)`` for each, then compare.
+* **careful SDK**: ``careful_sdk.plan``, the fair baseline: the same presets as SDK
+  keyword arguments in YAML (read with libyaml), the listing in pages of 500, a plain
+  comparison; its plan is checked to find exactly the edited presets;
+* **per-GET (our client)**: the same definitions and diff as ours, but the remote is read
+  with one ``GET /upload_presets/<name>`` per preset through our own transport: what a
+  Terraform provider's refresh does (it reads each resource in its state; no listing);
+* **naive SDK (GET per preset)**: ``naive_sdk.plan``: list the names, then
+  ``cloudinary.api.upload_preset(name)`` for each, then compare.
+
+Ours and the careful script run side by side (alternating, ``repeats`` times each, the
+median counts); one more run of ours with step timers (``phases.py``) says where the time
+goes.
 """
 
 from __future__ import annotations
@@ -24,15 +31,16 @@ from typing import Any
 
 import corpus
 from common import (
+    Job,
     ceil_div,
     emulator_process,
     extrapolate,
     fmt_mib,
     fmt_ratio,
     fmt_seconds,
+    interleaved,
     log,
     measure,
-    median,
     table,
 )
 
@@ -44,7 +52,7 @@ CHANGED_SHARE = 10  # percent of definitions edited (planned as updates)
 
 def ours(url: str, root: str) -> dict[str, Any]:
     """``presets plan --url URL --root ROOT`` through the real CLI entry point."""
-    from cloudinary_presets.cli import main
+    from cloudinary_presets.cli import run as main  # the console script: main, then gc.freeze()
 
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         started = time.perf_counter()
@@ -91,115 +99,104 @@ def naive(url: str, desired: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- orchestration
 
+OURS = "ours"
+CAREFUL = "careful SDK"
+PER_GET = "per-GET (our client)"
+NAIVE = "naive SDK (GET per preset)"
+VARIANTS = (OURS, CAREFUL, PER_GET, NAIVE)
 
-def _prepare(work: Path, n: int) -> tuple[Path, Path]:
+
+def _prepare(work: Path, n: int) -> tuple[Path, Path, Path, set[int]]:
     changed = {i for i in range(n) if i % (100 // CHANGED_SHARE) == 0}
     root = corpus.write_tree(work / f"plan-{n}", range(n), changed=changed)
+    sdk_root = corpus.write_sdk_tree(work / f"plan-sdk-{n}", range(n), changed=changed)
     desired = work / f"plan-{n}.json"
     bodies = [corpus.remote_body(i, changed=i in changed) for i in range(n)]
     desired.write_text(json.dumps(bodies), encoding="utf-8")
-    return root, desired
-
-
-def _run(emu: Any, task: str, args: dict[str, Any], repeats: int) -> dict[str, Any]:
-    """Median time of ``repeats`` runs; calls per endpoint from the emulator's counters."""
-    runs = []
-    for _ in range(repeats):
-        before = emu.stats()
-        result = measure(task, args)
-        after = emu.stats()
-        result["calls"] = after["admin_calls"] - before["admin_calls"]
-        result["by_endpoint"] = {
-            k: after["requests"][k] - before["requests"][k]
-            for k in after["requests"]
-            if after["requests"][k] != before["requests"][k]
-        }
-        runs.append(result)
-    for r in runs:
-        r["work_seconds"], r["seconds"] = r["seconds"], r["process_seconds"]
-    chosen = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-    chosen["all_seconds"] = [r["seconds"] for r in runs]
-    chosen["seconds"] = median([r["seconds"] for r in runs])
-    return chosen
+    return root, sdk_root, desired, changed
 
 
 def run(
     sizes: list[int], latencies: list[int], *, extrapolate_over: int, repeats: int
 ) -> dict[str, Any]:
-    """Every (N, latency, variant) measurement; baselines above ``extrapolate_over`` presets
-    at a non-zero latency are extrapolated (see ``extrapolate``)."""
+    """Every (N, latency, variant) measurement; the per-GET and naive baselines above
+    ``extrapolate_over`` presets at a non-zero latency are extrapolated (``extrapolate``)."""
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp, emulator_process() as emu:
         work = Path(tmp)
         for n in sizes:
             log(f"plan: preparing {n} definitions and remote presets")
-            root, desired = _prepare(work, n)
+            root, sdk_root, desired, changed = _prepare(work, n)
             emu.reset()
             emu.seed([corpus.remote_body(i) for i in range(n)])
             for latency in latencies:
                 emu.latency(latency)
-                for variant, task, args, reps in (
-                    (
-                        "ours",
-                        "bench_plan.ours",
-                        {"url": emu.cloudinary_url, "root": str(root)},
+                ours_args = {"url": emu.cloudinary_url, "root": str(root)}
+                jobs = [
+                    Job(OURS, "bench_plan.ours", ours_args, repeats),
+                    Job(
+                        CAREFUL,
+                        "careful_sdk.plan",
+                        {"url": emu.cloudinary_url, "root": str(sdk_root)},
                         repeats,
                     ),
-                    (
-                        "per-GET (our client)",
-                        "bench_plan.per_get",
-                        {"url": emu.cloudinary_url, "root": str(root)},
-                        1,
-                    ),
-                    (
-                        "naive SDK",
-                        "bench_plan.naive",
-                        {"url": emu.cloudinary_url, "desired": str(desired)},
-                        1,
-                    ),
-                ):
-                    if variant != "ours" and latency and n > extrapolate_over:
-                        continue  # extrapolated below from the measured runs
-                    log(f"plan: N={n} latency={latency} ms {variant}")
-                    result = _run(emu, task, args, reps)
-                    results.append({"n": n, "latency": latency, "variant": variant, **result})
-                    log(
-                        f"  -> {fmt_seconds(result['seconds'])}, {result['calls']} calls, "
-                        f"{fmt_mib(result['peak_rss_mib'])}"
+                ]
+                if not latency or n <= extrapolate_over:  # else extrapolated below
+                    jobs.append(Job(PER_GET, "bench_plan.per_get", ours_args))
+                    naive_args = {"url": emu.cloudinary_url, "desired": str(desired)}
+                    jobs.append(Job(NAIVE, "bench_plan.naive", naive_args))
+                log(f"plan: N={n} latency={latency} ms")
+                measured = interleaved(emu, jobs)
+                careful = measured[CAREFUL]
+                if (careful["creates"], careful["updates"]) != (0, len(changed)):
+                    raise RuntimeError(
+                        f"the careful script planned {careful['creates']} creates and "
+                        f"{careful['updates']} updates, expected 0 and {len(changed)}"
                     )
-    extrapolate(results, sizes, latencies, ("per-GET (our client)", "naive SDK"))
-    return {"results": results}
+                measured[OURS]["phases"] = measure("phases.plan", ours_args)
+                for variant, result in measured.items():
+                    results.append({"n": n, "latency": latency, "variant": variant, **result})
+    extrapolate(results, sizes, latencies, (PER_GET, NAIVE))
+    return {"results": results, "repeats": repeats}
+
+
+def find(data: dict[str, Any], n: int, latency: int, variant: str) -> dict[str, Any] | None:
+    """One result of a plan run's data."""
+    return next(
+        (
+            r
+            for r in data["results"]
+            if (r["n"], r["latency"], r["variant"]) == (n, latency, variant)
+        ),
+        None,
+    )
 
 
 def report(data: dict[str, Any]) -> str:
     results = data["results"]
     rows = []
     notes = []
-    keys = sorted({(r["latency"], r["n"]) for r in results})
-    for latency, n in keys:
-        group = {r["variant"]: r for r in results if r["n"] == n and r["latency"] == latency}
-        ours_r = group.get("ours")
-        for variant in ("ours", "per-GET (our client)", "naive SDK"):
-            r = group.get(variant)
+    for latency, n in sorted({(r["latency"], r["n"]) for r in results}):
+        careful = find(data, n, latency, CAREFUL)
+        for variant in VARIANTS:
+            r = find(data, n, latency, variant)
             if r is None:
                 continue
             mark = ""
             if r.get("extrapolated"):
-                notes.append(f"N={n}, {latency} ms, {variant}: {r['extrapolated']}")
+                notes.append(f"N={n:,}, {latency} ms, {variant}: {r['extrapolated']}")
                 mark = " †"
-            ratio_t = r["seconds"] / ours_r["seconds"] if ours_r else None
-            ratio_c = r["calls"] / ours_r["calls"] if ours_r and ours_r["calls"] else None
+            runs = len(r.get("all_seconds") or [r["seconds"]])
             rows.append(
                 [
                     f"{n:,}",
                     f"{latency} ms",
-                    variant,
+                    f"**{variant}**" if variant == OURS else variant,
                     f"{r['calls']:,}",
                     f"{ceil_div(n, 500)}",
-                    fmt_seconds(r["seconds"]) + mark,
+                    fmt_seconds(r["seconds"]) + mark + (f" (median of {runs})" if runs > 1 else ""),
                     fmt_mib(r["peak_rss_mib"]),
-                    "1×" if variant == "ours" else fmt_ratio(ratio_c),
-                    "1×" if variant == "ours" else fmt_ratio(ratio_t),
+                    fmt_ratio(r["seconds"] / careful["seconds"]) if careful else "n/a",
                 ]
             )
     out = [
@@ -212,8 +209,7 @@ def report(data: dict[str, Any]) -> str:
                 "limit ceil(N/500)",
                 "wall time",
                 "peak RSS",
-                "calls ÷ ours",
-                "time ÷ ours",
+                "time ÷ careful SDK",
             ],
             rows,
         )

@@ -17,8 +17,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -226,6 +227,68 @@ def emulator_process(quota: int = HIGH_QUOTA) -> Iterator[EmulatorProcess]:
 
 def requests_by_endpoint(stats: dict[str, Any]) -> dict[str, int]:
     return {k: v for k, v in stats["requests"].items() if v}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One variant to measure: ``repeats`` runs of the worker task ``task``."""
+
+    label: str
+    task: str
+    args: dict[str, Any]
+    repeats: int = 1
+
+
+def interleaved(
+    emu: EmulatorProcess,
+    jobs: Sequence[Job],
+    *,
+    before_each: Callable[[], None] | None = None,
+    after_each: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Measure the jobs side by side: round after round, each job whose repeats are not
+    done yet runs once, so a change in the machine's load hits every variant alike.
+
+    Each run: ``before_each()`` (e.g. reset and seed the emulator), then the worker, with
+    the emulator's counters read before and after, then ``after_each(label, result)`` (a
+    check that raises). Returns, per label, the median run (by
+    whole-process wall time) with ``seconds`` = the median, ``all_seconds`` = every run,
+    ``work_seconds`` = the task's own timing, ``calls``/``writes``/``by_endpoint`` from the
+    emulator's counters.
+    """
+    runs: dict[str, list[dict[str, Any]]] = {job.label: [] for job in jobs}
+    for round_ in range(max(job.repeats for job in jobs)):
+        for job in jobs:
+            if round_ >= job.repeats:
+                continue
+            if before_each is not None:
+                before_each()
+            log(f"  {job.label} (run {round_ + 1}/{job.repeats})")
+            before = emu.stats()
+            result = measure(job.task, job.args)
+            after = emu.stats()
+            result["work_seconds"], result["seconds"] = result["seconds"], result["process_seconds"]
+            result["calls"] = after["admin_calls"] - before["admin_calls"]
+            result["writes"] = after["writes"] - before["writes"]
+            result["by_endpoint"] = {
+                k: after["requests"][k] - before["requests"][k]
+                for k in after["requests"]
+                if after["requests"][k] != before["requests"][k]
+            }
+            if after_each is not None:
+                after_each(job.label, result)
+            runs[job.label].append(result)
+    chosen = {}
+    for label, results in runs.items():
+        middle = sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
+        middle["all_seconds"] = [r["seconds"] for r in results]
+        middle["seconds"] = median(middle["all_seconds"])
+        chosen[label] = middle
+        log(
+            f"  -> {label}: {fmt_seconds(middle['seconds'])} (median of {len(results)}), "
+            f"{middle['calls']:,} calls"
+        )
+    return chosen
 
 
 # --------------------------------------------------------------------------- numbers and tables

@@ -6,11 +6,14 @@ index: different folders, tags, formats, thresholds, transformations, comments a
 order. ``preset_yaml(i)`` is what a person would write in ``presets/<name>.yaml``;
 ``remote_body(i)`` is the create body Cloudinary would hold for the same preset (the
 official encoding, via ``cloudinary_presets.cloudinary.codec.encode``), so a plan of the same
-index is "unchanged" and ``changed=True`` makes it an update.
+index is "unchanged" and ``changed=True`` makes it an update. ``sdk_document(i)`` is the
+same preset as the careful SDK user writes it (``careful_sdk.py``): the SDK's keyword
+arguments as natural YAML.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import struct
 import zlib
@@ -251,3 +254,52 @@ def png(i: int, width: int = 16, height: int = 16) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+def sdk_document(i: int, *, changed: bool = False) -> dict[str, Any]:
+    """Preset ``i`` as ``create_upload_preset`` keyword arguments, the way a person writes
+    them in YAML: booleans, lists, maps and numbers instead of the wire's strings, where
+    the SDK encodes them (it sends a ``categorization`` list as is, and Cloudinary refuses it)."""
+    from cloudinary_presets.model.fields import Wire
+    from cloudinary_presets.model.preset import SETTING_KEYS, wire_kind
+
+    document: dict[str, Any] = {}
+    for key, value in remote_body(i, changed=changed).items():
+        kind = wire_kind(SETTING_KEYS[key]) if key in SETTING_KEYS else None
+        if kind is Wire.BOOL:
+            value = value == "1"
+        elif kind is Wire.CSV and key in ("tags", "allowed_formats"):  # what the SDK joins
+            value = value.split(",")
+        elif kind is Wire.EAGER:
+            value = value.split("|")
+        elif kind is Wire.KEY_VALUE:
+            value = dict(pair.split("=", 1) for pair in value.split("|"))
+        elif kind is Wire.JSON:
+            value = json.loads(value)
+        elif kind is Wire.NUMBER:
+            value = float(value)
+        elif key == "transformation":  # the SDK reads a `transformation` string as a name
+            key = "raw_transformation"
+        document[key] = value
+    return document
+
+
+def write_sdk_tree(
+    root: Path, indexes: range | list[int], *, changed: set[int] | None = None
+) -> Path:
+    """The careful SDK user's definitions: ``root/<family>/<name>.yaml``, one per preset."""
+    import yaml
+
+    changed = changed or set()
+    for family in FAMILIES:
+        (root / family).mkdir(parents=True, exist_ok=True)
+    for i in indexes:
+        text = yaml.safe_dump(
+            sdk_document(i, changed=i in changed),
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=None,
+        )
+        path = root / FAMILIES[i % len(FAMILIES)] / f"{name_of(i)}.yaml"
+        path.write_text(f"# upload preset {name_of(i)} (create_upload_preset arguments)\n{text}")
+    return root

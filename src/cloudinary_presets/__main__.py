@@ -1,5 +1,5 @@
 """``python -m cloudinary_presets`` runs the ``presets`` command line."""
 
-from cloudinary_presets.cli import main
+from cloudinary_presets.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

@@ -12,6 +12,7 @@ imports what it needs when it runs, so ``presets --help`` starts fast.
 
 from __future__ import annotations
 
+import gc
 import os
 
 import click
@@ -33,6 +34,8 @@ from cloudinary_presets.cli.output import OUT, MaskedStream, color_option
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
 EXIT_INTERRUPTED = 130
+#: commands that may run for a long time, with the cyclic garbage collector on
+LONG_RUNNING = frozenset({"emulator", "upload"})
 
 
 class OrderedGroup(click.Group):
@@ -48,8 +51,11 @@ class OrderedGroup(click.Group):
 )
 @click.version_option(__version__, "--version", prog_name="presets", message="%(prog)s %(version)s")
 @color_option
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Cloudinary upload presets as code: validate, plan, apply, import, upload."""
+    if ctx.invoked_subcommand in LONG_RUNNING:
+        gc.enable()  # see run(): these may run for hours, and their garbage must go
 
 
 for command in (
@@ -117,4 +123,23 @@ def _run(argv: list[str] | None) -> int:
     return EXIT_OK
 
 
-__all__ = ["EXIT_INTERRUPTED", "cli", "main"]
+def run(argv: list[str] | None = None) -> int:
+    """The ``presets`` console script: :func:`main` without the cyclic garbage collector.
+
+    A command is one short process: what it builds (modules, pydantic models, thousands
+    of definitions and listed presets) lives until it exits, and reference counting frees
+    the rest, so the collector's passes over the heap find nothing and cost time (during
+    the imports, and in a final pass at exit). The long-running commands
+    (:data:`LONG_RUNNING`) switch it back on. At the end ``gc.freeze()`` spares the
+    interpreter's last collection a walk over every object. Not in :func:`main`, which
+    tests and embedders call in long-lived processes.
+    """
+    gc.disable()
+    try:
+        code = main(argv)
+    finally:
+        gc.freeze()
+    return code
+
+
+__all__ = ["EXIT_INTERRUPTED", "LONG_RUNNING", "cli", "main", "run"]

@@ -15,20 +15,79 @@ from typing import Any
 
 from cloudinary_presets.cloudinary.admin_api import AdminApi
 from cloudinary_presets.cloudinary.codec import decode, encode
+from cloudinary_presets.cloudinary.stored_form import StoredForm, stored_form
 from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.errors import BadResponse
 from cloudinary_presets.model.names import matches
 from cloudinary_presets.model.preset import Preset
 
 
-@dataclass(frozen=True)
 class RemotePreset:
-    """One preset as read from the remote, decoded, with its fingerprint."""
+    """One preset as read from the remote, with its fingerprint; decoded on first use.
 
-    name: str
-    preset: Preset
-    fingerprint: str
-    unreadable: tuple[tuple[str, str], ...] = ()
+    A listed preset keeps its raw form until something asks for ``preset``,
+    ``fingerprint`` or ``unreadable``; :meth:`holds` recognises, without decoding, one
+    that holds exactly what sending a preset stores (see
+    :mod:`~cloudinary_presets.cloudinary.stored_form`). Most presets of a plan are such
+    unchanged ones, and decoding them was most of the cost of reading a listing.
+    """
+
+    __slots__ = ("_decoded", "_form", "_raw", "name")
+
+    def __init__(
+        self,
+        name: str,
+        preset: Preset | None = None,
+        fingerprint: str | None = None,
+        unreadable: tuple[tuple[str, str], ...] = (),
+        *,
+        raw: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.name = name
+        self._raw = raw
+        self._form: StoredForm | bool | None = False  # False: not computed yet
+        self._decoded: tuple[Preset, str, tuple[tuple[str, str], ...]] | None = None
+        if raw is None:
+            if preset is None or fingerprint is None:
+                raise TypeError("a RemotePreset needs a preset and its fingerprint, or a raw form")
+            self._decoded = (preset, fingerprint, unreadable)
+
+    @classmethod
+    def listed(cls, raw: Mapping[str, Any]) -> RemotePreset:
+        """A preset of a listing page (its name already checked), decoded when needed."""
+        return cls(str(raw["name"]), raw=raw)
+
+    def _decode(self) -> tuple[Preset, str, tuple[tuple[str, str], ...]]:
+        if self._decoded is None:
+            assert self._raw is not None
+            decoded = read_remote(self._raw)
+            self._decoded = (decoded.preset, decoded.fingerprint, decoded.unreadable)
+        return self._decoded
+
+    @property
+    def preset(self) -> Preset:
+        return self._decode()[0]
+
+    @property
+    def fingerprint(self) -> str:
+        return self._decode()[1]
+
+    @property
+    def unreadable(self) -> tuple[tuple[str, str], ...]:
+        return self._decode()[2]
+
+    def holds(self, sent: StoredForm | None) -> bool:
+        """True when this listed preset is exactly ``sent`` (a :func:`sent_form`): it
+        holds what sending that preset stores, so it is unchanged, nothing decoded."""
+        if sent is None or self._raw is None:
+            return False
+        if self._form is False:
+            self._form = stored_form(self._raw)
+        return self._form == sent
+
+    def __repr__(self) -> str:
+        state = "decoded" if self._decoded is not None else "raw"
+        return f"RemotePreset({self.name!r}, {state})"
 
 
 @dataclass(frozen=True)
@@ -42,7 +101,7 @@ class Snapshot:
     quota_reset: datetime | None = None
 
 
-def read_remote(raw: dict[str, Any]) -> RemotePreset:
+def read_remote(raw: Mapping[str, Any]) -> RemotePreset:
     """One listed or fetched preset -> a typed remote preset with its fingerprint."""
     try:
         decoded = decode(raw)
@@ -61,12 +120,16 @@ class RemotePresets:
         self.api = AdminApi(transport)
 
     def snapshot(self, ignore: Sequence[str] = ()) -> Snapshot:
-        """Every remote preset (minus ignored names), read with ceil(N/500) list calls."""
+        """Every remote preset (minus ignored names), read with ceil(N/500) list calls.
+
+        The presets are decoded when first used (:class:`RemotePreset`); one that cannot be
+        decoded raises :class:`BadResponse` then.
+        """
         before = self.transport.calls.total
         raw = self.api.list_presets()
         presets = {}
         for item in raw:
-            remote = read_remote(item)
+            remote = RemotePreset.listed(item)  # decoded when first needed
             if matches(remote.name, ignore):
                 continue
             presets[remote.name] = remote
@@ -82,9 +145,12 @@ class RemotePresets:
     def get(self, name: str) -> RemotePreset:
         return read_remote(self.api.get_preset(name))
 
-    def create(self, name: str, preset: Preset) -> bool:
-        """Create ``name`` with the preset's settings; True when a lost response was reconciled."""
-        wanted = preset.fingerprint()
+    def create(self, name: str, preset: Preset, fingerprint: str | None = None) -> bool:
+        """Create ``name`` with the preset's settings; True when a lost response was reconciled.
+
+        ``fingerprint`` is the preset's, when the caller has it already (a plan's change).
+        """
+        wanted = fingerprint or preset.fingerprint()
         result = self.api.create_preset(
             encode(preset, name=name), same=lambda got: read_remote(got).fingerprint == wanted
         )

@@ -274,6 +274,8 @@ def wire_kind(field_name: str) -> Wire:
 SETTING_KEYS: dict[str, str] = {
     (info.alias or name): name for name, info in Settings.model_fields.items()
 }
+#: settings attribute -> upload parameter name (``async_`` -> ``async``)
+_PARAMETER_OF: dict[str, str] = {name: key for key, name in SETTING_KEYS.items()}
 _WIRE_KINDS: dict[Wire, ValueKind] = {
     Wire.STRING: PLAIN,
     Wire.BOOL: PLAIN,
@@ -443,10 +445,15 @@ class Preset(StrictModel):
         return value
 
     def settings_dict(self) -> dict[str, Any]:
-        """The settings that are set, keyed by upload parameter name (``async``, not ``async_``)."""
+        """The settings that are set, keyed by upload parameter name (``async``, not ``async_``).
+
+        Reads the model's field values directly (``__dict__``, in field order): iterating the
+        model and looking up each field's alias cost half of every comparison.
+        """
+        parameter = _PARAMETER_OF
         return {
-            (Settings.model_fields[name].alias or name): value
-            for name, value in self.settings
+            parameter[name]: value
+            for name, value in self.settings.__dict__.items()
             if value is not None
         }
 
@@ -494,7 +501,12 @@ def _blank(value: Any) -> bool:
 
 def fingerprint_of(canonical: dict[str, Any]) -> str:
     """:meth:`Preset.fingerprint` of an already computed canonical form."""
-    return "sha256:" + hashlib.sha256(canonical_json(canonical).encode("utf-8")).hexdigest()
+    return fingerprint_of_json(canonical_json(canonical))
+
+
+def fingerprint_of_json(text: str) -> str:
+    """:meth:`Preset.fingerprint` of an already serialised canonical form."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def is_default_value(path: str, value: Any) -> bool:

@@ -3,8 +3,9 @@
 There is no rollback (like Terraform and octoDNS): the remote is the state, so after a
 failure the next plan shows exactly the remaining work. Every outcome is recorded as it
 happens; the report says what was done, what failed (with Cloudinary's message) and
-what was not attempted. After the writes, one list pass re-reads the remote and
-compares what Cloudinary stored with what was sent: an add-on that is not enabled
+what was not attempted. After the writes, what was written is read back (one list pass,
+or one GET per written preset when that is fewer calls) and what Cloudinary stored is
+compared with what was sent: an add-on that is not enabled
 silently drops ``moderation``, for example, and that must be said, not discovered as a
 perpetual diff.
 """
@@ -13,15 +14,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from cloudinary_presets.cloudinary.remote import RemotePresets
+from cloudinary_presets.cloudinary.remote import RemotePreset, RemotePresets
+from cloudinary_presets.cloudinary.stored_form import sent_form
+from cloudinary_presets.definitions.loader import gc_paused
 from cloudinary_presets.errors import (
     ApiError,
     ApplyFailed,
     ApplyInterrupted,
+    NotFound,
     PlanError,
     PresetsError,
 )
@@ -88,7 +92,7 @@ def _desired(change: Change) -> Preset:
 
 def _write(remote: RemotePresets, change: Change) -> bool:
     if change.action is Action.CREATE:
-        return remote.create(change.remote_name, _desired(change))
+        return remote.create(change.remote_name, _desired(change), change.after_fingerprint)
     if change.action is Action.UPDATE:
         remote.update(change.remote_name, _desired(change))
         return False
@@ -146,14 +150,36 @@ def _run_phase(
         report.not_attempted.extend(queue)
 
 
+def _read_back(
+    plan_writes: Sequence[Change], remote: RemotePresets, ignore: Sequence[str], list_pages: int
+) -> Mapping[str, RemotePreset | None]:
+    """What the remote holds now under each written name: one GET per written preset
+    when that is fewer calls than a list pass (``list_pages``), else one list pass."""
+    if len(plan_writes) >= list_pages:
+        presets = remote.snapshot(ignore).presets
+        return {c.remote_name: presets.get(c.remote_name) for c in plan_writes}
+    found: dict[str, RemotePreset | None] = {}
+    for change in plan_writes:
+        try:
+            found[change.remote_name] = remote.get(change.remote_name)
+        except NotFound:
+            found[change.remote_name] = None
+    return found
+
+
 def verify(
-    plan_writes: Sequence[Change], remote: RemotePresets, ignore: Sequence[str]
+    plan_writes: Sequence[Change],
+    remote: RemotePresets,
+    ignore: Sequence[str],
+    *,
+    list_pages: int = 1,
 ) -> dict[str, list[Mismatch]]:
-    """Re-read the remote once and report, per preset, what Cloudinary stored differently."""
-    snapshot = remote.snapshot(ignore)
+    """Re-read what was written and report, per preset, what Cloudinary stored differently
+    (the calls: :meth:`Plan.apply_calls <cloudinary_presets.planning.plan.Plan.apply_calls>`)."""
+    now = _read_back(plan_writes, remote, ignore, list_pages)
     mismatches: dict[str, list[Mismatch]] = {}
     for change in plan_writes:
-        current = snapshot.presets.get(change.remote_name)
+        current = now[change.remote_name]
         if change.action is Action.DELETE:
             if current is not None:
                 mismatches[change.remote_name] = [
@@ -165,8 +191,10 @@ def verify(
                 Mismatch(path=WHOLE_PRESET, sent="the preset", note="not found after write")
             ]
             continue
+        if current.holds(sent_form(_desired(change), change.remote_name)):
+            continue  # stored byte for byte what was sent: nothing to decode or diff
         if current.fingerprint == change.after_fingerprint:
-            continue  # stored exactly what was sent: nothing to diff
+            continue  # stored what was sent, spelled otherwise: nothing to diff
         differences = [Mismatch.of(f) for f in preset_changes(current.preset, _desired(change))]
         if differences:
             mismatches[change.remote_name] = differences
@@ -207,7 +235,8 @@ def apply_plan(
         _run_phase(deletes, remote, report, **options)  # type: ignore[arg-type]
     if report.done and not report.interrupted:
         try:
-            report.mismatches = verify(report.done, remote, ignore)
+            with gc_paused():  # decoding the listing makes long-lived objects, no cycles
+                report.mismatches = verify(report.done, remote, ignore, list_pages=plan.list_pages)
         except ApiError as error:  # keep the report: what was written must still be said
             report.verify_error = str(error)
     report.seconds = time.monotonic() - started

@@ -25,12 +25,18 @@ from typing import Any
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.cloudinary.remote import Snapshot
+from cloudinary_presets.cloudinary.stored_form import sent_form
 from cloudinary_presets.definitions.project import Desired
 from cloudinary_presets.errors import PlanError
 from cloudinary_presets.model.changes import FieldChange, TextEnum
 from cloudinary_presets.model.names import matches
-from cloudinary_presets.model.preset import Preset, fingerprint_of, preset_changes
+from cloudinary_presets.model.preset import (
+    Preset,
+    fingerprint_of_json,
+    preset_changes,
+)
 from cloudinary_presets.model.sensitive import mask_data
+from cloudinary_presets.model.values import canonical_json as preset_json
 
 #: Version of the plan JSON. 2: rooted field paths, typed ``meaning``/``security`` per field.
 PLAN_FORMAT = 2
@@ -242,11 +248,17 @@ class Plan:
         return sum(1 for c in self.changes if c.action in managed)
 
     @property
+    def list_pages(self) -> int:
+        """List calls to read the remote again (a page per 500 presets, at least one)."""
+        return max(1, -(-len(self.remote_fingerprints) // PAGE_SIZE), self.list_calls)
+
+    @property
     def apply_calls(self) -> int:
-        """Admin API calls ``apply`` will spend: the writes plus one verifying list pass."""
+        """Admin API calls ``apply`` will spend: the writes, then reading back what they
+        stored: one GET per written preset when that is fewer calls than a list pass."""
         if not self.writes:
             return 0
-        return len(self.writes) + max(1, -(-len(self.remote_fingerprints) // PAGE_SIZE))
+        return len(self.writes) + min(len(self.writes), self.list_pages)
 
     def refusals(self, *, force: bool = False, at_plan: bool = False) -> list[SafetyReason]:
         """The safety reasons that stop an apply (``at_plan``: that make ``plan`` exit 3).
@@ -340,6 +352,18 @@ class Plan:
         )
 
 
+def _as_remote(preset: Preset, remote_name: str) -> Preset:
+    """A definition as a preset read from the remote has it: its remote name, and the
+    local-only fields (description, protect, ignored lints) unset."""
+    update: dict[str, Any] = {
+        "name": remote_name,
+        "description": None,
+        "protect": False,
+        "ignore_lints": [],
+    }
+    return preset.model_copy(update=update)
+
+
 def canonical_json(document: Any) -> str:
     """The one serialisation checksums are computed over: sorted keys, no spaces, UTF-8."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -359,13 +383,28 @@ def seal_of(checksum: str, key: bytes) -> str:
 
 def definitions_digest(desired: Sequence[Desired]) -> str:
     """sha256 over the canonical desired presets: changes only when the plan could."""
-    return _digest([(d, d.preset.canonical()) for d in desired])
+    return _digest([(d, preset_json(d.preset.canonical())) for d in desired])
 
 
-def _digest(pairs: Sequence[tuple[Desired, dict[str, Any]]]) -> str:
-    """:func:`definitions_digest` of (definition, its canonical form) pairs."""
-    items = sorted((d.remote_name, canon, d.preset.protect) for d, canon in pairs)
-    text = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _digest(pairs: Sequence[tuple[Desired, str]]) -> str:
+    """:func:`definitions_digest` of (definition, its canonical JSON) pairs.
+
+    The text hashed is, byte for byte, ``json.dumps(sorted((remote name, canonical form,
+    protect)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` (remote names
+    are unique), assembled from each preset's canonical JSON, which the fingerprints have
+    already serialised, instead of serialising every form a second time.
+    """
+    items = sorted(
+        (d.remote_name, text, "true" if d.preset.protect else "false") for d, text in pairs
+    )
+    text = (
+        "["
+        + ",".join(
+            f"[{json.dumps(name, ensure_ascii=False)},{canon},{protect}]"
+            for name, canon, protect in items
+        )
+        + "]"
+    )
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -410,9 +449,10 @@ def build_plan(
 
     changes: list[Change] = []
     warnings: list[str] = []
+    matched: dict[str, str | None] = {}  # remote name -> fingerprint, found without decoding
     # Each canonical form is computed once: it gives the fingerprint and the digest (it
     # dominated the time of planning thousands of presets).
-    canons = [d.preset.canonical() for d in desired]
+    canons = [preset_json(d.preset.canonical()) for d in desired]
     for d, canon in zip(desired, canons, strict=True):
         if not selected(d.name, d.remote_name):
             continue
@@ -422,12 +462,27 @@ def build_plan(
             name=d.name,
             remote_name=d.remote_name,
             after=d.preset,
-            after_fingerprint=fingerprint_of(canon),
+            after_fingerprint=fingerprint_of_json(canon),
             file=d.file,
             line=d.line,
         )
         if current is None:
             changes.append(replace(change, fields=tuple(preset_changes(None, d.preset))))
+            continue
+        if current.holds(sent_form(d.preset, d.remote_name)):
+            # The listing holds byte for byte what apply would send: unchanged, and nothing
+            # to decode. `before` is then the definition under its remote name (what
+            # decoding the listing gives, by the codec's round trip).
+            matched[d.remote_name] = change.after_fingerprint
+            before = _as_remote(d.preset, d.remote_name)
+            changes.append(
+                replace(
+                    change,
+                    action=Action.UNCHANGED,
+                    before=before,
+                    before_fingerprint=change.after_fingerprint,
+                )
+            )
             continue
         for key, reason in current.unreadable:
             warnings.append(
@@ -457,7 +512,7 @@ def build_plan(
     return Plan(
         target=target,
         changes=tuple(changes),
-        remote_fingerprints={n: r.fingerprint for n, r in remote.items()},
+        remote_fingerprints={n: matched.get(n) or r.fingerprint for n, r in remote.items()},
         definitions_digest=_digest(list(zip(desired, canons, strict=True))),
         list_calls=snapshot.list_calls,
         quota_limit=snapshot.quota_limit,

@@ -1,0 +1,61 @@
+"""How `apply` reads back what it wrote: one list pass, or one GET per written preset
+when that is fewer calls (a few writes among thousands of presets). Calls are counted by
+the emulator; the verdicts are the same either way."""
+
+from __future__ import annotations
+
+from e2e_helpers import plan_json, requests, stored
+
+#: 1,600 presets no definition manages: a list pass takes 4 pages
+BULK = [{"name": f"bulk-{i:04d}", "tags": "x"} for i in range(1600)]
+
+
+def test_a_few_writes_among_many_presets_are_read_back_one_by_one(
+    project_dir, remote_cli, emulator
+):
+    emulator.seed_presets("demo", BULK)
+    plan = plan_json(remote_cli)
+    assert plan["api"]["list_calls"] == 4
+    assert plan["api"]["apply_calls"] == 3 + 3  # the 3 writes, then 3 GETs (fewer than 4 pages)
+    before = requests(emulator)
+
+    result = remote_cli("apply", "--yes")
+
+    assert result.exit_code == 0, result.output
+    after = requests(emulator)
+    calls = {key: after[key] - before[key] for key in after if after[key] != before[key]}
+    assert calls == {
+        "GET /upload_presets": 4,  # the plan's listing
+        "POST /upload_presets": 3,
+        "GET /upload_presets/{name}": 3,  # reading back the 3 written presets
+    }
+    assert "(6 Admin API calls)" in result.stdout  # the writes and the read-back
+    assert remote_cli("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_what_a_get_reads_back_is_judged_like_a_listing(project_dir, remote_cli, emulator):
+    emulator.seed_presets("demo", BULK)
+    emulator.set_addons("demo", enabled=[])  # no Rekognition: moderation is silently dropped
+
+    result = remote_cli("apply", "--yes")
+
+    assert result.exit_code == 1, result.output
+    err = result.stderr.splitlines()
+    assert "  avatar: Cloudinary stored something other than what was sent:" in err
+    assert "    settings.moderation: sent 'aws_rek', stored None" in err
+    assert not any("product-images" in line for line in err)
+    assert "moderation" not in stored(emulator, "avatar")["settings"]
+    assert requests(emulator)["GET /upload_presets/{name}"] == 3
+
+
+def test_a_written_preset_that_a_get_does_not_find_is_reported(project_dir, remote_cli, emulator):
+    emulator.seed_presets("demo", BULK)
+    emulator.set_faults(
+        [{"kind": "status", "status": 404, "method": "GET", "path": "*/upload_presets/avatar"}]
+    )
+
+    result = remote_cli("apply", "--yes")
+
+    assert result.exit_code == 1, result.output
+    assert "  avatar: Cloudinary stored something other than what was sent:" in result.stderr
+    assert "not found after write" in result.stderr
