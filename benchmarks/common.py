@@ -149,9 +149,10 @@ class EmulatorProcess:
     the emulator's request handling never competes with the client for one GIL.
     """
 
-    def __init__(self, quota: int = HIGH_QUOTA) -> None:
+    def __init__(self, quota: int = HIGH_QUOTA, data: str | None = None) -> None:
+        stored = ["--data", data] if data else []  # a file keeps gigabytes off the RAM
         self.proc = subprocess.Popen(
-            [PRESETS_CLI, "emulator", "--port", "0", "--quota", str(quota)],
+            [PRESETS_CLI, "emulator", "--port", "0", "--quota", str(quota), *stored],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -217,8 +218,8 @@ class EmulatorProcess:
 
 
 @contextmanager
-def emulator_process(quota: int = HIGH_QUOTA) -> Iterator[EmulatorProcess]:
-    emu = EmulatorProcess(quota)
+def emulator_process(quota: int = HIGH_QUOTA, data: str | None = None) -> Iterator[EmulatorProcess]:
+    emu = EmulatorProcess(quota, data)
     try:
         yield emu
     finally:

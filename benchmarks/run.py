@@ -10,6 +10,9 @@ source tree (``DIR`` holds a ``cloudinary_presets`` package, e.g. from
 ``--no-extrapolate`` measures the sequential 5,000-preset runs at 50 ms latency too
 (another ten minutes or more) instead of extrapolating them. ``--from-json results.json``
 renders ``RESULTS.md`` again from an earlier run's raw numbers, measuring nothing.
+``--only upload --update`` measures the named sections again and replaces them in
+``results.json`` and ``RESULTS.md``, keeping the other sections' numbers (and saying which
+sections were measured when).
 """
 
 from __future__ import annotations
@@ -52,7 +55,14 @@ def _config(quick: bool, extrapolate: bool) -> dict[str, Any]:
                 "repeats": 2,
             },
             "local": {"n": 500, "repeats": 1, "help_runs": 3},
-            "upload": {"count": 10, "latencies": [50]},
+            "upload": {
+                "count": 10,
+                "latencies": [50],
+                "large": 64 * 1024 * 1024,
+                "chunk": 5 * 1024 * 1024,
+                "parallel": 2,
+                "parallel_mib": 16,
+            },
             "moderation": {"delays": [0.05, 0.5], "repeats": 1},
             "profile": {"n": 500},
         }
@@ -72,7 +82,14 @@ def _config(quick: bool, extrapolate: bool) -> dict[str, Any]:
             "repeats": 3,
         },
         "local": {"n": 10_000, "repeats": 3, "help_runs": 10},
-        "upload": {"count": 100, "latencies": [0, 50]},
+        "upload": {
+            "count": 100,
+            "latencies": [0, 50],
+            "large": 999_000_000,
+            "chunk": 20_000_000,
+            "parallel": 4,
+            "parallel_mib": 100,
+        },
         "moderation": {"delays": [0.05, 0.7, 2.5, 6.0, 20.0], "repeats": 2},
         "profile": {"n": 10_000},
     }
@@ -139,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         "--compare-src", help="another source tree to compare the local CPU numbers with"
     )
     parser.add_argument(
+        "--update",
+        action="store_true",
+        help="replace the --only sections in results.json and RESULTS.md, keep the others",
+    )
+    parser.add_argument(
         "--no-extrapolate", action="store_true", help="measure every sequential run at 50 ms"
     )
     parser.add_argument(
@@ -167,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(only) - set(SECTIONS))
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
+    if args.update and args.quick:
+        parser.error("--update replaces measured sections of the full run: not with --quick")
     if args.out is None:
-        partial = args.quick or set(only) != set(SECTIONS)
+        partial = not args.update and (args.quick or set(only) != set(SECTIONS))
         args.out = HERE / ".work" / "RESULTS.md" if partial else HERE / "RESULTS.md"
         args.out.parent.mkdir(exist_ok=True)
     config = _config(args.quick, not args.no_extrapolate)
@@ -203,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     data["seconds"] = elapsed
     data["load_average"] = {"before": load_before, "after": _load()}
+    if args.update:
+        data, sections = _merged(args.out.with_name("results.json"), data, elapsed)
     args.out.write_text(render(data, sections), encoding="utf-8")
     args.out.with_name("results.json").write_text(
         json.dumps(data, indent=1, default=str), encoding="utf-8"
@@ -215,6 +241,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n## {name}\n\n{sections[name]}")
     log(f"wrote {args.out} ({fmt_seconds(elapsed)})")
     return 0
+
+
+def _merged(
+    previous_json: Path, fresh: dict[str, Any], elapsed: float
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The earlier full run with ``fresh``'s sections measured again (``--update``)."""
+    data: dict[str, Any] = json.loads(previous_json.read_text(encoding="utf-8"))
+    updated = data.setdefault("updated", {})
+    for name, section in fresh["sections"].items():
+        data["sections"][name] = section
+        data["config"][name] = fresh["config"][name]
+        updated[name] = {
+            "date": fresh["machine"]["date"],
+            "seconds": elapsed,
+            "load_average": fresh["load_average"],
+        }
+    ordered = {name: data["sections"][name] for name in SECTIONS if name in data["sections"]}
+    return data, {name: REPORTS[name](section) for name, section in ordered.items()}
 
 
 REPORTS = {
@@ -249,7 +293,10 @@ TITLES = {
         "Files generated in a temporary directory (8 families of realistic presets, comments, "
         "flow and block YAML); best of the repeated runs, CPU time in brackets.",
     ),
-    "upload": ("Upload throughput", "Every upload is signed and counted by the emulator."),
+    "upload": (
+        "Upload throughput and memory",
+        "Every upload is signed and counted by the emulator.",
+    ),
     "moderation": (
         "Waiting for moderation verdicts",
         "Admin API calls spent polling for one asset's verdict, and how late it is seen, "
@@ -284,6 +331,14 @@ def render(data: dict[str, Any], sections: dict[str, str]) -> str:
     ]
     for number, name in enumerate(sections, start=1):
         title, intro = TITLES[name]
+        again = data.get("updated", {}).get(name)
+        if again:
+            intro += (
+                f" (This section was measured again on {again['date']} with "
+                f"`python benchmarks/run.py --only {name} --update`, in "
+                f"{fmt_seconds(again['seconds'])}; load average before: "
+                f"{again['load_average']['before']}, after: {again['load_average']['after']}.)"
+            )
         lines += [f"## {number}. {title}", "", intro, "", sections[name], ""]
     return "\n".join(lines)
 

@@ -19,6 +19,7 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_REFUSED = 3
 EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,11 @@ class FormatRefused(PresetsError):
 
 class TargetError(PresetsError):
     """The target product environment cannot be chosen or reached as configured."""
+
+
+class UploadSourceError(PresetsError):
+    """A file to upload cannot be read as it was opened: unreadable, not a regular file,
+    or changed, replaced or deleted while it was being uploaded (the message names it)."""
 
 
 class FileError(PresetsError):
@@ -317,9 +323,17 @@ class ApplyFailed(PresetsError):
 
 
 class ApplyInterrupted(ApplyFailed):
-    """The apply was interrupted (Ctrl-C); in-flight writes finished and were recorded."""
+    """The apply was interrupted (Ctrl-C); the report names every preset written, failed,
+    in flight and not attempted."""
 
-    exit_code = 130
+    exit_code = EXIT_INTERRUPTED
+
+
+class UploadsInterrupted(PresetsError):
+    """Uploads were interrupted (Ctrl-C): no new file or chunk was started; the message
+    names every file uploaded, failed and not uploaded."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
 # --------------------------------------------------------------------------- moderation

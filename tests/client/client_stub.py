@@ -20,8 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class Reply:
-    """One scripted answer. ``action``: ``send``, ``reset`` (TCP RST, no response) or
-    ``truncate`` (declares a longer Content-Length than it sends, then closes)."""
+    """One scripted answer. ``action``: ``send``, ``reset`` (TCP RST, no response),
+    ``truncate`` (declares a longer Content-Length than it sends, then closes),
+    ``dribble`` (the headers at once, then the body one byte every ``interval`` seconds)
+    or ``hang`` (reads the request, never answers)."""
 
     status: int = 200
     body: object = field(default_factory=dict)
@@ -29,6 +31,7 @@ class Reply:
     content_type: str = "application/json"
     action: str = "send"
     delay: float = 0.0
+    interval: float = 0.0
 
     def payload(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -56,6 +59,7 @@ class StubServer:
         self.seen: list[Seen] = []
         self.connections = 0
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -77,6 +81,10 @@ class StubServer:
                         reply = stub.replies.pop(0) if stub.replies else stub.default
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.action == "hang":
+                    stub._stopping.wait()
+                    self.close_connection = True
+                    return
                 if reply.action == "reset":
                     self.connection.setsockopt(
                         socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
@@ -99,6 +107,18 @@ class StubServer:
                     return
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
+                if reply.action == "dribble":
+                    self.wfile.flush()
+                    for index in range(len(data)):
+                        if stub._stopping.wait(reply.interval):
+                            break
+                        try:
+                            self.wfile.write(data[index : index + 1])
+                            self.wfile.flush()
+                        except OSError:  # the client gave up: what the test wants
+                            break
+                    self.close_connection = True
+                    return
                 self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
@@ -129,6 +149,7 @@ class StubServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
 

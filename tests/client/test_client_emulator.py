@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
+import cloudinary.utils
 import pytest
 from client_helpers import MakeTransport, Sleeps
 
@@ -16,6 +17,7 @@ from cloudinary_presets.cloudinary.admin_api import AdminApi
 from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.cloudinary.secrets import Secret
+from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.cloudinary.upload_api import UploadApi
 from cloudinary_presets.errors import (
     AlreadyExists,
@@ -26,6 +28,7 @@ from cloudinary_presets.errors import (
     ServerError,
     UsageError,
 )
+from wire_forms import form_fields
 
 LIST = "/v1_1/demo/upload_presets"
 ONE = "/v1_1/demo/upload_presets/*"
@@ -176,8 +179,11 @@ def test_read_timeout_on_every_attempt(
     emu: Any, emu_creds: Credentials, make_transport: MakeTransport
 ) -> None:
     emu.set_faults([{"kind": "latency", "latency_ms": 400, "path": "/v1_1/demo/ping"}])
-    transport = make_transport(emu_creds, timeout=(2.0, 0.1), retry=RetryPolicy(max_attempts=2))
-    with pytest.raises(NetworkError, match=r"read timeout.*\n.*gave up after 2 attempts"):
+    retry = RetryPolicy(max_attempts=2, base_delay=0.01, budget=5)
+    transport = make_transport(emu_creds, timeout=(2.0, 0.1), retry=retry)
+    with pytest.raises(
+        NetworkError, match=r"within 0.1 s .*\n.*gave up after 2 attempts in .*: the limit of 2"
+    ):
         AdminApi(transport).ping()
 
 
@@ -434,17 +440,41 @@ def admin_calls(emu: Any) -> int:
     return int(emu.stats()["admin_calls"])
 
 
-def test_signed_upload_sha256(
-    emu: Any, emu_creds: Credentials, make_transport: MakeTransport
+@pytest.mark.parametrize("algorithm", ["sha1", "sha256"])
+def test_signed_upload_uses_the_configured_algorithm(
+    algorithm: str,
+    emu: Any,
+    emu_creds: Credentials,
+    make_transport: MakeTransport,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The emulator accepts SHA-1 and SHA-256 alike, so its acceptance proves nothing about
+    the algorithm: the signature on the wire must be the SDK's for the configured one."""
     creds = Credentials(
         emu_creds.cloud_name,
         emu_creds.api_key,
         emu_creds.api_secret,
         api_host=emu_creds.api_host,
-        signature_algorithm="sha256",
+        signature_algorithm=algorithm,  # type: ignore[arg-type]
     )
-    assert UploadApi(make_transport(creds)).upload(PNG, {"context": "a=b&c"}, signed=True)
+    sent: list[dict[str, str]] = []
+    original = Transport.request
+
+    def spy(self: Transport, method: str, path: str, **kwargs: Any) -> Any:
+        sent.append(dict(form_fields(kwargs["body"])))
+        return original(self, method, path, **kwargs)
+
+    monkeypatch.setattr(Transport, "request", spy)
+    result = UploadApi(make_transport(creds)).upload(PNG, {"context": "a=b&c"}, signed=True)
+    assert result["public_id"]
+    [fields] = sent
+    signature = fields.pop("signature")
+    assert fields.pop("api_key") == emu_creds.api_key
+    assert emu_creds.api_secret is not None
+    secret = emu_creds.api_secret.reveal()
+    assert signature == cloudinary.utils.api_sign_request(fields, secret, algorithm)
+    other = "sha1" if algorithm == "sha256" else "sha256"
+    assert signature != cloudinary.utils.api_sign_request(fields, secret, other)
 
 
 def test_unsigned_upload(

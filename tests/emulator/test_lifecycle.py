@@ -32,8 +32,19 @@ def test_non_loopback_hosts_are_refused(host: str) -> None:
 
 
 def test_allow_remote_lifts_the_refusal() -> None:
+    """The same address is refused without ``allow_remote`` and accepted with it: the
+    emulator is built and works (its state, without binding: no test listens on anything
+    but loopback), and stops for good."""
+    with pytest.raises(ValueError, match=r"refusing to listen on '0\.0\.0\.0'"):
+        Emulator(host="0.0.0.0")
     emulator = Emulator(host="0.0.0.0", allow_remote=True)
-    emulator.stop()  # constructed without binding; nothing to clean but the database
+    try:
+        assert emulator.seed_presets("demo", [{"name": "p", "folder": "f"}]) == ["p"]
+        assert [p["name"] for p in emulator.presets("demo")] == ["p"]
+    finally:
+        emulator.stop()
+    with pytest.raises(RuntimeError, match="stopped"):
+        emulator.start()
 
 
 @pytest.mark.parametrize("host", ["localhost", "::1"])

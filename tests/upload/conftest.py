@@ -23,6 +23,7 @@ from upload_helpers import IMAGES, upload_requests
 from cloudinary_presets.cloudinary.transport import Transport
 from cloudinary_presets.emulator import Emulator
 from cloudinary_presets.operations.uploader import Uploader
+from wire_forms import form_fields
 
 
 @pytest.fixture
@@ -59,16 +60,16 @@ def uploader(applied: Emulator, make_uploader: Any, cloudinary_url: str) -> Uplo
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
-    """The form fields of every upload request the helper sends (``file`` excluded)."""
+    """The form fields of every upload request the helper sends (``file`` excluded), read
+    back from the body as it goes on the wire."""
     captured: list[dict[str, str]] = []
     original = Transport.request
 
     def spy(self: Transport, method: str, path: str, **kwargs: Any) -> Any:
         if path.endswith("/upload"):
             fields: dict[str, str] = {}
-            for key, (_, value, *_rest) in kwargs.get("files") or []:
-                if key != "file":
-                    fields[key] = value if key not in fields else f"{fields[key]},{value}"
+            for key, value in form_fields(kwargs["body"]):
+                fields[key] = value if key not in fields else f"{fields[key]},{value}"
             captured.append(fields)
         return original(self, method, path, **kwargs)
 

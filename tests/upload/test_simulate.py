@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from upload_helpers import LABELS, set_explicit_nudity
+from upload_helpers import FLIPS_AT_05, LABELS, REJECTED_AT_07, set_explicit_nudity
 
 from cloudinary_presets.errors import DefinitionError, FileError
 from cloudinary_presets.model.moderation import Moderation, parse_moderation
@@ -34,21 +34,10 @@ UGC = (
 )
 UGC_STRICT = UGC.replace("explicit_nudity:0.7", "explicit_nudity:0.5")
 
-#: the samples ugc-moderated rejects, and those it rejects only with explicit_nudity 0.5
-REJECTED_AT_07 = {
-    "flagged-2211-a", "uploads/2026-11/wedding-toast.jpg", "ugc/hunting-trip-9q2x",
-    "uploads/2026-11/halloween-makeup.jpg", "uploads/2026-11/art-fair-poster.jpg",
-    "casino-night-01", "uploads/2026-11/pharmacy-shelf.jpg", "road-rage-04",
-    "uploads/2026-11/news-protest.jpg",
-}  # fmt: skip
 NEWLY_REJECTED_BY = (
     "  newly rejected by: explicit_nudity (5), nudity (2), illustrated_explicit_nudity (1), "
     "sexual_activity (1)"
 )
-FLIPS_AT_05 = [
-    "life-drawing-class-03", "uploads/2026-11/museum-statue.jpg", "flagged-2211-b",
-    "ugc/tattoo-closeup-2b8n", "ugc/pool-party-6h0c",
-]  # fmt: skip
 
 
 def remote_moderation(emulator: Any) -> object:

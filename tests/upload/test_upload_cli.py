@@ -259,20 +259,26 @@ def test_resolve_with_an_environment_and_unknown_names(project_dir, cli) -> None
     assert unknown.stdout == ""
 
 
-@pytest.mark.parametrize("flag", ["--help"])
+@pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_upload_help_names_the_options(cli, flag) -> None:
+    """Both spellings of help print the same text, which names every upload option."""
     result = cli("upload", flag)
     assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: presets upload [OPTIONS] FILES...")
+    assert result.stdout == cli("upload", "--help").stdout
     for option in (
-        "--preset",
-        "--public-id",
-        "--tag",
-        "--context",
+        "--preset NAME",
+        "--public-id ID",
+        "--tag T",
+        "--context K=V",
         "--verify",
         "--json",
         "--allow-rejected",
+        "--parallelism INTEGER RANGE",
+        "--resource-type [auto|image|video|raw]",
+        "--chunk-size SIZE",
     ):
-        assert option in result.stdout
+        assert f"  {option}  " in result.stdout or f"  {option}\n" in result.stdout, option
 
 
 def test_remote_urls_are_files_too(applied: Emulator, remote_cli, image_server) -> None:

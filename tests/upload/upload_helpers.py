@@ -21,6 +21,21 @@ IMAGES = REPO / "examples" / "images"
 LABELS = REPO / "examples" / "moderation" / "labels.jsonl"
 UPLOAD_KEY = "POST /{resource_type}/upload"
 
+# The samples of examples/moderation/labels.jsonl that ugc-moderated rejects (explicit_nudity
+# 0.7, suggestive ignored, violence 0.8, graphic_violence_or_gore 0.5, the rest at 0.5),
+# and those it rejects only with explicit_nudity at 0.5: worked by hand from the file
+# (test_simulate.py says how), never computed by the rule under test.
+REJECTED_AT_07 = {
+    "flagged-2211-a", "uploads/2026-11/wedding-toast.jpg", "ugc/hunting-trip-9q2x",
+    "uploads/2026-11/halloween-makeup.jpg", "uploads/2026-11/art-fair-poster.jpg",
+    "casino-night-01", "uploads/2026-11/pharmacy-shelf.jpg", "road-rage-04",
+    "uploads/2026-11/news-protest.jpg",
+}  # fmt: skip
+FLIPS_AT_05 = [
+    "life-drawing-class-03", "uploads/2026-11/museum-statue.jpg", "flagged-2211-b",
+    "ugc/tattoo-closeup-2b8n", "ugc/pool-party-6h0c",
+]  # fmt: skip
+
 #: the example images, with the format and pixel size each really has
 EXAMPLE_IMAGES = {
     "sunset.png": ("png", 24, 16),

@@ -29,7 +29,8 @@ from cloudinary_presets.cli import (
     project,
     uploads,
 )
-from cloudinary_presets.cli.options import disable_debug
+from cloudinary_presets.cli.interrupts import sigint_handled, was_interrupted
+from cloudinary_presets.cli.options import disable_debug, timeout_option
 from cloudinary_presets.cli.output import OUT, MaskedStream, color_option
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
@@ -50,9 +51,10 @@ class OrderedGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="presets", message="%(prog)s %(version)s")
+@timeout_option
 @color_option
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, timeout: float) -> None:
     """Cloudinary upload presets as code: validate, plan, apply, import, upload."""
     if ctx.invoked_subcommand in LONG_RUNNING:
         gc.enable()  # see run(): these may run for hours, and their garbage must go
@@ -92,10 +94,11 @@ _with_color_option(cli)
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit status (the console script calls this)."""
     OUT.configure(None, os.environ)
-    try:
-        return _run(argv)
-    finally:
-        disable_debug()
+    with sigint_handled():
+        try:
+            return _run(argv)
+        finally:
+            disable_debug()
 
 
 def _run(argv: list[str] | None) -> int:
@@ -110,6 +113,9 @@ def _run(argv: list[str] | None) -> int:
         exc.show(file=MaskedStream(err=True))  # type: ignore[arg-type]
         return EXIT_ERROR
     except click.exceptions.Abort:
+        if was_interrupted():  # Ctrl-C at a prompt
+            OUT.err("interrupted")
+            return EXIT_INTERRUPTED
         OUT.err("aborted")
         return EXIT_ERROR
     except PresetsError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import click
 
 from cloudinary_presets.cli.completion import complete_plan_file
+from cloudinary_presets.cli.interrupts import routed_to
 from cloudinary_presets.cli.options import Session, scope_options, target_options
 from cloudinary_presets.cli.output import OUT
 from cloudinary_presets.cli.progress import Progress
@@ -72,6 +74,16 @@ class ApplyConsole:
         change = event.change
         if self.progress is None:
             self.progress = Progress(self.total, "applying")
+        if change is None:  # Ctrl-C while writing
+            self.progress.clear()
+            if event.kind == "stopping":
+                OUT.err(
+                    f"interrupted: no new writes; waiting for the {event.message} to finish "
+                    "(Ctrl-C again to stop waiting)"
+                )
+            else:
+                OUT.err(f"interrupted again: not waiting any longer ({event.message})")
+            return
         if event.kind == "start":
             self.progress.working_on(f"{change.action} {change.remote_name}")
             return
@@ -136,6 +148,7 @@ def apply(
     is applied only if a plan made now is exactly the same (else exit 3, nothing
     written); it is shown, and confirmed on a terminal unless --yes.
     """
+    from cloudinary_presets.operations.interruption import Interruption
     from cloudinary_presets.operations.workflow import apply_interactive, apply_saved
     from cloudinary_presets.planning.planfile import load_plan
 
@@ -154,9 +167,13 @@ def apply(
         "continue_on_error": continue_on_error,
         "lock_timeout": lock_timeout,
         "on_event": console.on_event,
+        "interruption": Interruption(),
     }
     where = (session.project, session.spec, session.target, os.environ)
-    try:
+    with contextlib.ExitStack() as scope:
+        scope.callback(session.close)
+        scope.callback(console.close)
+        scope.enter_context(routed_to(common["interruption"]))  # Ctrl-C: see interrupts.py
         if saved is not None:
             console.total = len(saved.writes)
             result, report = apply_saved(
@@ -175,9 +192,6 @@ def apply(
                 prune=prune,
                 **common,
             )
-    finally:
-        console.close()
-        session.close()
     if report is None:
         if result.has_changes:
             OUT.echo("Apply cancelled; nothing was written.")

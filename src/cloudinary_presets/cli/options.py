@@ -202,6 +202,7 @@ def connect(
         "environment": spec.name,
         "env_credentials": spec.credentials,
         "env_emulator": spec.emulator,
+        "timeout": request_timeout(),
     }
     try:
         target = open_target(**choice, emulator=bool(opts.get("use_emulator")))
@@ -248,6 +249,35 @@ def announce_target(target: Target, *, machine_output: bool) -> None:
                 fg="yellow",
             )
         )
+
+
+def timeout_option(func: Any) -> Any:
+    """``presets --timeout SECONDS`` (or ``PRESETS_TIMEOUT``): a global option."""
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, max=86400, min_open=True),
+        default=30.0,
+        show_default=True,
+        envvar="PRESETS_TIMEOUT",
+        show_envvar=True,
+        metavar="SECONDS",
+        callback=_finite,
+        help="Seconds each HTTP request may take, connect to last byte; a call with its "
+        "retries takes at most twice that.",
+    )(func)
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if value != value:  # NaN passes every range check
+        raise click.BadParameter("nan is not a number of seconds", ctx, param)
+    return value
+
+
+def request_timeout() -> float:
+    """The global ``--timeout`` of the running command (30 s outside one)."""
+    context = click.get_current_context(silent=True)
+    value = context.find_root().params.get("timeout") if context is not None else None
+    return float(value) if value is not None else 30.0
 
 
 def enable_debug() -> None:

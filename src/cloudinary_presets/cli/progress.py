@@ -73,6 +73,10 @@ class Progress:
         (OUT.err if err else OUT.echo)(text)
         self._draw()
 
+    def clear(self) -> None:
+        """Erase the status line (it comes back with the next update)."""
+        self._clear()
+
     def close(self) -> None:
         self._clear()
         self.active = False

@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
@@ -22,6 +23,43 @@ from cloudinary_presets.errors import EXIT_ERROR
 if TYPE_CHECKING:
     from cloudinary_presets.model.moderation_state import ModerationState
     from cloudinary_presets.operations.upload_batch import UploadOutcome
+
+
+if TYPE_CHECKING:
+    _IntParam = click.ParamType[int]
+else:  # click before 8.2 has no generic ParamType
+    _IntParam = click.ParamType
+
+
+class ByteSize(_IntParam):
+    """``20MB``, ``5MiB``, ``20000000``: a number of bytes (KB/MB/GB are powers of 1000,
+    KiB/MiB/GiB powers of 1024), at least Cloudinary's smallest chunk."""
+
+    name = "size"
+    _UNITS: ClassVar[dict[str, int]] = {
+        "": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,
+        "kib": 2**10, "mib": 2**20, "gib": 2**30,
+    }  # fmt: skip
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from cloudinary_presets.cloudinary.upload_api import MIN_CHUNK_SIZE
+
+        if isinstance(value, int):
+            size = value
+        else:
+            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(value))
+            unit = match.group(2).lower() if match else ""
+            if match is None or unit not in self._UNITS:
+                self.fail(f"{value!r} is not a size such as 20MB, 8MiB or 20000000", param, ctx)
+            size = int(float(match.group(1)) * self._UNITS[unit])
+        if size < MIN_CHUNK_SIZE:
+            self.fail(
+                f"{value} is {size} bytes; Cloudinary needs chunks of at least "
+                f"{MIN_CHUNK_SIZE} bytes (5MiB)",
+                param,
+                ctx,
+            )
+        return size
 
 
 def _context_pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -164,6 +202,13 @@ def reporting(
     show_default=True,
     help="Cloudinary resource type (auto: Cloudinary decides from the file).",
 )
+@click.option(
+    "--chunk-size",
+    type=ByteSize(),
+    default="20MB",
+    show_default=True,
+    help="Files larger than this are uploaded in chunks of this size (at least 5MiB).",
+)
 @target_options
 def upload(
     files: tuple[str, ...],
@@ -178,6 +223,7 @@ def upload(
     wait_timeout: float,
     parallelism: int,
     resource_type: str,
+    chunk_size: int,
     **opts: Any,
 ) -> None:
     """Upload FILES (paths or URLs) with a preset resolved by name.
@@ -212,6 +258,7 @@ def upload(
                 context=context,
                 resource_type=resource_type,
                 parallelism=parallelism,
+                chunk_size=chunk_size,
                 on_result=on_result,
                 wait=wait,
                 wait_timeout=wait_timeout,

@@ -144,59 +144,64 @@ class AdminApi:
         or a 409, the preset is read back: present and ``same(preset)`` is success
         (``reconciled=True``); present but different is :class:`AlreadyExists`; absent
         after a 409 re-raises the 409; absent after an ambiguous failure posts again, up
-        to :data:`MAX_CREATE_ATTEMPTS` times.
+        to :data:`MAX_CREATE_ATTEMPTS` times. All of it shares one retry budget, so a
+        server that hangs costs the budget, not every attempt's timeout.
         """
         name = body.get("name")
         if not isinstance(name, str) or not name:
             raise UsageError("create_preset needs a body with a 'name' (needed to reconcile)")
         preset_path(name)
-        last_error: ApiError | None = None
-        for attempt in range(1, MAX_CREATE_ATTEMPTS + 1):
-            try:
-                response = self.transport.request("POST", PRESETS_PATH, json=body, idempotent=False)
-                return CreateResult(name, response.json, reconciled=False, attempts=attempt)
-            except AlreadyExists as error:
-                conflict, last_error = True, error
-            except _AMBIGUOUS as error:
-                status = error.status or 0
-                if isinstance(error, BadResponse) and 300 <= status < 400:
-                    raise  # a redirect: nothing was created, and a GET would be too
-                conflict, last_error = False, error
-            try:
-                current = self._find(name)
-            except ApiError as error:
-                raise type(error)(
-                    error.cloudinary_message,
-                    status=error.status,
-                    request_id=error.request_id,
-                    method=error.method,
-                    path=error.path,
-                    hint=f"the create of preset {name!r} failed ({last_error.message}) and "
-                    "reading it back failed too: its outcome is unknown; run plan again",
-                ) from last_error
-            if current is not None:
-                if same(current):
-                    return CreateResult(name, current, reconciled=True, attempts=attempt)
-                raise AlreadyExists(
-                    f"preset {name!r} exists with different settings (created outside this apply?)",
-                    status=409,
-                    request_id=last_error.request_id,
-                    method="POST",
-                    path=last_error.path,
-                )
-            if conflict:
-                raise last_error
-            if attempt < MAX_CREATE_ATTEMPTS:
-                self.transport.backoff(attempt)
-        assert last_error is not None
-        raise type(last_error)(
-            last_error.cloudinary_message,
-            status=last_error.status,
-            request_id=last_error.request_id,
-            method=last_error.method,
-            path=last_error.path,
-            hint=f"preset {name!r} is still absent after {MAX_CREATE_ATTEMPTS} create attempts",
-        )
+        with self.transport.retry_scope():  # the POSTs and read-backs share one budget
+            last_error: ApiError | None = None
+            for attempt in range(1, MAX_CREATE_ATTEMPTS + 1):
+                try:
+                    response = self.transport.request(
+                        "POST", PRESETS_PATH, json=body, idempotent=False
+                    )
+                    return CreateResult(name, response.json, reconciled=False, attempts=attempt)
+                except AlreadyExists as error:
+                    conflict, last_error = True, error
+                except _AMBIGUOUS as error:
+                    status = error.status or 0
+                    if isinstance(error, BadResponse) and 300 <= status < 400:
+                        raise  # a redirect: nothing was created, and a GET would be too
+                    conflict, last_error = False, error
+                try:
+                    current = self._find(name)
+                except ApiError as error:
+                    raise type(error)(
+                        error.cloudinary_message,
+                        status=error.status,
+                        request_id=error.request_id,
+                        method=error.method,
+                        path=error.path,
+                        hint=f"the create of preset {name!r} failed ({last_error.message}) and "
+                        "reading it back failed too: its outcome is unknown; run plan again",
+                    ) from last_error
+                if current is not None:
+                    if same(current):
+                        return CreateResult(name, current, reconciled=True, attempts=attempt)
+                    raise AlreadyExists(
+                        f"preset {name!r} exists with different settings "
+                        "(created outside this apply?)",
+                        status=409,
+                        request_id=last_error.request_id,
+                        method="POST",
+                        path=last_error.path,
+                    )
+                if conflict:
+                    raise last_error
+                if attempt < MAX_CREATE_ATTEMPTS:
+                    self.transport.backoff(attempt)
+            assert last_error is not None
+            raise type(last_error)(
+                last_error.cloudinary_message,
+                status=last_error.status,
+                request_id=last_error.request_id,
+                method=last_error.method,
+                path=last_error.path,
+                hint=f"preset {name!r} is still absent after {MAX_CREATE_ATTEMPTS} create attempts",
+            )
 
     def update_preset(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         """``PUT`` the full settings (unlisted ones may be dropped); retried: idempotent."""

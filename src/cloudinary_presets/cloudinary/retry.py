@@ -4,6 +4,11 @@ Only what cannot do a change twice is retried: idempotent calls after a network 
 or a 5xx, and any call the rate limiter refused (420/429) before processing it. Waits are
 full-jitter exponential backoff, or what ``Retry-After`` (or the quota reset) asks for,
 capped: a server asking for six hours gets an error instead of a sleeping process.
+
+The retries of one call are bounded as a whole too (:class:`RetryBudget`): the attempts
+and the waits between them together never take more than the policy's budget (twice
+the request timeout unless set), so repeated ``Retry-After: 59`` answers or a server
+that hangs on every attempt cost about a minute, not five attempts of everything.
 """
 
 from __future__ import annotations
@@ -28,17 +33,57 @@ RATE_LIMITED = frozenset({420, 429})
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounds for retrying idempotent calls; waits longer than ``max_wait`` are refused."""
+    """Bounds for retrying idempotent calls; waits longer than ``max_wait`` are refused.
+
+    ``budget`` is the most one call may take, attempts and waits together (None: twice
+    the transport's request timeout).
+    """
 
     max_attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_wait: float = 60.0
+    budget: float | None = None
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full-jitter exponential backoff after failed attempt number ``attempt`` (1-based)."""
         ceiling = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
         return rng.uniform(0.0, ceiling)
+
+
+@dataclass
+class RetryBudget:
+    """The time one call (or one reconciled operation) may still spend, and has spent.
+
+    ``spent`` adds the measured time of each attempt and the requested waits, so the
+    accounting holds with an injected ``sleep`` too.
+    """
+
+    seconds: float
+    spent: float = 0.0
+    waited: float = 0.0
+
+    def remaining(self) -> float:
+        return max(0.0, self.seconds - self.spent)
+
+    def refusal(self, delay: float, attempt: int, max_attempts: int, why: str = "") -> str | None:
+        """Why the call must not wait ``delay`` seconds and try again (None: it may; ""
+        when no retry was allowed at all: nothing to explain)."""
+        if attempt >= max_attempts:
+            return f"the limit of {max_attempts} attempts is reached" if max_attempts > 1 else ""
+        if self.spent >= self.seconds:
+            return f"the {self.seconds:g} s retry budget is spent"
+        if self.spent + delay >= self.seconds:
+            asked = f" ({why})" if why else ""
+            shown = f"{delay:.0f}" if delay >= 10 else f"{delay:.1f}"
+            return f"waiting {shown} s more{asked} would pass the {self.seconds:g} s retry budget"
+        return None
+
+    def gave_up(self, attempts: int, reason: str) -> str:
+        """``gave up after 2 attempts in 61.0 s (59.0 s of it waiting): <reason>``."""
+        counted = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        waiting = f" ({self.waited:.1f} s of it waiting)" if self.waited >= 0.05 else ""
+        return f"gave up after {counted} in {self.spent:.1f} s{waiting}: {reason}"
 
 
 # --------------------------------------------------------------------------- waits

@@ -16,6 +16,7 @@ import requests
 import urllib3.exceptions
 
 from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.deadline import DeadlineExceeded
 from cloudinary_presets.cloudinary.retry import causes, is_tls_failure, parse_http_date
 from cloudinary_presets.cloudinary.secrets import redact
 from cloudinary_presets.errors import (
@@ -166,7 +167,8 @@ def _non_json(status: int, headers: Mapping[str, str], body: bytes) -> str:
 def network_error(
     exc: BaseException, method: str, path: str, host: str, timeout: tuple[float, float]
 ) -> NetworkError:
-    """The request never got an HTTP answer: say why in plain words."""
+    """The request never got an HTTP answer: say why in plain words. ``timeout`` is
+    (connect, total) in seconds."""
     message = _describe_failure(exc, host, timeout)
     hint = ""
     if is_tls_failure(exc):
@@ -190,7 +192,11 @@ def _describe_failure(exc: BaseException, host: str, timeout: tuple[float, float
     if isinstance(exc, requests.exceptions.ReadTimeout) or any(
         isinstance(c, (urllib3.exceptions.ReadTimeoutError, TimeoutError)) for c in chain
     ):
-        return f"no response from {host} within {timeout[1]:g} s (read timeout)"
+        seconds = exc.seconds if isinstance(exc, DeadlineExceeded) else timeout[1]
+        why = "the request time limit, --timeout"
+        if isinstance(exc, DeadlineExceeded) and exc.clipped:
+            why = "what was left of the retry budget"
+        return f"no complete response from {host} within {_seconds(seconds)} s ({why})"
     if any(isinstance(c, urllib3.exceptions.NameResolutionError) for c in chain):
         return f"cannot resolve host name {host}"
     if any(isinstance(c, ConnectionRefusedError) for c in chain):
@@ -209,6 +215,11 @@ def _describe_failure(exc: BaseException, host: str, timeout: tuple[float, float
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return f"response from {host} could not be decoded"
     return f"request to {host} failed: {redact(str(exc))[:200]}"
+
+
+def _seconds(value: float) -> str:
+    """``30``, ``0.3``, ``0.05``: a duration as people write it."""
+    return f"{value:.2g}" if value < 1 else f"{round(value, 1):g}"
 
 
 def with_hint(error: ApiError, extra: str) -> ApiError:

@@ -1,10 +1,12 @@
 """The one HTTP transport every Cloudinary API call goes through.
 
 requests on its own waits forever, follows redirects (replaying a POST as a GET) and reads
-bodies of any size. :class:`Transport` pins that down in one place: explicit timeouts, no
-redirects, a body limit, no proxy for a local emulator; it also counts every call and
-keeps the quota the server reports. The decisions it applies live beside it:
-:mod:`~cloudinary_presets.cloudinary.retry` (whether and when to send again),
+bodies of any size. :class:`Transport` pins that down in one place: a total time limit per
+request (:mod:`~cloudinary_presets.cloudinary.deadline`) and a time budget per call with
+its retries, no redirects, a body limit, no proxy for a local emulator, request bodies
+streamed from disk; it also counts every call and keeps the quota the server reports.
+The decisions it applies live beside it: :mod:`~cloudinary_presets.cloudinary.retry`
+(whether and when to send again),
 :mod:`~cloudinary_presets.cloudinary.statuses` (what an answer or a failure means) and
 :mod:`~cloudinary_presets.cloudinary.log_redaction` (logs that carry no credential).
 """
@@ -17,24 +19,26 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.cookiejar import DefaultCookiePolicy
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.cloudinary.credentials import Credentials
+from cloudinary_presets.cloudinary.deadline import DeadlineAdapter, DeadlineExceeded, time_limit
 from cloudinary_presets.cloudinary.log_redaction import install_redaction, shown_path
 from cloudinary_presets.cloudinary.retry import (
     RATE_LIMITED,
+    RetryBudget,
     RetryPolicy,
     never_sent,
     parse_http_date,
@@ -48,7 +52,7 @@ from cloudinary_presets.cloudinary.statuses import (
     network_error,
     with_hint,
 )
-from cloudinary_presets.errors import ApiError, BadResponse, UsageError
+from cloudinary_presets.errors import ApiError, BadResponse, NetworkError, UsageError
 
 log = logging.getLogger("cloudinary_presets.cloudinary.transport")
 install_redaction(log)
@@ -59,6 +63,10 @@ USER_AGENT = (
 )
 #: Largest response body read into memory; a preset page of 500 is well under 5 MiB.
 MAX_BODY_BYTES = 32 * 1024 * 1024
+#: Seconds one request may take, connect to last byte (``--timeout``).
+DEFAULT_TIMEOUT = 30.0
+#: Seconds to establish a connection, within the request's time.
+CONNECT_TIMEOUT = 10.0
 _PATH = re.compile(r"(?:/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)+")
 
 
@@ -94,6 +102,31 @@ class ApiResponse:
     after_ambiguous_failure: bool = False
 
 
+class BodyReader(Protocol):
+    """What requests streams a body from: ``read``, ``__iter__`` and ``__len__``."""
+
+    def read(self, size: int = -1) -> bytes: ...
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class StreamedBody(Protocol):
+    """A request body sent from a reader (an upload from disk): its type, its exact length,
+    and a fresh reader for each attempt."""
+
+    @property
+    def content_type(self) -> str: ...
+
+    @property
+    def length(self) -> int: ...
+
+    def open(self) -> BodyReader: ...
+
+
 @dataclass(frozen=True)
 class _Raw:
     status: int
@@ -121,6 +154,29 @@ def _settle_environment(session: requests.Session, credentials: Credentials) -> 
     return {} if credentials.is_loopback else dict(settings["proxies"])
 
 
+@dataclass(frozen=True)
+class _Content:
+    """What one request sends, whichever form it takes."""
+
+    params: Mapping[str, Any] | None
+    json: Any
+    data: Any
+    files: Any
+    body: StreamedBody | None
+    headers: Mapping[str, str]
+
+
+def _after_retries(
+    error: ApiError, budget: RetryBudget, attempt: int, refusal: str | None
+) -> ApiError:
+    """The final error, saying how long the retries took and why they stopped."""
+    if refusal:
+        return with_hint(error, budget.gave_up(attempt, refusal))
+    if attempt > 1:
+        return with_hint(error, budget.gave_up(attempt, "this failure is not retried"))
+    return error
+
+
 def _parse_int(value: str | None) -> int | None:
     if value is None or not re.fullmatch(r"\s*\d{1,12}\s*", value):
         return None
@@ -131,7 +187,9 @@ class Transport:
     """Sends requests to ``<api_host>/v1_1/<cloud><path>`` and returns parsed JSON objects.
 
     Thread-safe: parallel applies share one transport (its session keeps no cookies, and
-    the quota and call counters are guarded by a lock).
+    the quota and call counters are guarded by a lock). ``timeout`` is the seconds one
+    request may take, connect to last byte (a pair: connect, total); the retry policy's
+    budget, unless set, is twice that.
     """
 
     def __init__(
@@ -139,7 +197,7 @@ class Transport:
         credentials: Credentials,
         *,
         session: requests.Session | None = None,
-        timeout: tuple[float, float] = (5.0, 30.0),
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -147,8 +205,16 @@ class Transport:
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.credentials = credentials
-        self.timeout = timeout
+        # a pair is (connect, total): the total bounds the whole request, not each read
+        connect, total = timeout if isinstance(timeout, tuple) else (CONNECT_TIMEOUT, timeout)
+        if not total > 0 or not connect > 0:
+            raise UsageError(f"the request timeout must be more than 0 s, not {timeout!r}")
+        self.timeout = float(total)
+        self.connect_timeout = float(min(connect, total))
         self.retry = retry or RetryPolicy()
+        budget = self.retry.budget
+        self.retry_budget = float(budget) if budget is not None else 2 * self.timeout
+        self._scope = threading.local()
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
@@ -168,7 +234,7 @@ class Transport:
     def _new_session() -> requests.Session:
         session = requests.Session()
         session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+        adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
@@ -233,7 +299,27 @@ class Transport:
     def backoff(self, attempt: int) -> None:
         """Sleep the policy's jittered backoff after failed attempt ``attempt`` (for callers
         that retry at a higher level, such as create reconciliation)."""
-        self._sleep(self.retry.backoff(attempt, self._rng))
+        delay = self.retry.backoff(attempt, self._rng)
+        budget = getattr(self._scope, "budget", None)
+        if budget is not None:
+            budget.spent += delay
+            budget.waited += delay
+        self._sleep(delay)
+
+    @contextmanager
+    def retry_scope(self) -> Iterator[RetryBudget]:
+        """Share one retry budget among every request the calling thread sends inside
+        (an operation that reconciles, such as a create read back after a lost answer)."""
+        outer: RetryBudget | None = getattr(self._scope, "budget", None)
+        if outer is not None:
+            yield outer
+            return
+        budget = RetryBudget(self.retry_budget)
+        self._scope.budget = budget
+        try:
+            yield budget
+        finally:
+            self._scope.budget = None
 
     def request(
         self,
@@ -244,6 +330,8 @@ class Transport:
         json: Any = None,
         data: Any = None,
         files: Any = None,
+        body: StreamedBody | None = None,
+        headers: Mapping[str, str] | None = None,
         auth: bool = True,
         idempotent: bool,
         success_on_retry: Collection[int] = (),
@@ -252,12 +340,16 @@ class Transport:
         """Send one API call; retry it only if ``idempotent``; return its JSON object.
 
         A call that is not idempotent is retried only after a 420/429: the rate limiter
-        refused it before it was processed, so sending it again cannot do it twice.
+        refused it before it was processed, so sending it again cannot do it twice. Each
+        attempt takes at most the request timeout; the attempts and the waits between
+        them together stay within the retry budget.
 
-        ``success_on_retry`` lists error statuses that mean success when an earlier attempt
-        may have reached the server (a DELETE answered 404 after a lost response). They are
-        returned as an :class:`ApiResponse` with ``after_ambiguous_failure`` set.
-        ``error_hint(status, message, headers)`` may add a hint to an error.
+        ``body`` streams a request body (an upload) from a reader opened afresh for each
+        attempt; ``headers`` are sent with it. ``success_on_retry`` lists error statuses
+        that mean success when an earlier attempt may have reached the server (a DELETE
+        answered 404 after a lost response). They are returned as an :class:`ApiResponse`
+        with ``after_ambiguous_failure`` set. ``error_hint(status, message, headers)`` may
+        add a hint to an error.
         """
         method = method.upper()
         url = self.url_for(path)
@@ -265,100 +357,157 @@ class Transport:
         basic = self.credentials.basic_auth() if auth else None
         attempts = max(1, self.retry.max_attempts)
         shown = shown_path(url_path, params)
+        content = _Content(params, json, data, files, body, headers or {})
         ambiguous = False
-        for attempt in range(1, attempts + 1):
-            last = attempt == attempts
-            if auth:
-                self._count(method)
-            started = time.monotonic()
-            try:
-                raw = self._send(method, url, params, json, data, files, basic, started)
-            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-                error: ApiError = network_error(exc, method, url_path, self._host, self.timeout)
-                elapsed_ms = (time.monotonic() - started) * 1000
-                log.debug(
-                    "%s %s -> %s in %d ms (attempt %d/%d)",
-                    method,
-                    shown,
-                    error.cloudinary_message,
-                    elapsed_ms,
-                    attempt,
-                    attempts,
-                )
-                if last or not idempotent or not retryable_network(exc):
-                    if attempt > 1:
-                        error = with_hint(error, f"gave up after {attempt} attempts")
-                    raise error from exc
-                ambiguous = ambiguous or not never_sent(exc)
-                self._pause(method, shown, attempt, self.retry.backoff(attempt, self._rng))
-                continue
-
-            self._observe(raw.headers)
-            quota = self.quota
-            log.debug(
-                "%s %s -> %d in %d ms (attempt %d/%d, quota %s/%s)",
-                method,
-                shown,
-                raw.status,
-                raw.elapsed * 1000,
-                attempt,
-                attempts,
-                "?" if quota.remaining is None else quota.remaining,
-                "?" if quota.limit is None else quota.limit,
-            )
-            try:
-                return self._interpret(raw, method, url_path, attempt, ambiguous, error_hint)
-            except ApiError as error:
-                status = raw.status
-                if ambiguous and status in success_on_retry:
-                    return ApiResponse(
-                        status=status,
-                        json={},
-                        headers=raw.headers,
-                        request_id=raw.headers.get("X-Request-Id"),
-                        elapsed=raw.elapsed,
-                        attempts=attempt,
-                        after_ambiguous_failure=True,
+        with self.retry_scope() as budget:
+            for attempt in range(1, attempts + 1):
+                limit = min(self.timeout, budget.remaining())
+                if limit <= 0:  # an operation sharing the budget has spent it: do not send
+                    raise NetworkError(
+                        f"not sent: the {budget.seconds:g} s retry budget of this operation "
+                        f"is spent ({budget.spent:.1f} s)",
+                        method=method,
+                        path=url_path,
                     )
-                refused = status in RATE_LIMITED  # refused unprocessed: safe to resend
-                if not retryable_status(status) or not (idempotent or refused):
-                    raise
-                wait = required_wait(
-                    error, status, raw.headers, now=self._clock(), max_wait=self.retry.max_wait
-                )
-                if last:
-                    raise with_hint(error, f"gave up after {attempt} attempts") from None
-                ambiguous = ambiguous or status not in RATE_LIMITED
-                delay = wait if wait is not None else self.retry.backoff(attempt, self._rng)
-                self._pause(method, shown, attempt, delay)
+                if auth:
+                    self._count(method)
+                started = time.monotonic()
+                try:
+                    raw = self._send(method, url, content, basic, limit, started)
+                except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                    budget.spent += time.monotonic() - started
+                    error: ApiError = network_error(
+                        exc, method, url_path, self._host, (self.connect_timeout, limit)
+                    )
+                    self._log_failure(method, shown, error, started, attempt, attempts)
+                    if not idempotent or not retryable_network(exc):
+                        raise _after_retries(error, budget, attempt, None) from exc
+                    delay = self.retry.backoff(attempt, self._rng)
+                    refusal = budget.refusal(delay, attempt, attempts)
+                    if refusal is not None:
+                        raise _after_retries(error, budget, attempt, refusal) from exc
+                    ambiguous = ambiguous or not never_sent(exc)
+                    self._pause(budget, method, shown, attempt, delay)
+                    continue
+                budget.spent += raw.elapsed
+                self._log_answer(method, shown, raw, attempt, attempts)
+                try:
+                    return self._interpret(raw, method, url_path, attempt, ambiguous, error_hint)
+                except ApiError as error:
+                    status = raw.status
+                    if ambiguous and status in success_on_retry:
+                        return ApiResponse(
+                            status=status,
+                            json={},
+                            headers=raw.headers,
+                            request_id=raw.headers.get("X-Request-Id"),
+                            elapsed=raw.elapsed,
+                            attempts=attempt,
+                            after_ambiguous_failure=True,
+                        )
+                    refused = status in RATE_LIMITED  # refused unprocessed: safe to resend
+                    if not retryable_status(status) or not (idempotent or refused):
+                        raise
+                    wait = required_wait(
+                        error, status, raw.headers, now=self._clock(), max_wait=self.retry.max_wait
+                    )
+                    delay = wait if wait is not None else self.retry.backoff(attempt, self._rng)
+                    why = "as the server asked" if wait is not None else ""
+                    refusal = budget.refusal(delay, attempt, attempts, why)
+                    if refusal is not None:
+                        raise _after_retries(error, budget, attempt, refusal) from None
+                    ambiguous = ambiguous or status not in RATE_LIMITED
+                    self._pause(budget, method, shown, attempt, delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _pause(self, method: str, shown: str, attempt: int, delay: float) -> None:
+    def _log_failure(
+        self, method: str, shown: str, error: ApiError, started: float, attempt: int, of: int
+    ) -> None:
+        log.debug(
+            "%s %s -> %s in %d ms (attempt %d/%d)",
+            method,
+            shown,
+            error.cloudinary_message,
+            (time.monotonic() - started) * 1000,
+            attempt,
+            of,
+        )
+
+    def _log_answer(self, method: str, shown: str, raw: _Raw, attempt: int, of: int) -> None:
+        self._observe(raw.headers)
+        quota = self.quota
+        log.debug(
+            "%s %s -> %d in %d ms (attempt %d/%d, quota %s/%s)",
+            method,
+            shown,
+            raw.status,
+            raw.elapsed * 1000,
+            attempt,
+            of,
+            "?" if quota.remaining is None else quota.remaining,
+            "?" if quota.limit is None else quota.limit,
+        )
+
+    def _pause(
+        self, budget: RetryBudget, method: str, shown: str, attempt: int, delay: float
+    ) -> None:
         log.info("retrying %s %s in %.2f s (attempt %d failed)", method, shown, delay, attempt)
+        budget.spent += delay
+        budget.waited += delay
         self._sleep(delay)
 
     def _send(
         self,
         method: str,
         url: str,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        data: Any,
-        files: Any,
+        content: _Content,
         basic: tuple[str, str] | None,
+        limit: float,
+        started: float,
+    ) -> _Raw:
+        """One attempt, connect to last byte within ``limit`` seconds."""
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **content.headers}
+        data = content.data
+        if content.body is not None:
+            headers["Content-Type"] = content.body.content_type
+            headers["Content-Length"] = str(content.body.length)
+            data = content.body.open()
+        with time_limit(limit) as guard:
+            try:
+                raw = self._exchange(method, url, content, data, headers, basic, limit, started)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                if guard.expired:
+                    raise DeadlineExceeded(limit, clipped=limit < self.timeout) from exc
+                raise
+            finally:
+                if data is not content.data:
+                    data.close()
+            if guard.expired:  # a body cut short may still have looked complete
+                raise DeadlineExceeded(limit, clipped=limit < self.timeout)
+        return raw
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        content: _Content,
+        data: Any,
+        headers: dict[str, str],
+        basic: tuple[str, str] | None,
+        limit: float,
         started: float,
     ) -> _Raw:
         response = self._session.request(
             method,
             url,
-            params=params,
-            json=json,
+            params=content.params,
+            json=content.json,
             data=data,
-            files=files,
+            files=content.files,
             # as UTF-8 bytes: requests would encode text as Latin-1 (and fail beyond it)
             auth=(basic[0].encode(), basic[1].encode()) if basic else None,  # type: ignore[arg-type]
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=self.timeout,
+            headers=headers,
+            timeout=(min(self.connect_timeout, limit), limit),
             allow_redirects=False,
             stream=True,
             proxies=self._proxies,

@@ -24,9 +24,9 @@ from cloudinary_presets.cloudinary.cloudinary_url import parse_cloudinary_url
 from cloudinary_presets.cloudinary.credential_sources import resolve_credentials
 from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
-from cloudinary_presets.cloudinary.transport import Transport
+from cloudinary_presets.cloudinary.transport import DEFAULT_TIMEOUT, Transport
 from cloudinary_presets.definitions.project import STATE_DIR, Project
-from cloudinary_presets.errors import FileError, MissingCredentials, PresetsError
+from cloudinary_presets.errors import FileError, MissingCredentials, PresetsError, UsageError
 from cloudinary_presets.files import make_dirs, oserror, regular_file, shown, write_atomic
 from cloudinary_presets.planning.plan import TargetInfo
 
@@ -39,17 +39,26 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 
 @dataclass
 class Target:
-    """Credentials plus a description for people; owns the embedded emulator if one runs."""
+    """Credentials plus a description for people; owns the embedded emulator if one runs.
+
+    ``timeout`` bounds each HTTP request its transports send (``--timeout``).
+    """
 
     credentials: Credentials
     info: TargetInfo
     emulator: Emulator | None = None
+    timeout: float = DEFAULT_TIMEOUT
     _transports: list[Transport] = field(default_factory=list)
 
     def transport(
-        self, *, timeout: tuple[float, float] = (5.0, 30.0), retry: RetryPolicy | None = None
+        self,
+        *,
+        timeout: float | tuple[float, float] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Transport:
-        transport = Transport(self.credentials, timeout=timeout, retry=retry)
+        transport = Transport(
+            self.credentials, timeout=self.timeout if timeout is None else timeout, retry=retry
+        )
         self._transports.append(transport)
         return transport
 
@@ -66,6 +75,22 @@ class Target:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def timeout_from(environ: Mapping[str, str]) -> float:
+    """``PRESETS_TIMEOUT`` as seconds (the default when unset); a bad value is refused."""
+    text = environ.get("PRESETS_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 86400:
+        raise UsageError(
+            f"PRESETS_TIMEOUT={text!r} is not a number of seconds (more than 0, at most 86400)"
+        )
+    return seconds
 
 
 def is_ci(environ: Mapping[str, str]) -> bool:
@@ -167,10 +192,12 @@ def open_target(
     env_credentials: tuple[str, str] | None = None,
     env_emulator: bool = False,
     emulator: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Target:
     """Resolve the target: explicit credentials, then the environment's, then
     ``CLOUDINARY_URL``; the embedded emulator only with ``emulator=True`` (or an
-    environment configured with ``emulator: true``).
+    environment configured with ``emulator: true``). ``timeout``: seconds each HTTP
+    request may take, connect to last byte.
 
     Raises :class:`MissingCredentials` when there are none; nothing is created on disk.
     """
@@ -191,7 +218,7 @@ def open_target(
             credentials.key_fingerprint(),
             environment,
         )
-        return Target(credentials, info)
+        return Target(credentials, info, timeout=timeout)
     embedded, credentials, db = start_emulator(root, environment)
     env = f"environment '{environment}': " if environment else ""
     info = TargetInfo(
@@ -202,7 +229,7 @@ def open_target(
         environment,
         emulator=True,
     )
-    return Target(credentials, info, embedded)
+    return Target(credentials, info, embedded, timeout=timeout)
 
 
 def same_target(a: TargetInfo, b: TargetInfo) -> list[str]:

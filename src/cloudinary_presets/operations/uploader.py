@@ -10,12 +10,14 @@ calls the official SDK makes (it is a convenience, not another protocol).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from cloudinary_presets.cloudinary.notification_signature import (
     DEFAULT_MAX_AGE,
@@ -27,12 +29,12 @@ from cloudinary_presets.cloudinary.notification_signature import (
 )
 from cloudinary_presets.cloudinary.remote import RemotePresets
 from cloudinary_presets.cloudinary.resources_api import ResourcesApi
-from cloudinary_presets.cloudinary.upload_api import UploadApi
+from cloudinary_presets.cloudinary.upload_api import DEFAULT_CHUNK_SIZE, UploadApi
+from cloudinary_presets.cloudinary.upload_body import UploadContent
 from cloudinary_presets.definitions.environments import EnvironmentSpec
 from cloudinary_presets.definitions.project import Project
 from cloudinary_presets.definitions.resolve import ResolvedPreset, definitions, resolve_in
 from cloudinary_presets.errors import BadRequest, NotFound, PresetDrift, UsageError
-from cloudinary_presets.files import open_binary, oserror
 from cloudinary_presets.model.changes import WHOLE_PRESET, FieldChange
 from cloudinary_presets.model.moderation_state import ModerationState
 from cloudinary_presets.model.preset import preset_changes
@@ -47,10 +49,9 @@ from cloudinary_presets.operations.moderation_queue import (
     iter_queue,
 )
 from cloudinary_presets.operations.moderation_wait import DEFAULT_TIMEOUT, wait_until_settled
-from cloudinary_presets.operations.target import Target, open_target
+from cloudinary_presets.operations.target import Target, open_target, timeout_from
 from cloudinary_presets.operations.upload_params import upload_params
-
-FileLike = str | os.PathLike[str] | bytes | IO[bytes]
+from cloudinary_presets.operations.upload_source import FileLike, upload_source
 
 
 @dataclass(frozen=True)
@@ -110,30 +111,6 @@ class UploadResult:
         }
 
 
-def _read_file(file: FileLike) -> tuple[bytes | str | IO[bytes], str | None, bytes | None]:
-    """(what to send, a file name, the first bytes for format detection)."""
-    if isinstance(file, bytes):
-        return file, None, file[:64]
-    if isinstance(file, str) and file.startswith(
-        ("http://", "https://", "data:", "s3://", "gs://")
-    ):
-        return file, None, None
-    if isinstance(file, (str, os.PathLike)):
-        path = Path(file)
-        # only a regular file: a FIFO or /dev/zero would block or never end
-        with open_binary(path, doing="upload") as handle:
-            try:
-                data = handle.read()
-            except OSError as exc:
-                raise oserror(exc, path, "upload") from None
-        return data, path.name, data[:64]
-    name = getattr(file, "name", None)
-    data = file.read()
-    if not isinstance(data, bytes):
-        raise UsageError("file objects must be opened in binary mode ('rb')")
-    return data, os.path.basename(name) if isinstance(name, str) else None, data[:64]
-
-
 class Uploader:
     """Resolve presets by name and upload with them.
 
@@ -163,6 +140,7 @@ class Uploader:
         url: str | None = None,
         profile: str | None = None,
         emulator: bool = False,
+        timeout: float | None = None,
     ) -> Uploader:
         """Same target resolution as the CLI: --url, --profile, --env, CLOUDINARY_URL.
 
@@ -170,7 +148,8 @@ class Uploader:
         (an application must never upload into a local emulator by accident); pass
         ``emulator=True`` to use the embedded emulator on purpose. ``environ`` defaults to
         the process environment (this convenience is the one place the library reads it;
-        pass a mapping to keep it out).
+        pass a mapping to keep it out). ``timeout`` (seconds per HTTP request) defaults to
+        ``PRESETS_TIMEOUT`` from it, else 30 s.
         """
         environ = dict(os.environ) if environ is None else environ
         project = Project.open(Path(root))
@@ -185,6 +164,7 @@ class Uploader:
             env_credentials=spec.credentials,
             env_emulator=spec.emulator,
             emulator=emulator,
+            timeout=timeout_from(environ) if timeout is None else timeout,
         )
         return cls(project, spec, target, environ)
 
@@ -245,9 +225,16 @@ class Uploader:
         context: Mapping[str, str] | None = None,
         verify: bool = False,
         resource_type: str = "auto",
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        stop: threading.Event | None = None,
         **params: Any,
     ) -> UploadResult:
-        """Upload ``file`` (path, bytes, binary file object, or URL) with the named preset."""
+        """Upload ``file`` (path, bytes, binary file object, or URL) with the named preset.
+
+        Files are streamed from disk; one larger than ``chunk_size`` bytes (20 MB) goes
+        as a chunked upload, in chunks of that size (at least 5 MiB). Once ``stop`` is
+        set no further chunk is sent.
+        """
         resolved = self.resolve(preset)
         credentials = self.target.credentials
         has_secret = bool(credentials.api_secret)
@@ -258,39 +245,76 @@ class Uploader:
                 hint="use a CLOUDINARY_URL with KEY:SECRET, or an unsigned preset",
             )
         signed = has_secret
-        content, filename, head = _read_file(file)
-        allowed = resolved.preset.settings.allowed_formats
-        if allowed:
-            fmt = detect_format(head, filename or (file if isinstance(file, str) else None))
-            if fmt is not None and not format_allowed(fmt, allowed):
-                raise UsageError(
-                    f"{filename or 'the file'} is {fmt}; preset {resolved.name!r} accepts only "
-                    f"{', '.join(allowed)} (Cloudinary would reject it)"
-                )
-        all_params = {
-            "public_id": public_id,
-            "tags": list(tags) if tags else None,
-            "context": dict(context) if context else None,
-            **params,
-        }
-        wire = self.params_for(resolved, signed, all_params)
-        if verify:
-            self.verify(resolved)
-        try:
-            response = self._upload.upload(
-                content, wire, resource_type=resource_type, signed=signed, filename=filename
+        content, filename = upload_source(file)
+        with contextlib.ExitStack() as opened:
+            if not isinstance(content, str):
+                opened.callback(content.close)
+            self._check_format(
+                resolved,
+                None if isinstance(content, str) else content,
+                filename,
+                filename or (file if isinstance(file, str) else None),
             )
+            all_params = {
+                "public_id": public_id,
+                "tags": list(tags) if tags else None,
+                "context": dict(context) if context else None,
+                **params,
+            }
+            wire = self.params_for(resolved, signed, all_params)
+            if verify:
+                self.verify(resolved)
+            response = self._send(
+                resolved,
+                content,
+                wire,
+                signed=signed,
+                filename=filename,
+                resource_type=resource_type,
+                chunk_size=chunk_size,
+                stop=stop,
+            )
+        return UploadResult(response, filename or (file if isinstance(file, str) else "bytes"))
+
+    @staticmethod
+    def _check_format(
+        resolved: ResolvedPreset,
+        content: UploadContent | None,
+        filename: str | None,
+        name: str | None,
+    ) -> None:
+        """Refuse locally what ``allowed_formats`` makes Cloudinary reject: the content
+        decides first, then ``name``'s extension (a file name or a URL)."""
+        allowed = resolved.preset.settings.allowed_formats
+        if not allowed:
+            return
+        fmt = detect_format(content.head() if content is not None else None, name)
+        if fmt is not None and not format_allowed(fmt, allowed):
+            raise UsageError(
+                f"{filename or 'the file'} is {fmt}; preset {resolved.name!r} accepts only "
+                f"{', '.join(allowed)} (Cloudinary would reject it)"
+            )
+
+    def _send(
+        self,
+        resolved: ResolvedPreset,
+        content: UploadContent | str,
+        wire: dict[str, Any],
+        **options: Any,
+    ) -> dict[str, Any]:
+        """The upload call; Cloudinary's "preset not found" becomes a hint to apply first."""
+        try:
+            return self._upload.upload(content, wire, **options)
         except BadRequest as exc:
             if "preset not found" in exc.cloudinary_message.lower():
                 raise NotFound(
                     f"Cloudinary has no preset {resolved.remote_name!r} in cloud "
-                    f"{credentials.cloud_name!r} ({exc.cloudinary_message})",
+                    f"{self.target.credentials.cloud_name!r} ({exc.cloudinary_message})",
                     status=exc.status,
                     request_id=exc.request_id,
                     hint="apply the definitions first: presets apply",
                 ) from None
             raise
-        return UploadResult(response, filename or (file if isinstance(file, str) else "bytes"))
 
     # -- direct uploads from a browser ---------------------------------------------
 

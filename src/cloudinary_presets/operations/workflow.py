@@ -39,6 +39,7 @@ from cloudinary_presets.model.names import NAME_RULE, is_valid_name, matches
 from cloudinary_presets.model.sensitive import contains_sensitive
 from cloudinary_presets.model.wording import suggest
 from cloudinary_presets.operations.apply import ApplyReport, Event, apply_plan
+from cloudinary_presets.operations.interruption import Interruption
 from cloudinary_presets.operations.lock import apply_lock
 from cloudinary_presets.operations.simulate import Impact, Sample, compare, rekognition_kind
 from cloudinary_presets.operations.target import Target, same_target
@@ -122,6 +123,7 @@ def _execute(
     parallelism: int,
     continue_on_error: bool,
     on_event: Callable[[Event], None],
+    interruption: Interruption | None = None,
 ) -> ApplyReport:
     return apply_plan(
         planned.plan,
@@ -130,6 +132,7 @@ def _execute(
         continue_on_error=continue_on_error,
         ignore=project.loaded.config.ignore,
         on_event=on_event,
+        interruption=interruption,
     )
 
 
@@ -148,12 +151,14 @@ def apply_interactive(
     continue_on_error: bool = False,
     lock_timeout: float = 0.0,
     on_event: Callable[[Event], None] = lambda e: None,
+    interruption: Interruption | None = None,
 ) -> tuple[Plan, ApplyReport | None]:
     """Plan, ``show`` it, check safety, ``confirm``, then apply, under the checkout's lock.
 
     The plan is shown before a safety check can refuse it, so a person sees what was
     refused. Returns the plan and the report (``None`` when there was nothing to do or
-    the person declined).
+    the person declined). ``interruption`` receives the caller's Ctrl-C presses during
+    the writes (see :mod:`~cloudinary_presets.operations.interruption`).
     """
     with apply_lock(project.state_dir, timeout=lock_timeout):
         planned = make_plan(project, spec, target, environ, only=only, prune=prune)
@@ -167,6 +172,7 @@ def apply_interactive(
             parallelism=parallelism,
             continue_on_error=continue_on_error,
             on_event=on_event,
+            interruption=interruption,
         )
 
 
@@ -184,6 +190,7 @@ def apply_saved(
     continue_on_error: bool = False,
     lock_timeout: float = 0.0,
     on_event: Callable[[Event], None] = lambda e: None,
+    interruption: Interruption | None = None,
 ) -> tuple[Plan, ApplyReport | None]:
     """Apply exactly a reviewed plan, or nothing.
 
@@ -225,6 +232,7 @@ def apply_saved(
             parallelism=parallelism,
             continue_on_error=continue_on_error,
             on_event=on_event,
+            interruption=interruption,
         )
 
 
