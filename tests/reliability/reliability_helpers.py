@@ -264,7 +264,7 @@ def assert_converged(changeset: ChangeSet, emulator: Any, creates: CreateLog) ->
 _PLAN_LINE = re.compile(r"^([+~-]) (create|update|delete) (\S+)", re.MULTILINE)
 _DONE_LINE = re.compile(r"^(created|updated|deleted) (\S+)$", re.MULTILINE)
 _FAILED_LINE = re.compile(r"^  failed: (create|update|delete) (\S+): ", re.MULTILINE)
-# `  not attempted: 3 create(s): a, b, c` (past ten names: `... and 5 more`)
+# `  not attempted: 3 create(s): a, b, c` (past twenty names: `... and 5 more`)
 _NOT_ATTEMPTED = re.compile(
     r"^  not attempted: \d+ (create|update|delete)\(s\): (.+?)(?: and (\d+) more)?$", re.MULTILINE
 )

@@ -338,14 +338,19 @@ def apply_plan(
     return report
 
 
+#: a summary names this many presets per line, then counts the rest
+NAMED = 20
+
+
 def _named(label: str, changes: Sequence[Change]) -> list[str]:
     """One line per kind of write, the first names and a count past them:
-    ``  not attempted: 195 create(s): a, b, ... and 185 more``."""
+    ``  not attempted: 195 create(s): a, b, ... and 175 more``."""
     lines = []
     for action in Action:
         names = [c.remote_name for c in changes if c.action is action]
         if names:
-            lines.append(f"  {label}: {len(names)} {action.value}(s): {name_list(names)}")
+            shown = name_list(names, NAMED)
+            lines.append(f"  {label}: {len(names)} {action.value}(s): {shown}")
     return lines
 
 
