@@ -104,6 +104,6 @@ def test_help_lists_the_commands_in_the_order_a_user_meets_them() -> None:
     assert result.exit_code == 0
     listed = result.stdout.split("Commands:\n", 1)[1].splitlines()
     assert [line.split()[0] for line in listed if line.strip()] == [
-        "validate", "plan", "apply", "import", "render", "resolve", "upload", "moderation",
-        "schema", "emulator",
+        "init", "validate", "fmt", "plan", "show", "apply", "import", "render", "resolve",
+        "upload", "moderation", "doctor", "completion", "schema", "emulator",
     ]  # fmt: skip

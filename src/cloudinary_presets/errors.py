@@ -148,6 +148,10 @@ class DefinitionError(PresetsError):
         super().__init__(f"{summary}\n{body}" if body else summary)
 
 
+class FormatRefused(PresetsError):
+    """``presets fmt`` cannot rewrite a file without risk; the file is left as written."""
+
+
 class TargetError(PresetsError):
     """The target product environment cannot be chosen or reached as configured."""
 

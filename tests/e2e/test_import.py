@@ -50,7 +50,7 @@ def test_import_one_preset_then_plan_shows_it_unchanged(project_dir, remote_cli,
     )
     assert "\nname: legacy\nunsigned: true\ndisallow_public_id: true\n" in text
     assert "  transformation: c_limit,h_600,w_800\n" in text
-    assert "  - aws_rek:\n      violence: 0.7\n  - manual\n" in text
+    assert "    - aws_rek:\n        violence: 0.7\n    - manual\n" in text
     assert "    note: a=b|c\n" in text
 
     assert remote_cli("validate").exit_code == 0

@@ -67,7 +67,8 @@ def test_plan_shows_every_kind_and_writes_nothing(applied, project_dir, emulator
     assert "~ update product-images    presets/product-images.yaml:2" in out
     assert '    ~ settings.asset_folder: "products" -> "catalogue"' in out
     assert "? unmanaged legacy" in out
-    assert not any("avatar" in line for line in out), "unchanged presets are listed only with -v"
+    # unchanged presets are one line of names; their details only with -v
+    assert [line for line in out if "avatar" in line] == ["= 1 unchanged: avatar"]
     assert out[-2] == (
         "Plan: 1 to create, 1 to update, 0 to delete. 1 unchanged, "
         "1 unmanaged (not in any file; listed, never touched without --prune)."
@@ -210,14 +211,14 @@ def test_moderation_changes_per_category_with_meaning(applied, project_dir, emul
         "settings.moderation.aws_rek.violence": (0.9, 0.8, "stricter"),
     }
     text = applied("plan")
-    assert "    ~ settings.moderation.aws_rek.explicit_nudity: 0.5 -> 0.7 (less strict)" in lines(
-        text.stdout
-    )
-    assert (
-        '    ~ settings.moderation.aws_rek.suggestive: 0.6 -> "ignore" (no longer moderated)'
-        in lines(text.stdout)
-    )
-    assert "    ~ settings.moderation.aws_rek.violence: 0.9 -> 0.8 (stricter)" in lines(text.stdout)
+    out = lines(text.stdout)
+    # the thresholds sit under a settings.moderation heading, with the rest of their path
+    heading = out.index("    settings.moderation:")
+    assert out[heading + 1 : heading + 4] == [
+        "        ~ aws_rek.explicit_nudity: 0.5 -> 0.7 (less strict)",
+        '        ~ aws_rek.suggestive: 0.6 -> "ignore" (no longer moderated)',
+        "        ~ aws_rek.violence: 0.9 -> 0.8 (stricter)",
+    ]
 
     # the definition drops the person and a category: the chain and the default are named
     path = project_dir / "presets/ugc-moderated.yaml"
@@ -363,7 +364,8 @@ def test_every_format_names_the_target_first(project_dir, remote_cli, emulator):
         "<summary><code>+ ugc-moderated</code> create, 13 field(s) — "
         "`presets/ugc-moderated.yaml`</summary>" in body
     )
-    assert "+ settings.moderation.aws_rek.explicit_nudity: 0.7" in body
+    moderation = body.index('+ settings.moderation: "aws_rek | manual" (moderation added)')
+    assert body[moderation + 1] == "+   aws_rek.explicit_nudity: 0.7"
     assert "**Plan: 3 to create, 0 to update, 0 to delete. 0 unchanged.**" in body
     assert re.search(r"Plan checksum `sha256:[0-9a-f]{64}`", markdown.stdout)
     # the comment a reviewer reads names the checksum of the file that will be applied

@@ -71,7 +71,8 @@ def test_base_diffs_a_commit_against_the_work_tree_without_credentials(repo, cli
     lines = result.stdout.splitlines()
     assert lines[0] == "Target: definitions at HEAD vs the work tree (no credentials used)"
     assert "~ update ugc    presets/ugc.yaml:1" in lines
-    assert "    ~ settings.moderation.aws_rek.explicit_nudity: 0.7 -> 0.5 (stricter)" in lines
+    heading = lines.index("    settings.moderation:")
+    assert lines[heading + 1] == "        ~ aws_rek.explicit_nudity: 0.7 -> 0.5 (stricter)"
     assert "    ! security: becomes unsigned: anyone who knows the name can upload" in lines
     assert "Plan: 0 to create, 2 to update, 0 to delete. 0 unchanged." in lines
     assert not (repo / ".presets" / "emulator.sqlite").exists()  # no target was opened
@@ -192,6 +193,11 @@ def _run_commands(workflow: dict) -> list[list[str]]:
                 if line.startswith("presets "):
                     words = shlex.split(line.split(">")[0].split(">>")[0])
                     commands.append(words)
+            if str(step.get("uses", "")).endswith("/cloudinary-presets@COMMIT"):  # action.yml
+                given = step["with"]
+                env = ["--env", given["env"]] if given.get("env") else []
+                args = shlex.split(given.get("args", ""))
+                commands.append(["presets", *shlex.split(given["command"]), *env, *args])
     return commands
 
 

@@ -264,7 +264,10 @@ def assert_converged(changeset: ChangeSet, emulator: Any, creates: CreateLog) ->
 _PLAN_LINE = re.compile(r"^([+~-]) (create|update|delete) (\S+)", re.MULTILINE)
 _DONE_LINE = re.compile(r"^(created|updated|deleted) (\S+)$", re.MULTILINE)
 _FAILED_LINE = re.compile(r"^  failed: (create|update|delete) (\S+): ", re.MULTILINE)
-_NOT_ATTEMPTED = re.compile(r"^  not attempted: (create|update|delete) (\S+)$", re.MULTILINE)
+# `  not attempted: 3 create(s): a, b, c` (past twenty names: `... and 5 more`)
+_NOT_ATTEMPTED = re.compile(
+    r"^  not attempted: \d+ (create|update|delete)\(s\): (.+?)(?: and (\d+) more)?$", re.MULTILINE
+)
 _VERBS = {"created": "create", "updated": "update", "deleted": "delete"}
 
 
@@ -279,6 +282,7 @@ class Outcome:
     not_attempted: set[tuple[str, str]] = field(default_factory=set)
     applied: bool = False  # the run reached the write phase (an apply report exists)
     text: str = ""
+    unnamed: dict[str, int] = field(default_factory=dict)  # not attempted, counted not named
 
     @property
     def reported(self) -> set[tuple[str, str]]:
@@ -290,9 +294,13 @@ def outcome_from_cli(code: int, stdout: str, stderr: str) -> Outcome:
     planned = {(action, name) for _, action, name in _PLAN_LINE.findall(stdout)}
     done = {(_VERBS[verb], name) for verb, name in _DONE_LINE.findall(text)}
     failed = set(_FAILED_LINE.findall(text))
-    not_attempted = set(_NOT_ATTEMPTED.findall(text))
+    not_attempted: set[tuple[str, str]] = set()
+    unnamed: dict[str, int] = {}
+    for action, names, more in _NOT_ATTEMPTED.findall(text):
+        not_attempted.update((action, name) for name in names.split(", "))
+        unnamed[action] = int(more or 0)
     applied = "Apply complete: applied " in text or "change(s) in " in text
-    return Outcome(code, planned, done, failed, not_attempted, applied, text)
+    return Outcome(code, planned, done, failed, not_attempted, applied, text, unnamed)
 
 
 def outcome_from_library(run: Any) -> Outcome:
@@ -363,6 +371,10 @@ def assert_failure_reported(
         f"reported done but still pending: {pending & outcome.done}"
     )
     unreported = pending - outcome.failed - outcome.not_attempted
+    for action, count in outcome.unnamed.items():  # a long list names the first few only
+        named = {pair for pair in unreported if pair[0] == action}
+        assert len(named) <= count, f"{len(named)} {action}(s) unreported, {count} counted"
+        unreported -= named
     assert not unreported, f"pending but never reported as failed: {unreported}\n{outcome.text}"
 
 

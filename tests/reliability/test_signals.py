@@ -75,8 +75,11 @@ def stored(emulator: Any) -> set[str]:
 
 
 def named(stderr: str, label: str) -> set[str]:
-    """The presets the summary lists under ``label`` (``written``, ``not attempted``...)."""
-    return set(re.findall(rf"^  {label}: create (\S+)$", stderr, re.MULTILINE))
+    """The presets the summary lists under ``label`` (``written``, ``not attempted``...):
+    ``  not attempted: 8 create(s): p05, p06, ...`` (all named: fewer than twenty here)."""
+    lines = re.findall(rf"^  {label}: \d+ create\(s\): (.+)$", stderr, re.MULTILINE)
+    assert not any(" more" in line for line in lines), lines
+    return {name for line in lines for name in line.split(", ")}
 
 
 # --------------------------------------------------------------------------- during writes

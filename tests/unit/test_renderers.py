@@ -55,7 +55,7 @@ def test_markdown_has_summary_sections_unmanaged_and_warnings():
     text = render_markdown(_plan())
     assert "| 1 | 1 | 0 | 0 | 1 |" in text
     assert "<summary><code>~ ugc</code> update, 3 field(s) ⚠️ security" in text
-    assert "! settings.moderation.aws_rek.violence: 0.5 -> 0.8 (less strict)" in text
+    assert "  settings.moderation:\n!   aws_rek.violence: 0.5 -> 0.8 (less strict)" in text
     assert "Unmanaged (not in any file, left alone): `ml_default`" in text
     assert "- ⚠️ ugc: remote setting `weird` kept as a raw value (unexpected value)" in text
     assert "> - `ugc`: eval JavaScript changes (runs on every upload)" in text

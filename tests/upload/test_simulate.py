@@ -355,7 +355,7 @@ def test_plan_with_labels_shows_the_impact_of_a_moderation_change(
     out = text.stdout
     block = out[out.index("~ update ugc-moderated") :]
     block = block[: block.index("\n\n")]
-    assert "settings.moderation.aws_rek.explicit_nudity: 0.7 -> 0.5" in block
+    assert "    settings.moderation:\n        ~ aws_rek.explicit_nudity: 0.7 -> 0.5" in block
     assert block.splitlines()[-5:] == [
         "    on 25 labelled sample(s):",
         "      remote: 16 approved, 9 rejected",

@@ -13,14 +13,25 @@ imports what it needs when it runs, so ``presets --help`` starts fast.
 from __future__ import annotations
 
 import gc
+import os
 
 import click
 
 from cloudinary_presets._version import __version__
-from cloudinary_presets.cli import applying, definitions, emulator, moderation, planning, uploads
+from cloudinary_presets.cli import (
+    applying,
+    completion,
+    definitions,
+    diagnose,
+    emulator,
+    moderation,
+    planning,
+    project,
+    uploads,
+)
 from cloudinary_presets.cli.interrupts import sigint_handled, was_interrupted
 from cloudinary_presets.cli.options import disable_debug, timeout_option
-from cloudinary_presets.cli.output import OUT, MaskedStream
+from cloudinary_presets.cli.output import OUT, MaskedStream, color_option
 from cloudinary_presets.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PresetsError
 
 EXIT_INTERRUPTED = 130
@@ -41,6 +52,7 @@ class OrderedGroup(click.Group):
 )
 @click.version_option(__version__, "--version", prog_name="presets", message="%(prog)s %(version)s")
 @timeout_option
+@color_option
 @click.pass_context
 def cli(ctx: click.Context, timeout: float) -> None:
     """Cloudinary upload presets as code: validate, plan, apply, import, upload."""
@@ -49,22 +61,39 @@ def cli(ctx: click.Context, timeout: float) -> None:
 
 
 for command in (
+    project.init,
     definitions.validate,
+    project.format_command,
     planning.plan,
+    planning.show,
     applying.apply,
     applying.import_,
     definitions.render,
     definitions.resolve,
     uploads.upload,
     moderation.moderation,
+    diagnose.doctor,
+    completion.completion,
     definitions.schema,
     emulator.emulator,
 ):
     cli.add_command(command)
 
 
+def _with_color_option(group: click.Group) -> None:
+    """Every command takes ``--color`` (declared once, here)."""
+    for command in group.commands.values():
+        color_option(command)
+        if isinstance(command, click.Group):
+            _with_color_option(command)
+
+
+_with_color_option(cli)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit status (the console script calls this)."""
+    OUT.configure(None, os.environ)
     with sigint_handled():
         try:
             return _run(argv)

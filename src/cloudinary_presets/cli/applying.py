@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
+from cloudinary_presets.cli.completion import complete_plan_file
 from cloudinary_presets.cli.interrupts import routed_to
 from cloudinary_presets.cli.options import Session, scope_options, target_options
 from cloudinary_presets.cli.output import OUT
+from cloudinary_presets.cli.progress import Progress
 from cloudinary_presets.errors import EXIT_ERROR, PresetsError
 
 if TYPE_CHECKING:
@@ -22,9 +24,10 @@ if TYPE_CHECKING:
 
 
 class ApplyConsole:
-    """How an apply talks to the person: the plan, the question, then progress lines.
+    """How an apply talks to the person: the plan, the question, then progress.
 
-    Per-preset lines off a TTY; a one-line counter on a TTY.
+    One line per finished change on stdout; a status line with the count and an ETA on
+    stderr when it is a terminal.
     """
 
     VERBS: ClassVar[dict[str, str]] = {
@@ -37,8 +40,7 @@ class ApplyConsole:
         self.target = target
         self.yes = yes
         self.total = 0
-        self.finished = 0
-        self.tty = sys.stdout.isatty()
+        self.progress: Progress | None = None
 
     def show(self, result: Plan) -> None:
         from cloudinary_presets.renderers.text import render_text
@@ -70,9 +72,10 @@ class ApplyConsole:
 
     def on_event(self, event: Event) -> None:
         change = event.change
+        if self.progress is None:
+            self.progress = Progress(self.total, "applying")
         if change is None:  # Ctrl-C while writing
-            if self.tty:
-                click.echo("\r\033[K", nl=False)
+            self.progress.clear()
             if event.kind == "stopping":
                 OUT.err(
                     f"interrupted: no new writes; waiting for the {event.message} to finish "
@@ -82,25 +85,29 @@ class ApplyConsole:
                 OUT.err(f"interrupted again: not waiting any longer ({event.message})")
             return
         if event.kind == "start":
-            if self.tty:
-                OUT.progress(
-                    f"[{self.finished}/{self.total}] {change.action} {change.remote_name}..."
-                )
+            self.progress.working_on(f"{change.action} {change.remote_name}")
             return
-        self.finished += 1
         if event.kind == "done":
             line = OUT.style(f"{self.VERBS[change.action]} {change.remote_name}", fg="green")
         else:
             line = OUT.style(
                 f"FAILED {change.action} {change.remote_name}: {event.message}", fg="red"
             )
-        if self.tty:
-            OUT.clear_progress()
-        OUT.echo(line)
+        self.progress.line(line)
+        self.progress.advance()
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
 
 
 @click.command()
-@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument(
+    "plan_file",
+    required=False,
+    type=click.Path(path_type=Path, dir_okay=False),
+    shell_complete=complete_plan_file,
+)
 @target_options
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Override the safety thresholds and the quota check.")
@@ -165,8 +172,10 @@ def apply(
     where = (session.project, session.spec, session.target, os.environ)
     with contextlib.ExitStack() as scope:
         scope.callback(session.close)
+        scope.callback(console.close)
         scope.enter_context(routed_to(common["interruption"]))  # Ctrl-C: see interrupts.py
         if saved is not None:
+            console.total = len(saved.writes)
             result, report = apply_saved(
                 saved,
                 *where,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cloudinary_presets.cli.options import Session, target_options
+from cloudinary_presets.cli.options import PRESET_OPTION, Session, format_options, target_options
 from cloudinary_presets.cli.output import OUT
 from cloudinary_presets.errors import EXIT_ERROR
 
@@ -35,18 +35,12 @@ QUEUE_KINDS = (
 )
 QUEUE_STATUSES = ("pending", "approved", "rejected", "queued", "aborted")
 
-_format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
 _resource_type_option = click.option(
     "--resource-type",
     type=click.Choice(["image", "video", "raw"]),
     default="image",
     show_default=True,
+    help="The assets' resource type (Cloudinary keeps one queue per type).",
 )
 
 
@@ -56,7 +50,7 @@ def moderation() -> None:
 
 
 @moderation.command("simulate")
-@click.option("--preset", "preset_name", required=True, metavar="NAME")
+@PRESET_OPTION
 @click.option(
     "--labels",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -64,23 +58,37 @@ def moderation() -> None:
     help="JSON lines: Cloudinary moderation_labels, upload responses, or Rekognition "
     "DetectModerationLabels output.",
 )
-@click.option("--json", "as_json", is_flag=True)
+@format_options("text", "json", "markdown", what="the comparison")
 @target_options
-def simulate(preset_name: str, labels: Path, as_json: bool, **opts: Any) -> None:
-    """Decide labelled samples under the definition and under the remote's current preset."""
+def simulate(preset_name: str, labels: Path, fmt: str, **opts: Any) -> None:
+    """Decide labelled samples under the definition and under the remote's current preset.
+
+    Shows how many samples each side approves and rejects, which flip, and the categories
+    that cause it: what a threshold change would do before it is applied.
+    """
     from cloudinary_presets.operations.simulate import read_samples
     from cloudinary_presets.operations.workflow import simulate_preset
 
     samples = read_samples(labels)
-    session = Session(opts, machine_output=as_json)
+    session = Session(opts, machine_output=fmt != "text")
     try:
         result = simulate_preset(
             session.project, session.spec, session.target, os.environ, preset_name, samples
         )
     finally:
         session.close()
-    if as_json:
+    if fmt == "json":
         OUT.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    if fmt == "markdown":
+        from cloudinary_presets.renderers.runtime import render_simulation_markdown
+
+        text = render_simulation_markdown(
+            result.to_dict(),
+            newly_rejected=result.impact.newly_rejected,
+            newly_approved=result.impact.newly_approved,
+        )
+        OUT.echo(text.rstrip("\n"))
         return
     remote = "remote" if result.remote_exists else "remote (preset not created yet)"
     OUT.echo(f"Preset {result.preset.remote_name}: definition vs {remote}")
@@ -104,15 +112,27 @@ def queue_line(item: QueueItem) -> str:
 
 
 @moderation.command("queue")
-@click.option("--kind", type=click.Choice(QUEUE_KINDS), default="manual", show_default=True)
-@click.option("--status", type=click.Choice(QUEUE_STATUSES), default="pending", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(QUEUE_KINDS),
+    default="manual",
+    show_default=True,
+    help="Which moderator's queue (manual: waiting for a person).",
+)
+@click.option(
+    "--status",
+    type=click.Choice(QUEUE_STATUSES),
+    default="pending",
+    show_default=True,
+    help="Which assets of the queue, by their moderation status.",
+)
 @_resource_type_option
-@_format_option
+@format_options("text", "json", "markdown", what="the queue")
 @target_options
 def queue(kind: str, status: str, resource_type: str, fmt: str, **opts: Any) -> None:
     """List the assets in a moderation queue, oldest first: public id, uploaded at, preset
     (inferred from the folder), URL. One Admin API call per 500 assets."""
-    session = Session(opts, machine_output=fmt == "json")
+    session = Session(opts, machine_output=fmt != "text")
     items = []
     try:
         for item in _uploader(session).moderation_queue(
@@ -125,6 +145,11 @@ def queue(kind: str, status: str, resource_type: str, fmt: str, **opts: Any) -> 
         session.close()
     if fmt == "json":
         OUT.echo(json.dumps([i.to_dict() for i in items], indent=2))
+    elif fmt == "markdown":
+        from cloudinary_presets.renderers.runtime import render_queue_markdown
+
+        data = [i.to_dict() for i in items]
+        OUT.echo(render_queue_markdown(data, f"{kind} ({status}, {resource_type})").rstrip("\n"))
     where = f"the {kind} queue ({status}, {resource_type})"
     OUT.err(f"{len(items)} asset(s) in {where}" if items else f"{where} is empty")
 
@@ -148,7 +173,7 @@ def _decision_command(name: str, help_text: str) -> click.Command:
     @moderation.command(name, help=help_text)
     @click.argument("public_ids", nargs=-1, required=True)
     @_resource_type_option
-    @_format_option
+    @format_options("text", "json", what="the outcomes")
     @target_options
     def command(public_ids: tuple[str, ...], resource_type: str, fmt: str, **opts: Any) -> None:
         session = Session(opts, machine_output=fmt == "json")

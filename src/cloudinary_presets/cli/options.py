@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cloudinary_presets.cli.completion import complete_environment, complete_preset
 from cloudinary_presets.cli.output import OUT
 
 if TYPE_CHECKING:
@@ -23,21 +25,48 @@ def _apply_options(func: Any, decorators: list[Any]) -> Any:
     return func
 
 
+_LOCATION_OPTIONS = [
+    click.option(
+        "--root",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Project root, where cloudinary-presets.yaml and .presets/ live (default: the "
+        "nearest folder upward with cloudinary-presets.yaml or presets/, as git finds a "
+        "repository).",
+    ),
+    click.option(
+        "--presets-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Presets folder (default: presets_dir from the configuration, else presets/).",
+    ),
+]
 _PROJECT_OPTIONS = [
     click.option(
         "--env",
         "env_name",
         metavar="NAME",
+        shell_complete=complete_environment,
         help="Environment from cloudinary-presets.yaml (credentials, overrides, variables).",
     ),
-    click.option(
-        "--root",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=Path("."),
-        show_default=True,
-        help="Project root (where cloudinary-presets.yaml and .presets/ live).",
-    ),
+    *_LOCATION_OPTIONS,
 ]
+
+
+#: ``--preset NAME``: a preset by the name in its file (TAB completes it)
+PRESET_OPTION = click.option(
+    "--preset",
+    "preset_name",
+    required=True,
+    metavar="NAME",
+    shell_complete=complete_preset,
+    help="The preset, by the name in its file.",
+)
+
+
+def location_options(func: Any) -> Any:
+    """Where the project and its definitions are: ``--root`` and ``--presets-dir``."""
+    return _apply_options(func, _LOCATION_OPTIONS)
 
 
 def project_options(func: Any) -> Any:
@@ -70,12 +99,6 @@ def target_options(func: Any) -> Any:
             help="Use the embedded local emulator on purpose (required in CI).",
         ),
         click.option(
-            "--presets-dir",
-            type=click.Path(path_type=Path),
-            default=None,
-            help="Presets folder (default: presets_dir from the configuration, else presets/).",
-        ),
-        click.option(
             "--debug",
             is_flag=True,
             help="Log every HTTP call (method, path, status, time, quota) to stderr, secrets "
@@ -94,6 +117,7 @@ def scope_options(func: Any) -> Any:
                 "--only",
                 multiple=True,
                 metavar="GLOB",
+                shell_complete=complete_preset,
                 help="Limit to presets whose name matches (repeatable).",
             ),
             click.option(
@@ -106,16 +130,58 @@ def scope_options(func: Any) -> Any:
     )
 
 
+def project_root(root: Path | None) -> Path:
+    """``--root``, else the root found from the working directory."""
+    from cloudinary_presets.definitions.project import find_root
+
+    return root if root is not None else find_root(Path.cwd())
+
+
 def open_project(
-    opts: dict[str, Any], path: Path | None = None, *, own_folder: bool = False
+    opts: dict[str, Any], presets_dir: Path | None = None, *, own_folder: bool = False
 ) -> Project:
-    """The project of ``--root``, its secrets known before anything is read or shown."""
+    """The project at ``--root`` (or found upward), with ``--presets-dir`` if given, its
+    secrets known before anything is read or shown; ``own_folder``: a folder the person
+    named may lie outside the root (``validate PATH``)."""
     from cloudinary_presets.definitions.project import Project
     from cloudinary_presets.operations.target import learn_secrets
 
-    project = Project.open(opts["root"], path or opts.get("presets_dir"), own_folder=own_folder)
+    folder = presets_dir or opts.get("presets_dir")
+    project = Project.open(project_root(opts.get("root")), folder, own_folder=own_folder)
     learn_secrets(project, os.environ, Path.home())
     return project
+
+
+def format_options(*choices: str, default: str = "text", what: str = "the result") -> Any:
+    """``--format CHOICE`` and ``--json`` (its alias for ``--format json``), merged into
+    one ``fmt`` argument."""
+
+    def decorate(func: Any) -> Any:
+        @functools.wraps(func)
+        def merged(*args: Any, as_json: bool, fmt: str, **kwargs: Any) -> Any:
+            if as_json:
+                if fmt not in (default, "json"):
+                    raise click.UsageError(f"--json means --format json, not --format {fmt}")
+                fmt = "json"
+            return func(*args, fmt=fmt, **kwargs)
+
+        return _apply_options(
+            merged,
+            [
+                click.option(
+                    "--format",
+                    "fmt",
+                    type=click.Choice(choices),
+                    default=default,
+                    show_default=True,
+                    help=f"How to print {what} (json and markdown are for machines and pull "
+                    "requests; messages go to stderr).",
+                ),
+                click.option("--json", "as_json", is_flag=True, help="Same as --format json."),
+            ],
+        )
+
+    return decorate
 
 
 def connect(

@@ -1,4 +1,5 @@
-"""``presets plan``: one environment, or every one with ``--all-envs``."""
+"""``presets plan`` (one environment, or every one with ``--all-envs``) and ``presets show``
+(a saved plan)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cloudinary_presets.cli.completion import complete_plan_file
 from cloudinary_presets.cli.options import (
     announce,
     connect,
+    format_options,
     open_project,
     scope_options,
     target_options,
@@ -26,16 +29,21 @@ if TYPE_CHECKING:
     from cloudinary_presets.planning.plan import Plan
 
 
+_VERBOSE = click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="List every unchanged and unmanaged preset, and the default values of created ones.",
+)
+_NO_PAGER = click.option(
+    "--no-pager", is_flag=True, help="Never page a long plan on a terminal (PAGER is the pager)."
+)
+
+
 @click.command()
 @target_options
 @scope_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_options("text", "markdown", "json", what="the plan")
 @click.option(
     "--out",
     "out_path",
@@ -50,7 +58,8 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Do not exit 3 when `apply` would refuse the plan (the reasons are still shown).",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Also list unchanged presets.")
+@_VERBOSE
+@_NO_PAGER
 @click.option(
     "--labels",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -71,6 +80,7 @@ def plan(
     detailed_exitcode: bool,
     force: bool,
     verbose: bool,
+    no_pager: bool,
     labels: Path | None,
     all_envs: bool,
     base_rev: str | None,
@@ -139,7 +149,7 @@ def plan(
         if base_rev is not None:
             announce_revision()
         single = plan_environment(project, spec, os.environ, **scope)
-        OUT.echo(render_plan(single, fmt, verbose=verbose))
+        OUT.page(render_plan(single, fmt, verbose=verbose), pager=fmt == "text" and not no_pager)
         results = EnvironmentPlans((EnvironmentPlan(opts.get("env_name") or "", single),))
     _finish(results, out_path, detailed_exitcode, force)
 
@@ -175,8 +185,41 @@ def render_plan(result: Plan, fmt: str, *, verbose: bool = False, title: str = "
         from cloudinary_presets.renderers.markdown import render_markdown
 
         return render_markdown(
-            result, title=f"{title}preset plan for {result.target.description}" if title else ""
+            result,
+            title=f"{title}preset plan for {result.target.description}" if title else "",
+            verbose=verbose,
         )
     from cloudinary_presets.renderers.text import render_text
 
     return render_text(result, style=OUT.style, verbose=verbose)
+
+
+@click.command()
+@click.argument(
+    "plan_file", type=click.Path(path_type=Path, dir_okay=False), shell_complete=complete_plan_file
+)
+@format_options("text", "markdown", "json", what="the plan")
+@_VERBOSE
+@_NO_PAGER
+def show(plan_file: Path, fmt: str, verbose: bool, no_pager: bool) -> None:
+    """Render a saved plan (from `presets plan --out`) as text, Markdown or JSON.
+
+    Reads only the file: no credentials, no network, no definitions needed, so a reviewer
+    can read what `presets apply PLAN_FILE` would do. Apply still checks that the plan
+    fits the remote and the definitions before writing anything.
+    """
+    from cloudinary_presets.planning.planfile import load_plan
+
+    saved = load_plan(plan_file)
+    if fmt == "json":
+        OUT.echo(render_plan(saved, fmt))
+        return
+    made = f"made {saved.created_at} " if saved.created_at else ""
+    about = f"Saved plan {plan_file}: {made}by presets {saved.tool_version}"
+    if fmt == "markdown":
+        rendered = render_plan(saved, fmt, verbose=verbose, title="Saved ")
+        OUT.echo(f"<sub>{about}</sub>\n\n{rendered}")
+        return
+    target = f"Target: {saved.target.description}"
+    text = "\n".join([OUT.style(about, bold=True), OUT.style(target, bold=True), ""])
+    OUT.page(text + render_plan(saved, fmt, verbose=verbose), pager=not no_pager)

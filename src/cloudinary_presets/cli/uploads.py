@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
-from cloudinary_presets.cli.options import Session, target_options
+from cloudinary_presets.cli.options import PRESET_OPTION, Session, format_options, target_options
 from cloudinary_presets.cli.output import OUT
+from cloudinary_presets.cli.progress import Progress
 from cloudinary_presets.errors import EXIT_ERROR
 
 if TYPE_CHECKING:
@@ -134,42 +135,32 @@ class WaitingLine:
 
 
 @contextlib.contextmanager
-def progress(
-    total: int, *, lines_to_stderr: bool, wait: bool = False
+def reporting(
+    total: int, *, machine: bool, wait: bool = False
 ) -> Iterator[tuple[Callable[[UploadOutcome], None], WaitingLine]]:
-    """Per-file callbacks: one line per file as it finishes, under a bar on a TTY; with
-    ``wait``, a waiting line on stderr (when it is a terminal) instead of the bar.
-
-    The lines go to stderr on a TTY (under the bar) and with ``lines_to_stderr`` (--json,
-    whose stdout must be the JSON alone); failures always go to stderr.
+    """Per-file callbacks: one result line per file as it finishes (stdout; stderr for
+    machine output, whose stdout is the document alone; failures always on stderr), under
+    a status line on stderr when it is a terminal: the count and an ETA, or with ``wait``
+    the files whose verdict is awaited.
     """
-    tty = sys.stdout.isatty()
-    to_stderr = tty or lines_to_stderr
     line = WaitingLine(wait and _stderr_is_tty())
-    bar: Any = (
-        click.progressbar(length=total, label="uploading", file=sys.stderr)
-        if tty and not wait
-        else contextlib.nullcontext()
-    )
-    with bar as shown:
+    counter = Progress(0 if wait else total, "uploading")
+    with counter:
 
         def on_result(outcome: UploadOutcome) -> None:
-            line.print(outcome, OUT.err if to_stderr or not outcome.ok else OUT.echo)
-            if shown is not None:
-                shown.update(1)
+            err = machine or not outcome.ok
+            if wait:
+                line.print(outcome, OUT.err if err else OUT.echo)
+                return
+            counter.line(upload_line(outcome), err=err)
+            counter.advance()
 
         yield on_result, line
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option(
-    "--preset",
-    "preset_name",
-    required=True,
-    metavar="NAME",
-    help="The preset, by the name in its file.",
-)
+@PRESET_OPTION
 @click.option("--public-id", metavar="ID", help="Public ID (one file only).")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Tag to add (repeatable).")
 @click.option(
@@ -180,7 +171,7 @@ def progress(
     is_flag=True,
     help="First check (one Admin API call) that the remote preset matches its definition.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@format_options("text", "json", "markdown", what="the results")
 @click.option(
     "--allow-rejected", is_flag=True, help="Exit 0 even when moderation rejects an upload."
 )
@@ -209,6 +200,7 @@ def progress(
     type=click.Choice(["auto", "image", "video", "raw"]),
     default="auto",
     show_default=True,
+    help="Cloudinary resource type (auto: Cloudinary decides from the file).",
 )
 @click.option(
     "--chunk-size",
@@ -225,7 +217,7 @@ def upload(
     tags: tuple[str, ...],
     contexts: tuple[str, ...],
     verify: bool,
-    as_json: bool,
+    fmt: str,
     allow_rejected: bool,
     wait: bool,
     wait_timeout: float,
@@ -236,8 +228,10 @@ def upload(
 ) -> None:
     """Upload FILES (paths or URLs) with a preset resolved by name.
 
-    Checks locally what Cloudinary would refuse before sending anything. Exit 1 if an
-    upload failed or moderation rejected it (--allow-rejected: exit 0 for rejections).
+    Checks locally what Cloudinary would refuse before sending anything. One line per
+    file as it finishes (stderr with --format json or markdown); a status line with the
+    count and an ETA on stderr when it is a terminal. Exit 1 if an upload failed or
+    moderation rejected it (--allow-rejected: exit 0 for rejections).
     Moderation is decided after the upload: --wait waits for each verdict (approved,
     rejected, or pending for a person) and exits 1 if one did not come in time.
     """
@@ -247,13 +241,14 @@ def upload(
     if public_id and len(files) > 1:
         raise click.UsageError("--public-id needs exactly one file")
     context = _context_pairs(contexts)
-    session = Session(opts, machine_output=as_json)
+    machine = fmt != "text"
+    session = Session(opts, machine_output=machine)
     uploader = Uploader(session.project, session.spec, session.target, os.environ)
     try:
         uploader.resolve(preset_name)
         if verify:
             uploader.verify(uploader.resolve(preset_name))
-        with progress(len(files), lines_to_stderr=as_json, wait=wait) as (on_result, line):
+        with reporting(len(files), machine=machine, wait=wait) as (on_result, line):
             batch = upload_files(
                 uploader,
                 files,
@@ -271,8 +266,12 @@ def upload(
             )
     finally:
         session.close()
-    if as_json:
+    if fmt == "json":
         OUT.echo(json.dumps(batch.to_list(), indent=2))
+    elif fmt == "markdown":
+        from cloudinary_presets.renderers.runtime import render_uploads_markdown
+
+        OUT.echo(render_uploads_markdown(batch.to_list(), batch.summary()).rstrip("\n"))
     OUT.err(batch.summary())
     if not batch.succeeded(allow_rejected=allow_rejected):
         raise SystemExit(EXIT_ERROR)

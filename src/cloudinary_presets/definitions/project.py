@@ -6,12 +6,13 @@ validated definitions; the same calls make up the Python API.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cloudinary_presets.definitions.config import LoadedConfig, load_config
+from cloudinary_presets.definitions.config import CONFIG_FILE, LoadedConfig, load_config
 from cloudinary_presets.definitions.environments import (
     EnvironmentSpec,
     environment_spec,
@@ -32,6 +33,28 @@ from cloudinary_presets.model.preset import Preset
 
 #: local state of a project (emulator data, the apply lock), never committed
 STATE_DIR = Path(".presets")
+#: what makes a folder a project root: the configuration, or the default presets folder
+ROOT_MARKERS = (CONFIG_FILE, "presets")
+
+
+def find_root(start: Path) -> Path:
+    """The project root for a command run in ``start``, found as git finds its repository.
+
+    The nearest folder upward (``start`` included) holding ``cloudinary-presets.yaml`` or a
+    ``presets/`` folder. The search stops at the top of a git work tree (a folder with
+    ``.git``), so a stray ``~/presets`` never captures an unrelated checkout; with no
+    marker found the root is ``start`` itself. The answer is relative to the working
+    directory (``.``, ``..``), so paths in messages read as typed.
+    """
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return Path(os.path.relpath(folder))
+        if (folder / ".git").exists():
+            break
+    return Path(os.path.relpath(here))
+
+
 #: a top-level ``name:`` line, for files too broken to parse
 _NAME_LINE = re.compile(r"^name:[ \t]*(['\"]?)([^'\"#\s][^'\"#]*?)\1[ \t]*(?:#.*)?$", re.MULTILINE)
 
@@ -85,6 +108,15 @@ class Project:
 
     def environments(self) -> list[str]:
         return sorted(self.loaded.config.environments)
+
+    def names(self) -> list[str]:
+        """The ``name`` of every readable preset file, valid or not (for completion)."""
+        documents, _, _ = read_documents(self.presets_dir, self.boundary or self.root)
+        return sorted(
+            doc.data["name"]
+            for doc in documents
+            if isinstance(doc.data, dict) and isinstance(doc.data.get("name"), str)
+        )
 
     def report(
         self, spec: EnvironmentSpec, environ: Mapping[str, str], *, strict: bool = False

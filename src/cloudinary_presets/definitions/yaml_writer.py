@@ -24,6 +24,10 @@ class _Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # sequences indented under their key (`  - item`), as `presets fmt` writes them
+        super().increase_indent(flow, False)
+
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     needs_quotes = resolve_plain(value) != value or value != value.strip() or value == ""

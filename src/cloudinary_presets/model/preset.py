@@ -513,6 +513,14 @@ def fingerprint_of_json(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def is_default_value(path: str, value: Any) -> bool:
+    """True when ``value`` at ``path`` is what the preset has when its file says nothing:
+    ``unsigned: false``, ``disallow_public_id: false`` (settings default to unset)."""
+    info = Preset.model_fields.get(path)
+    default = info.default if info is not None else None
+    return isinstance(default, bool) and value is default
+
+
 def preset_changes(before: Preset | None, after: Preset | None) -> list[FieldChange]:
     """Every field difference between two presets (either may be absent), typed, in path
     order, each with its meaning and, where it weakens who can upload, its security note."""

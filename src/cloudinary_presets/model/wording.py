@@ -89,6 +89,14 @@ def suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
+def name_list(names: Sequence[str], limit: int = 10) -> str:
+    """``a, b, c`` or, past ``limit`` names, ``a, b, c and 17 more``: a summary a person
+    reads instead of one line per name."""
+    shown = ", ".join(names[:limit])
+    hidden = len(names) - limit
+    return f"{shown} and {hidden} more" if hidden > 0 else shown
+
+
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
     """Levenshtein distance between ``a`` and ``b``, or ``limit`` when it is at least that."""
     if abs(len(a) - len(b)) >= limit:

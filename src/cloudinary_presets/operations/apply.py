@@ -32,6 +32,7 @@ from cloudinary_presets.errors import (
 )
 from cloudinary_presets.model.changes import WHOLE_PRESET, Mismatch
 from cloudinary_presets.model.preset import Preset, preset_changes
+from cloudinary_presets.model.wording import name_list
 from cloudinary_presets.operations.interruption import Interruption
 from cloudinary_presets.planning.plan import Action, Change, Plan
 
@@ -337,19 +338,32 @@ def apply_plan(
     return report
 
 
+#: a summary names this many presets per line, then counts the rest
+NAMED = 20
+
+
+def _named(label: str, changes: Sequence[Change]) -> list[str]:
+    """One line per kind of write, the first names and a count past them:
+    ``  not attempted: 195 create(s): a, b, ... and 175 more``."""
+    lines = []
+    for action in Action:
+        names = [c.remote_name for c in changes if c.action is action]
+        if names:
+            shown = name_list(names, NAMED)
+            lines.append(f"  {label}: {len(names)} {action.value}(s): {shown}")
+    return lines
+
+
 def _failure_message(report: ApplyReport) -> str:
     """The summary, then every preset by outcome (an interrupted apply names the written
     ones too: progress lines may not have shown them all)."""
     lines = [report.summary()]
     if report.interrupted:
-        for change in report.done:
-            lines.append(f"  written: {change.action.value} {change.remote_name}")
+        lines.extend(_named("written", report.done))
     for change, message in report.failed:
         lines.append(f"  failed: {change.action.value} {change.remote_name}: {message}")
-    for change in report.in_flight:
-        lines.append(f"  in flight, outcome unknown: {change.action.value} {change.remote_name}")
-    for change in report.not_attempted:
-        lines.append(f"  not attempted: {change.action.value} {change.remote_name}")
+    lines.extend(_named("in flight, outcome unknown", report.in_flight))
+    lines.extend(_named("not attempted", report.not_attempted))
     if report.verify_error:
         lines.append(f"  could not verify what Cloudinary stored: {report.verify_error}")
     for name, fields in report.mismatches.items():

@@ -27,6 +27,7 @@ from typing import Any
 from cloudinary_presets.cloudinary.remote import Snapshot
 from cloudinary_presets.model.preset import preset_changes
 from cloudinary_presets.model.sensitive import mask
+from cloudinary_presets.model.wording import name_list
 from cloudinary_presets.planning.plan import Action, Plan, document_checksum, seal_of
 
 #: a key one side of a comparison does not have
@@ -103,7 +104,9 @@ def differences(saved: Plan, now: Plan, snapshot: Snapshot) -> list[str]:
     """Every way the plan made now (same options) differs from the saved one."""
     reasons = []
     if now.definitions_digest != saved.definitions_digest:
-        reasons.append("the definitions changed since the plan was made")
+        moved = _definitions_moved(saved, now)
+        names = f": {name_list(moved)}" if moved else ""
+        reasons.append(f"the definitions changed since the plan was made{names}")
     for option, before, after in (
         ("prune", saved.prune, now.prune),
         ("only", list(saved.only), list(now.only)),
@@ -145,6 +148,16 @@ def differences(saved: Plan, now: Plan, snapshot: Snapshot) -> list[str]:
     if list(now.warnings) != list(saved.warnings):
         reasons.append("the warnings about remote values differ from the saved plan's")
     return reasons
+
+
+def _definitions_moved(saved: Plan, now: Plan) -> list[str]:
+    """Remote names whose desired preset differs between two plans (added, removed, edited)."""
+
+    def desired(plan: Plan) -> dict[str, str | None]:
+        return {c.remote_name: c.after_fingerprint for c in plan.changes if c.after_fingerprint}
+
+    before, after = desired(saved), desired(now)
+    return sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
 
 
 def _remote_drift(

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from cloudinary_presets.model.characters import escape_invisible
 from cloudinary_presets.model.sensitive import mask
+from cloudinary_presets.model.wording import name_list
 from cloudinary_presets.planning.plan import Action, Plan
 from cloudinary_presets.renderers.text import (
+    FIRST_FEW,
+    LONG_LIST,
     MARKERS,
-    field_line,
+    field_rows,
     quota_line,
+    row_text,
     safety_heading,
     safety_reason_lines,
+    shown_fields,
     summary_line,
 )
 
@@ -25,7 +30,18 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render_markdown(plan: Plan, *, title: str = "") -> str:
+def escape(text: object) -> str:
+    """Text safe in a Markdown heading or table cell (the other renderers' tables too)."""
+    return _escape(str(text))
+
+
+def _names(names: list[str], *, verbose: bool) -> str:
+    """Code-formatted names, the first few and a count past :data:`LONG_LIST` (not verbose)."""
+    limit = len(names) if verbose or len(names) <= LONG_LIST else FIRST_FEW
+    return name_list([f"`{_escape(name)}`" for name in names], limit)
+
+
+def render_markdown(plan: Plan, *, title: str = "", verbose: bool = False) -> str:
     """The plan as GitHub-flavoured Markdown."""
     c = plan.counts
     heading = title or f"Preset plan for {plan.target.description}"
@@ -59,10 +75,14 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
         )
         lines.append("")
         lines.append("```diff")
-        for field in change.fields:
-            text = field_line(field)
+        for row in field_rows(shown_fields(change, verbose=verbose)):
+            text = row_text(row)
+            if row.field is None:
+                lines.append(f"  {text}")  # a heading: a context line of the diff
+                continue
+            marker, body = text[0], text[2:]
             # diff syntax colours lines by their first character: map ~ to !
-            lines.append(("!" + text[1:]) if text.startswith("~") else text)
+            lines.append(f"{'!' if marker == '~' else marker} {'  ' * row.depth}{body}")
         lines.append("```")
         if change.remote_name in plan.impact:
             lines.append("")
@@ -75,10 +95,15 @@ def render_markdown(plan: Plan, *, title: str = "") -> str:
         lines.append("")
         lines.append("</details>")
         lines.append("")
-    unmanaged = plan.of(Action.UNMANAGED)
+    unmanaged = [ch.remote_name for ch in plan.of(Action.UNMANAGED)]
     if unmanaged:
-        names = ", ".join(f"`{_escape(ch.remote_name)}`" for ch in unmanaged)
-        lines.append(f"Unmanaged (not in any file, left alone): {names}")
+        lines.append(
+            f"Unmanaged (not in any file, left alone): {_names(unmanaged, verbose=verbose)}"
+        )
+        lines.append("")
+    unchanged = [ch.remote_name for ch in plan.of(Action.UNCHANGED)]
+    if unchanged:
+        lines.append(f"Unchanged: {_names(unchanged, verbose=verbose)}")
         lines.append("")
     for warning in plan.warnings:
         lines.append(f"- ⚠️ {_escape(warning)}")

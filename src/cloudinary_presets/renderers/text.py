@@ -1,15 +1,24 @@
-"""The terminal form of a plan: Terraform-like ``+ ~ -`` markers, one line per field."""
+"""The terminal form of a plan: Terraform-like ``+ ~ -`` markers, one line per field.
+
+What a reviewer needs first, and the rest on request (``verbose``): a create lists what
+its file sets, not the defaults; the thresholds of a moderation change sit under
+``settings.moderation``; long lists of unchanged or unmanaged presets are a count and a
+few names. The JSON form always has everything.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cloudinary_presets.model.changes import FieldChange, Kind
 from cloudinary_presets.model.characters import escape_invisible
+from cloudinary_presets.model.preset import is_default_value
 from cloudinary_presets.model.sensitive import mask
+from cloudinary_presets.model.wording import name_list
 from cloudinary_presets.planning.plan import Action, Change, Plan, SafetyReason
 
 Style = Callable[..., str]
@@ -30,6 +39,9 @@ COLORS = {
 }
 FIELD_MARKERS = {Kind.ADD: "+", Kind.REMOVE: "-", Kind.CHANGE: "~"}
 FIELD_COLORS = {Kind.ADD: "green", Kind.REMOVE: "red", Kind.CHANGE: "yellow"}
+#: more unchanged or unmanaged presets than this are a count and the first few names
+LONG_LIST = 20
+FIRST_FEW = 5
 
 
 def _plain(text: str, **_: Any) -> str:
@@ -44,15 +56,74 @@ def show(value: Any) -> str:
     return escape_invisible(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
 
 
-def field_line(change: FieldChange) -> str:
+def field_line(change: FieldChange, path: str | None = None) -> str:
+    """``+ path: value``, ``- path: value`` or ``~ path: before -> after``, with its note."""
     marker = FIELD_MARKERS[change.kind]
+    shown = change.path if path is None else path
     if change.kind is Kind.ADD:
-        text = f"{marker} {change.path}: {show(change.after)}"
+        text = f"{marker} {shown}: {show(change.after)}"
     elif change.kind is Kind.REMOVE:
-        text = f"{marker} {change.path}: {show(change.before)}"
+        text = f"{marker} {shown}: {show(change.before)}"
     else:
-        text = f"{marker} {change.path}: {show(change.before)} -> {show(change.after)}"
+        text = f"{marker} {shown}: {show(change.before)} -> {show(change.after)}"
     return escape_invisible(f"{text} ({change.note})" if change.note else text)
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One line of a change: a field (``field``), or the heading of nested fields (None)."""
+
+    field: FieldChange | None
+    depth: int
+    path: str
+
+
+def shown_fields(change: Change, *, verbose: bool = False) -> list[FieldChange]:
+    """The fields worth a line: a create's defaults (``unsigned: false``) only when verbose."""
+    if verbose or change.action is not Action.CREATE:
+        return list(change.fields)
+    return [f for f in change.fields if not is_default_value(f.path, f.after)]
+
+
+def field_rows(fields: Sequence[FieldChange]) -> list[FieldRow]:
+    """Fields in order, deeper paths under their setting with the rest of their path
+    (``settings.moderation`` then ``aws_rek.violence``), a heading added where the setting
+    itself did not change."""
+    rows: list[FieldRow] = []
+    parent = ""
+    for field in fields:
+        setting = field.setting
+        if field.path == setting or not field.path.startswith(setting + "."):
+            rows.append(FieldRow(field, 0, field.path))
+            parent = field.path
+            continue
+        if parent != setting:
+            rows.append(FieldRow(None, 0, setting))
+            parent = setting
+        rows.append(FieldRow(field, 1, field.path[len(setting) + 1 :]))
+    return rows
+
+
+def row_text(row: FieldRow) -> str:
+    return f"{row.path}:" if row.field is None else field_line(row.field, row.path)
+
+
+def listed(plan: Plan, action: Action, *, verbose: bool) -> tuple[list[Change], list[str]]:
+    """The changes of ``action`` shown one by one, and the names only counted: unchanged
+    presets are names without -v, and more than :data:`LONG_LIST` unmanaged too."""
+    changes = plan.of(action)
+    if verbose or (action is Action.UNMANAGED and len(changes) <= LONG_LIST):
+        return changes, []
+    return [], [c.remote_name for c in changes]
+
+
+def names_line(action: Action, names: Sequence[str], *, verbose_hint: bool = True) -> str:
+    """``= 3 unchanged: a, b, c`` or ``? 57 unmanaged: a, b, ... and 52 more (-v lists them)``."""
+    limit = FIRST_FEW if len(names) > LONG_LIST else LONG_LIST
+    text = f"{MARKERS[action]} {len(names)} {action.value}: {name_list(names, limit)}"
+    if len(names) > limit and verbose_hint:
+        text += " (-v lists them all)"
+    return text
 
 
 def where(change: Change) -> str:
@@ -134,30 +205,25 @@ def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> 
     def paint(text: str, **kw: Any) -> str:
         return style(escape_invisible(text), **kw)
 
-    for change in plan.changes:
-        if change.action is Action.UNCHANGED and not verbose:
-            continue
-        marker = MARKERS[change.action]
-        color = COLORS[change.action]
-        head = f"{marker} {change.action.value} {change.remote_name}"
-        if change.remote_name != change.name:
-            head += f" (defined as {change.name})"
-        loc = where(change)
-        lines.append(
-            paint(head, fg=color, bold=True) + (f"    {escape_invisible(loc)}" if loc else "")
+    counted: list[tuple[Action, list[str]]] = []
+    for action in Action:
+        shown, names = (
+            listed(plan, action, verbose=verbose)
+            if action in (Action.UNCHANGED, Action.UNMANAGED)
+            else (plan.of(action), [])
         )
-        for flag in change.flags:
-            lines.append(paint(f"    ! security: {flag}", fg="red", bold=True))
-        if change.action is Action.UNMANAGED:
+        if names:
+            counted.append((action, names))
+        for change in shown:
+            lines.extend(_change_lines(plan, change, paint, verbose=verbose))
+    for action, names in counted:
+        lines.append(paint(names_line(action, names), fg=COLORS[action]))
+        if action is Action.UNMANAGED:
             lines.append(
-                "    not defined by any file: left alone (use --prune to delete, or list it in "
-                "`ignore`)"
+                "    not defined by any file: left alone (use --prune to delete, or list them "
+                "in `ignore`)"
             )
-        for field in change.fields:
-            lines.append("    " + paint(field_line(field), fg=FIELD_COLORS[field.kind]))
-        if change.remote_name in plan.impact:
-            for line in plan.impact[change.remote_name]["summary"].splitlines():
-                lines.append(f"    {escape_invisible(line)}")
+    if counted:
         lines.append("")
     for warning in plan.warnings:
         lines.append(paint(f"warning: {warning}", fg="yellow"))
@@ -173,3 +239,34 @@ def render_text(plan: Plan, *, style: Style = _plain, verbose: bool = False) -> 
     lines.append(style(summary_line(plan), bold=True))
     lines.append(quota_line(plan))
     return mask("\n".join(lines))  # a remote value may carry a secret the process knows
+
+
+def _change_lines(plan: Plan, change: Change, paint: Style, *, verbose: bool) -> list[str]:
+    """One change: its heading, security flags, fields (nested under their setting) and
+    moderation impact; ``paint`` escapes invisible characters, then styles."""
+    marker = MARKERS[change.action]
+    head = f"{marker} {change.action.value} {change.remote_name}"
+    if change.remote_name != change.name:
+        head += f" (defined as {change.name})"
+    loc = where(change)
+    lines = [
+        paint(head, fg=COLORS[change.action], bold=True)
+        + (f"    {escape_invisible(loc)}" if loc else "")
+    ]
+    for flag in change.flags:
+        lines.append(paint(f"    ! security: {flag}", fg="red", bold=True))
+    if change.action is Action.UNMANAGED:
+        lines.append(
+            "    not defined by any file: left alone (use --prune to delete, or list it in "
+            "`ignore`)"
+        )
+    for row in field_rows(shown_fields(change, verbose=verbose)):
+        indent = "    " * (row.depth + 1)
+        color = FIELD_COLORS[row.field.kind] if row.field is not None else None
+        text = row_text(row)
+        lines.append(indent + (paint(text, fg=color) if color else escape_invisible(text)))
+    if change.remote_name in plan.impact:
+        for line in plan.impact[change.remote_name]["summary"].splitlines():
+            lines.append(f"    {escape_invisible(line)}")
+    lines.append("")
+    return lines
