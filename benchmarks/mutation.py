@@ -4,7 +4,7 @@
     python benchmarks/mutation.py codec plan         # some groups
     python benchmarks/mutation.py --keep codec       # reuse the last results: mutmut retests
                                                      # changed functions, and the survivors
-    python benchmarks/mutation.py --report           # the table of the last results, no run
+    python benchmarks/mutation.py --report           # the table of the recorded results, no run
     python benchmarks/mutation.py --survivors codec  # each surviving mutant's diff
 
 mutmut keeps one test selection per folder, and a mutant should run against its area's
@@ -28,13 +28,16 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import tomllib
+
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / ".work" / "mutation"
+#: each group's last counts, committed: the published table is built from these
+RESULTS = REPO / "benchmarks" / "mutation"
 #: the repository folders the tests read, linked into each group's folder
 LINKED = ("src", "tests")
 #: how a mutmut exit code reads (mutmut.stats.status_by_exit_code, abridged)
@@ -125,35 +128,59 @@ def run(group: str, *, max_children: int, fresh: bool) -> float:
     return time.monotonic() - started
 
 
-def report(names: list[str], seconds: dict[str, float]) -> str:
-    """A Markdown table: per module, then per group."""
+def record(group: str, seconds: float) -> None:
+    """Keep the group's counts (per module) and run time in benchmarks/mutation/<group>.json."""
+    modules = {
+        module.removeprefix("src/cloudinary_presets/"): dict(Counter(by_name.values()))
+        for module, by_name in results(group).items()
+    }
+    mutmut = Path(sys.executable).with_name("mutmut")
+    version = subprocess.run(
+        [str(mutmut), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    RESULTS.mkdir(exist_ok=True)
+    data = {
+        "group": group,
+        "seconds": round(seconds),
+        "date": time.strftime("%Y-%m-%d"),
+        "tool": version,
+        "cores": os.cpu_count(),
+        "modules": modules,
+    }
+    (RESULTS / f"{group}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def report(names: list[str]) -> str:
+    """A Markdown table from the recorded counts: per module, then per group."""
     lines = [
-        "| group | module | mutants | killed | survived | timeouts | other | score |",
-        "|---|---|--:|--:|--:|--:|--:|--:|",
+        "| group | module | mutants | killed | survived | timeouts | other | score | minutes |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    summary: dict[str, Any] = {}
+    everything: Counter[str] = Counter()
     for group in names:
+        path = RESULTS / f"{group}.json"
+        if not path.exists():
+            lines.append(f"| **{group}** | (not run) | | | | | | | |")
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
         total: Counter[str] = Counter()
-        for module, by_name in results(group).items():
-            counts = Counter(by_name.values())
+        for module, counts in data["modules"].items():
             total.update(counts)
-            lines.append(_row(group, module.removeprefix("src/cloudinary_presets/"), counts))
-            summary[module] = dict(counts)
-        lines.append(_row(f"**{group}**", "all", total))
-        if group in seconds:
-            summary[f"{group} seconds"] = round(seconds[group])
-    (WORK / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+            lines.append(_row(group, module, Counter(counts), ""))
+        everything.update(total)
+        lines.append(_row(f"**{group}**", "all", total, f"{data['seconds'] / 60:.1f}"))
+    lines.append(_row("**all**", "", everything, ""))
     return "\n".join(lines)
 
 
-def _row(group: str, module: str, counts: Counter[str]) -> str:
+def _row(group: str, module: str, counts: Counter[str], minutes: str) -> str:
     mutants = sum(counts.values())
     caught = counts["killed"] + counts["timeout"]
     other = mutants - caught - counts["survived"]
     score = f"{100 * caught / mutants:.1f}%" if mutants else "-"
     return (
         f"| {group} | {module} | {mutants} | {counts['killed']} | {counts['survived']} "
-        f"| {counts['timeout']} | {other} | {score} |"
+        f"| {counts['timeout']} | {other} | {score} | {minutes} |"
     )
 
 
@@ -180,13 +207,13 @@ def main() -> int:
         for group in names:
             show_survivors(group)
         return 0
-    seconds: dict[str, float] = {}
     if not args.report:
         os.environ.pop("MUTANT_UNDER_TEST", None)
         for group in names:
-            seconds[group] = run(group, max_children=args.max_children, fresh=not args.keep)
-            print(f"{group}: {seconds[group] / 60:.1f} min", flush=True)
-    print(report(names, seconds))
+            seconds = run(group, max_children=args.max_children, fresh=not args.keep)
+            record(group, seconds)
+            print(f"{group}: {seconds / 60:.1f} min", flush=True)
+    print(report(names))
     return 0
 
 
