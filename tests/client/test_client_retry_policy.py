@@ -193,7 +193,8 @@ def test_reset_dates_are_read_as_utc_whatever_the_local_zone() -> None:
     for text in ("Wed, 21 Oct 2015 07:28:00 GMT", "Wed, 21 Oct 2015 07:28:00 -0000"):
         parsed = parse_http_date(text)
         assert parsed == expected
-        assert parsed is not None and parsed.utcoffset() == timedelta(0)
+        assert parsed is not None
+        assert parsed.utcoffset() == timedelta(0)
         assert f"{parsed:%H:%M}" == "07:28"
     assert parse_http_date("Wed, 21 Oct 2015 02:28:00 -0500") == expected
 
@@ -201,7 +202,8 @@ def test_reset_dates_are_read_as_utc_whatever_the_local_zone() -> None:
 def test_reset_given_as_epoch_seconds() -> None:
     parsed = parse_http_date(" 1800000000 ")
     assert parsed == datetime.fromtimestamp(NOW, tz=timezone.utc)
-    assert parsed is not None and parsed.tzinfo is not None
+    assert parsed is not None
+    assert parsed.tzinfo is not None
 
 
 # --------------------------------------------------------------------------- causes
