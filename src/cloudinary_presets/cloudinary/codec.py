@@ -142,10 +142,9 @@ def _list_value(item: Any, allow_lists: bool) -> Any:
     get-one form may echo it parsed or still as that JSON text: read both the same way."""
     if allow_lists and isinstance(item, str) and item.startswith("["):
         try:
-            parsed = json.loads(item)
+            return json.loads(item)  # valid JSON that starts with "[" is a list
         except ValueError:
             return item
-        return parsed if isinstance(parsed, list) else item
     return item
 
 
