@@ -1,0 +1,209 @@
+"""A plan's JSON document keeps everything a plan says, and a saved plan reads back as
+the same plan; the safety checks judge plans built in memory (``planning/safety.py``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from cloudinary_presets.cloudinary.codec import decode, encode
+from cloudinary_presets.cloudinary.remote import RemotePreset, Snapshot
+from cloudinary_presets.definitions.config import Safety
+from cloudinary_presets.definitions.project import Desired
+from cloudinary_presets.model.changes import FieldChange, Meaning
+from cloudinary_presets.model.preset import Preset
+from cloudinary_presets.planning.plan import (
+    Action,
+    Change,
+    Check,
+    Plan,
+    SafetyReason,
+    TargetInfo,
+    build_plan,
+)
+from cloudinary_presets.planning.safety import judge, refusal
+
+TARGET = TargetInfo("staging", "demo", "http://127.0.0.1:1", "sha256:0")
+
+
+def _every_field_set() -> Plan:
+    return Plan(
+        target=TargetInfo(
+            "cloud 'demo' (staging)",
+            "demo",
+            "http://127.0.0.1:1",
+            "sha256:abc",
+            environment="staging",
+            emulator=True,
+            git_revision="main~1",
+        ),
+        changes=(
+            Change(
+                action=Action.UPDATE,
+                name="ugc",
+                remote_name="stg-ugc",
+                fields=(
+                    FieldChange(
+                        path="settings.moderation",
+                        before="manual",
+                        after=None,
+                        meaning=Meaning.NO_LONGER_MODERATED,
+                        note="n",
+                        security="uploads are no longer moderated",
+                    ),
+                ),
+                before_fingerprint="sha256:1",
+                after_fingerprint="sha256:2",
+                file="presets/ugc.yaml",
+                line=3,
+            ),
+            Change(action=Action.DELETE, name="old", remote_name="stg-old"),
+        ),
+        remote_fingerprints={"stg-ugc": "sha256:1", "stg-old": "sha256:3"},
+        definitions_digest="sha256:d",
+        list_calls=2,
+        quota_limit=500,
+        quota_remaining=40,
+        quota_reset=datetime(2026, 1, 2, 3, 4),
+        prune=True,
+        only=("stg-*",),
+        warnings=("w",),
+        tool_version="9.9",
+        created_at="2026-01-01T00:00:00+00:00",
+        impact={"stg-ugc": {"moderated": False}},
+        out_of_scope=4,
+        safety=(
+            SafetyReason(
+                check=Check.PROTECTED,
+                message="m",
+                hint="h",
+                overridable=False,
+                refuses_plan=False,
+            ),
+        ),
+    )
+
+
+def test_a_saved_plan_reads_back_as_the_same_plan() -> None:
+    plan = _every_field_set()
+    document = json.loads(json.dumps(plan.to_dict()))
+    again = Plan.from_dict(document)
+    assert again.to_dict() == document
+    assert again.target == plan.target
+    assert again.out_of_scope == 4
+    assert again.impact == plan.impact
+    assert (again.prune, again.only, again.list_calls) == (True, ("stg-*",), 2)
+    assert again.tool_version == "9.9"
+    assert again.safety == plan.safety
+    assert again.changes[0].fields == plan.changes[0].fields
+
+
+def test_a_minimal_document_reads_with_the_defaults() -> None:
+    document = {
+        "target": {"description": "d", "cloud_name": "c", "api_host": "h", "key_fingerprint": "k"},
+        "changes": [{"action": "create", "name": "a", "remote_name": "a"}],
+        "definitions_digest": "sha256:d",
+        "safety": {"reasons": [{"check": "quota", "message": "m", "overridable": 1,
+                                "refuses_plan": 0}]},
+    }  # fmt: skip
+    plan = Plan.from_dict(document)
+    assert plan.target == TargetInfo("d", "c", "h", "k")
+    assert (plan.target.emulator, plan.target.git_revision) == (False, None)
+    assert plan.changes == (Change(action=Action.CREATE, name="a", remote_name="a"),)
+    assert (plan.list_calls, plan.prune, plan.only, plan.out_of_scope) == (0, False, (), 0)
+    assert (plan.tool_version, plan.created_at, plan.impact) == ("", "", {})
+    assert plan.safety == (
+        SafetyReason(check=Check.QUOTA, message="m", hint="", refuses_plan=False),
+    )
+    assert Plan.from_dict({**document, "safety": {}}).safety == ()
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def _plan(**counts: int) -> Plan:
+    changes = tuple(
+        Change(action=Action(action), name=f"{action}-{n}", remote_name=f"{action}-{n}")
+        for action, count in counts.items()
+        for n in range(count)
+    )
+    return Plan(TARGET, changes, {}, "sha256:d")
+
+
+def test_a_protected_delete_is_refused_even_with_force() -> None:
+    [reason] = judge(_plan(delete=2, unchanged=1), Safety(), protect=["delete-*"])
+    assert reason.check is Check.PROTECTED
+    assert reason.message == "the plan would delete protected preset(s): delete-0, delete-1"
+    assert reason.hint == (
+        "restore their definitions, or remove them from `protect` in "
+        "cloudinary-presets.yaml first (--force does not override protection)"
+    )
+    assert not reason.overridable
+
+
+def test_deleting_everything_because_no_definitions_were_found_is_refused() -> None:
+    plan = _plan(delete=3)
+    assert judge(plan, Safety()) == ()  # below min_existing, and definitions were found
+    [reason] = judge(plan, Safety(), empty_definitions=True)
+    assert reason.check is Check.EMPTY_DEFINITIONS
+    assert reason.message == (
+        "no definitions were found, and the plan would delete all 3 remote preset(s)"
+    )
+    assert reason.hint == (
+        "check the presets folder; pass --force if deleting everything is intended"
+    )
+    assert judge(_plan(unchanged=1), Safety(), empty_definitions=True) == ()
+
+
+@pytest.mark.parametrize(
+    ("reset", "when"),
+    [(None, ""), (datetime(2026, 1, 2, 3, 4, 5), " (resets 2026-01-02 03:04 UTC)")],
+)
+def test_not_enough_quota_is_a_reason_that_does_not_refuse_the_plan(reset, when) -> None:
+    plan = Plan(TARGET, _plan(create=3).changes, {}, "sha256:d", quota_remaining=3,
+                quota_reset=reset)  # fmt: skip
+    [reason] = judge(plan, Safety())
+    assert reason.check is Check.QUOTA
+    assert (
+        reason.message == f"not enough Admin API quota: this apply needs 4 call(s), 3 remain{when}"
+    )
+    assert not reason.refuses_plan
+
+
+def test_the_refusal_says_every_reason_and_each_hint_once() -> None:
+    reasons = [
+        SafetyReason(check=Check.MAX_UPDATE_PERCENT, message="one", hint="h1"),
+        SafetyReason(check=Check.MAX_DELETE_PERCENT, message="two", hint="h1"),
+        SafetyReason(check=Check.QUOTA, message="three", hint="h2"),
+        SafetyReason(check=Check.PROTECTED, message="four"),
+    ]
+    error = refusal(reasons)
+    assert error is not None
+    assert str(error) == "one\n  two\n  three\n  four\n  hint: h1\n  hint: h2"
+    assert refusal([]) is None
+
+
+def test_an_unchanged_preset_found_without_decoding_is_the_remote_one() -> None:
+    """``before`` is what decoding the listing gives: no local-only fields, the remote name."""
+    preset = Preset.model_validate(
+        {
+            "name": "ugc",
+            "description": "user uploads",
+            "protect": True,
+            "ignore_lints": ["unsigned-without-moderation"],
+            "settings": {"folder": "ugc"},
+        }
+    )
+    body = encode(preset, name="stg-ugc")
+    listed = {"name": body.pop("name"), "unsigned": body.pop("unsigned"), "settings": body}
+    snapshot = Snapshot({"stg-ugc": RemotePreset.listed(listed)})
+    plan = build_plan([Desired("ugc", "stg-ugc", preset, "ugc.yaml", 1)], snapshot, TARGET)
+    [change] = plan.changes
+    assert change.action is Action.UNCHANGED
+    assert change.before is not None
+    decoded = decode(listed).preset
+    assert change.before.model_dump() == decoded.model_dump()
+    assert (change.before.description, change.before.protect) == (None, False)
+    assert change.before.ignore_lints == []
