@@ -214,6 +214,11 @@ def test_coordinates_that_are_not_finite_are_kept_raw():
         ("eager", [{"transformation": "c_fill,w_1", "format": "png"}], ["c_fill,w_1/png"]),
         ("eager", [{"transformation": [{"crop": "fill"}], "format": ""}], ["c_fill"]),
         ("eager", [{"crop": "fill", "width": 1}], ["c_fill,w_1"]),
+        ("eager", [{"c": "fill", "w": 1}], ["c_fill,w_1"]),  # short keys, as echoed
+        ("eager", [[{"c": "fill"}], "c_thumb,w_2/png"], ["c_fill", "c_thumb,w_2/png"]),
+        ("eager", [{"transformation": "c_fill"}], ["c_fill"]),
+        ("transformation", [{"c": "fill"}], "c_fill"),
+        ("headers", "Link: <https://x>", {"Link": "<https://x>"}),
         ("face_coordinates", "1,2,3,4| |5.9,6,7,8", [[1, 2, 3, 4], [5, 6, 7, 8]]),
         ("face_coordinates", [["1", 2.0, 3, 4]], [[1, 2, 3, 4]]),
         ("access_control", [{"access_type": "anonymous"}], [{"access_type": "anonymous"}]),
