@@ -12,6 +12,7 @@ from cloudinary_presets.cloudinary.codec import decode, encode
 from cloudinary_presets.cloudinary.remote import RemotePreset, Snapshot
 from cloudinary_presets.definitions.config import Safety
 from cloudinary_presets.definitions.project import Desired
+from cloudinary_presets.errors import PlanError
 from cloudinary_presets.model.changes import FieldChange, Meaning
 from cloudinary_presets.model.preset import Preset
 from cloudinary_presets.planning.plan import (
@@ -71,6 +72,7 @@ def _every_field_set() -> Plan:
         only=("stg-*",),
         warnings=("w",),
         tool_version="9.9",
+        seal="hmac-sha256:0",
         created_at="2026-01-01T00:00:00+00:00",
         impact={"stg-ugc": {"moderated": False}},
         out_of_scope=4,
@@ -91,6 +93,9 @@ def test_a_saved_plan_reads_back_as_the_same_plan() -> None:
     document = json.loads(json.dumps(plan.to_dict()))
     again = Plan.from_dict(document)
     assert again.to_dict() == document
+    keys = list(document)
+    assert keys[keys.index("summary") + 1 : keys.index("summary") + 3] == ["checksum", "seal"]
+    assert document["api"]["quota_reset"] == "2026-01-02T03:04:00"
     assert again.target == plan.target
     assert again.out_of_scope == 4
     assert again.impact == plan.impact
@@ -207,3 +212,15 @@ def test_an_unchanged_preset_found_without_decoding_is_the_remote_one() -> None:
     assert change.before.model_dump() == decoded.model_dump()
     assert (change.before.description, change.before.protect) == (None, False)
     assert change.before.ignore_lints == []
+    assert plan.to_dict()["created_at"] is None
+
+
+def test_a_definition_that_an_ignore_pattern_hides_is_refused() -> None:
+    preset = Preset.model_validate({"name": "tmp-a", "settings": {}})
+    desired = [Desired("tmp-a", "tmp-a", preset, "presets/tmp.yaml", 1)]
+    with pytest.raises(PlanError) as caught:
+        build_plan(desired, Snapshot({}), TARGET, ignore=["tmp-*"])
+    assert str(caught.value) == (
+        "defined presets match an `ignore` pattern: tmp-a (presets/tmp.yaml)\n"
+        "  hint: remove the pattern from `ignore` in cloudinary-presets.yaml, or the file"
+    )
