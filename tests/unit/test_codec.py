@@ -341,6 +341,7 @@ def test_no_settings_at_all_is_an_empty_preset():
         (Wire.KEY_VALUE, {"a": "x=y", "b": ["p|q"]}, 'a=x\\=y|b=["p\\|q"]'),
         (Wire.HEADERS, {"X-A": "1", "X-B": "2"}, "X-A: 1\nX-B: 2"),
         (Wire.JSON, {"é": [1, 2]}, '{"é":[1,2]}'),
+        (Wire.JSON, {"b": 1, "a": 2}, '{"b":1,"a":2}'),  # in the order given, as the SDK
         (Wire.STRING, "f", "f"),
     ],
 )

@@ -47,7 +47,7 @@ def _escape(value: str) -> str:
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def encode_value(kind: Wire, value: Any) -> Any:
