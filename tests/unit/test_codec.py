@@ -259,6 +259,7 @@ def test_each_shape_cloudinary_echoes_reads_as_the_same_value(key, echoed, expec
         ("folder", True, "expected a string, got True"),
         ("folder", [1], "expected a string, got [1]"),
         ("parameter_whitelist", "tags,bogus,x", "unknown upload parameter(s) bogus, x"),
+        ("parameter_whitelist", "tags,tags", "'tags' is listed twice"),  # the model refuses
         ("live", "maybe", "expected a boolean, got 'maybe'"),
         ("disallow_public_id", [1], "expected a boolean, got [1]"),
     ],
@@ -376,3 +377,18 @@ def test_an_update_clears_what_the_remote_stores_and_the_preset_does_not_send():
         "parameter_whitelist": ["tags"],
         "x": 1,
     }
+
+
+def test_settings_and_preset_level_keys_the_model_refuses_are_all_kept_raw():
+    echoed = {"parameter_whitelist": "tags,tags", "auto_tagging": "5", "tags": "a"}
+    decoded = decode({"name": "p", "live": True, "settings": echoed})
+    assert sorted(decoded.unreadable) == [
+        ("auto_tagging", "must be a number from 0 to 1, got 5.0"),
+        ("parameter_whitelist", "'tags' is listed twice"),
+    ]
+    assert decoded.preset.extra_settings == {
+        k: echoed[k] for k in ("parameter_whitelist", "auto_tagging")
+    }
+    assert decoded.preset.settings_dict() == {"tags": ["a"]}
+    assert decoded.preset.live is True
+    assert decoded.preset.parameter_whitelist is None

@@ -385,7 +385,7 @@ def _validate_remote(
             return Preset.model_validate(data, context={"remote": True})
         except ValidationError as exc:
             moved = False
-            for err in exc.errors(include_url=False):
+            for err in exc.errors():
                 loc = err["loc"]
                 if len(loc) >= 2 and loc[0] == "settings" and loc[1] in data["settings"]:
                     key = str(loc[1])
