@@ -14,7 +14,7 @@ from cloudinary_presets.definitions.config import Safety
 from cloudinary_presets.definitions.project import Desired
 from cloudinary_presets.errors import PlanError
 from cloudinary_presets.model.changes import FieldChange, Meaning
-from cloudinary_presets.model.preset import Preset
+from cloudinary_presets.model.preset import Preset, preset_changes
 from cloudinary_presets.planning.plan import (
     Action,
     Change,
@@ -224,3 +224,40 @@ def test_a_definition_that_an_ignore_pattern_hides_is_refused() -> None:
         "defined presets match an `ignore` pattern: tmp-a (presets/tmp.yaml)\n"
         "  hint: remove the pattern from `ignore` in cloudinary-presets.yaml, or the file"
     )
+
+
+def _desired(name: str, remote_name: str, **settings: object) -> Desired:
+    preset = Preset.model_validate({"name": name, "settings": settings})
+    return Desired(name, remote_name, preset, f"presets/{name}.yaml", 1)
+
+
+def test_a_remote_preset_that_cannot_be_read_is_replaced_by_the_definition() -> None:
+    unreadable = RemotePreset.listed({"name": "ugc", "settings": ["not", "a", "map"]})
+    snapshot = Snapshot({"ugc": unreadable})
+    plan = build_plan([_desired("ugc", "ugc", folder="f", tags=["a"])], snapshot, TARGET)
+    [change] = plan.changes
+    assert change.action is Action.UPDATE
+    definition = plan.changes[0].after
+    assert change.fields == tuple(preset_changes(None, definition))  # as for a create
+    assert {"settings.folder", "settings.tags"} <= {f.path for f in change.fields}
+    assert plan.warnings == (
+        "ugc: the remote preset cannot be read (its settings are not a map: "
+        "\"['not', 'a', 'map']\"); the plan replaces it with the definition",
+    )
+
+
+def test_ignored_and_selected_remote_presets() -> None:
+    remote = {
+        name: RemotePreset.listed({"name": name, "settings": {"folder": name}})
+        for name in ("tmp-1", "stg-ugc", "zz")
+    }
+    desired = [_desired("ugc", "stg-ugc", folder="new"), _desired("other", "other")]
+    plan = build_plan(desired, Snapshot(remote), TARGET, ignore=["tmp-*"])
+    assert [(c.action, c.remote_name) for c in plan.changes] == [
+        (Action.CREATE, "other"),
+        (Action.UPDATE, "stg-ugc"),
+        (Action.UNMANAGED, "zz"),
+    ]
+    assert set(plan.remote_fingerprints) == {"stg-ugc", "zz"}
+    only = build_plan(desired, Snapshot(remote), TARGET, ignore=["tmp-*"], only=["stg-ugc"])
+    assert [(c.action, c.remote_name) for c in only.changes] == [(Action.UPDATE, "stg-ugc")]

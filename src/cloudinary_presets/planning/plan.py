@@ -460,8 +460,8 @@ def build_plan(
     matched: dict[str, str | None] = {}  # remote name -> fingerprint, found without decoding
     # Each canonical form is computed once: it gives the fingerprint and the digest (it
     # dominated the time of planning thousands of presets).
-    canons = [preset_json(d.preset.canonical()) for d in desired]
-    for d, canon in zip(desired, canons, strict=True):
+    pairs = [(d, preset_json(d.preset.canonical())) for d in desired]
+    for d, canon in pairs:
         if not selected(d.name, d.remote_name):
             continue
         current = remote.get(d.remote_name)
@@ -538,7 +538,7 @@ def build_plan(
         target=target,
         changes=tuple(changes),
         remote_fingerprints={n: matched.get(n) or r.fingerprint for n, r in remote.items()},
-        definitions_digest=_digest(list(zip(desired, canons, strict=True))),
+        definitions_digest=_digest(pairs),
         list_calls=snapshot.list_calls,
         quota_limit=snapshot.quota_limit,
         quota_remaining=snapshot.quota_remaining,
