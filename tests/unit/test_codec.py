@@ -184,6 +184,17 @@ def test_encode_is_what_the_sdk_sends():
     }
 
 
+def test_an_unknown_setting_holding_a_non_finite_number_is_kept_not_refused():
+    """Python's JSON reader takes ``Infinity``; at any depth it is kept as its repr, and
+    the preset stays readable (it used to fail validation and hide the whole preset)."""
+    echoed = {"x": {"a": [float("inf"), 1.5]}, "y": float("-inf"), "folder": "f"}
+    decoded = decode({"name": "p", "disallow_public_id": "", "live": "1", "settings": echoed})
+    assert decoded.preset.extra_settings == {"x": {"a": ["inf", 1.5]}, "y": "-inf"}
+    assert decoded.preset.settings_dict() == {"folder": "f"}
+    assert decoded.preset.live is True  # an empty preset-level key before it is skipped
+    assert decoded.unreadable == ()
+
+
 def test_coordinates_that_are_not_finite_are_kept_raw():
     """``inf`` is a float but no pixel (a fuzz finding): kept as stored, never a crash."""
     decoded = decode({"name": "p", "settings": {"custom_coordinates": "INF"}})

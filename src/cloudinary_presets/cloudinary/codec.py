@@ -294,9 +294,14 @@ def decode_value(key: str, value: Any) -> Any:
 
 
 def _raw(value: Any) -> Any:
-    """An unknown or unreadable echoed value, kept verbatim."""
+    """An unknown or unreadable echoed value, kept verbatim but for a non-finite number,
+    at any depth: not JSON, a definition cannot hold it either; kept as its repr."""
     if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)  # not JSON; a definition cannot hold it either
+        return repr(value)
+    if isinstance(value, list):
+        return [_raw(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _raw(item) for key, item in value.items()}
     return value
 
 
