@@ -103,6 +103,9 @@ def test_a_saved_plan_reads_back_as_the_same_plan() -> None:
     assert again.tool_version == "9.9"
     assert again.safety == plan.safety
     assert again.changes[0].fields == plan.changes[0].fields
+    assert again.changes[0].touches("settings.moderation")
+    assert not again.changes[0].touches("settings.folder")
+    assert again.changes[0].flags == ("uploads are no longer moderated",)
 
 
 def test_a_minimal_document_reads_with_the_defaults() -> None:

@@ -92,7 +92,7 @@ class TargetInfo:
             str(data["api_host"]),
             str(data["key_fingerprint"]),
             data.get("environment"),
-            bool(data.get("emulator", False)),
+            bool(data.get("emulator")),
             data.get("git_revision"),
         )
 
@@ -341,7 +341,7 @@ class Plan:
             quota_limit=api.get("quota_limit"),
             quota_remaining=api.get("quota_remaining"),
             quota_reset=datetime.fromisoformat(reset) if reset else None,
-            prune=bool(options.get("prune", False)),
+            prune=bool(options.get("prune")),
             only=tuple(options.get("only") or ()),
             warnings=tuple(data.get("warnings") or ()),
             tool_version=str(data.get("tool_version") or ""),
@@ -381,7 +381,7 @@ def document_checksum(document: Mapping[str, Any]) -> str:
 def seal_of(checksum: str, key: bytes) -> str:
     """HMAC of a plan's checksum with the target's plan-seal key: editing a saved plan
     and writing a matching checksum is not enough, the seal needs the API secret."""
-    return "hmac-sha256:" + hmac.new(key, checksum.encode("ascii"), hashlib.sha256).hexdigest()
+    return "hmac-sha256:" + hmac.new(key, checksum.encode(), hashlib.sha256).hexdigest()
 
 
 def definitions_digest(desired: Sequence[Desired]) -> str:
