@@ -384,8 +384,9 @@ def _validate_remote(
     data: dict[str, Any], unreadable: list[tuple[str, str]], echoed: Mapping[str, Any]
 ) -> Preset:
     """Validate leniently; a setting the model rejects moves to extra_settings, as it was
-    echoed (``echoed``: the settings of the response)."""
-    for _ in range(len(data["settings"]) + 4):
+    echoed (``echoed``: the settings of the response). Each pass moves a setting out or
+    raises, so it ends."""
+    while True:
         try:
             return Preset.model_validate(data, context={"remote": True})
         except ValidationError as exc:
@@ -406,4 +407,3 @@ def _validate_remote(
                     moved = True
             if not moved:
                 raise
-    raise ValueError("remote preset could not be decoded")  # pragma: no cover
