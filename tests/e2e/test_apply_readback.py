@@ -100,10 +100,16 @@ def test_verification_of_a_delete_says_when_the_preset_is_still_there(emulator, 
     after = requests(emulator)
     assert after["GET /upload_presets"] - before["GET /upload_presets"] == 1  # one list pass
     assert verify(_changes(Action.DELETE, "gone"), RemotePresets(transport), ()) == {}
-    both = _changes(Action.DELETE, "kept") + _changes(Action.CREATE, "missing")
-    assert verify(both, RemotePresets(transport), ()) == {
+    emulator.seed_presets("demo", [{"name": "kept2", "folder": "f"}])
+    three = [
+        *_changes(Action.DELETE, "kept"),
+        *_changes(Action.CREATE, "missing"),
+        *_changes(Action.DELETE, "kept2"),
+    ]
+    assert verify(three, RemotePresets(transport), ()) == {
         "kept": mismatches["kept"],
         "missing": [Mismatch(path=WHOLE_PRESET, sent="the preset", note="not found after write")],
+        "kept2": mismatches["kept"],
     }
     transport.close()
     assert mismatches == {
