@@ -3,6 +3,7 @@ the same plan; the safety checks judge plans built in memory (``planning/safety.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from cloudinary_presets.planning.plan import (
     SafetyReason,
     TargetInfo,
     build_plan,
+    document_checksum,
 )
 from cloudinary_presets.planning.safety import judge, refusal
 
@@ -220,11 +222,15 @@ def test_an_unchanged_preset_found_without_decoding_is_the_remote_one() -> None:
 
 def test_a_definition_that_an_ignore_pattern_hides_is_refused() -> None:
     preset = Preset.model_validate({"name": "tmp-a", "settings": {}})
-    desired = [Desired("tmp-a", "tmp-a", preset, "presets/tmp.yaml", 1)]
+    desired = [
+        Desired("tmp-a", "tmp-a", preset, "presets/tmp.yaml", 1),
+        Desired("tmp-a", "tmp-b", preset, "presets/tmp.yaml", 1),
+    ]
     with pytest.raises(PlanError) as caught:
         build_plan(desired, Snapshot({}), TARGET, ignore=["tmp-*"])
     assert str(caught.value) == (
-        "defined presets match an `ignore` pattern: tmp-a (presets/tmp.yaml)\n"
+        "defined presets match an `ignore` pattern: tmp-a (presets/tmp.yaml), tmp-b "
+        "(presets/tmp.yaml)\n"
         "  hint: remove the pattern from `ignore` in cloudinary-presets.yaml, or the file"
     )
 
@@ -264,3 +270,11 @@ def test_ignored_and_selected_remote_presets() -> None:
     assert set(plan.remote_fingerprints) == {"stg-ugc", "zz"}
     only = build_plan(desired, Snapshot(remote), TARGET, ignore=["tmp-*"], only=["stg-ugc"])
     assert [(c.action, c.remote_name) for c in only.changes] == [(Action.UPDATE, "stg-ugc")]
+
+
+def test_the_checksum_is_sha256_of_the_sorted_compact_utf8_document() -> None:
+    """The documented formula, so a saved plan can be checked by other tools."""
+    document = {"b": "é", "a": [1, {"d": 2, "c": None}], "checksum": "x", "seal": "y"}
+    text = '{"a":[1,{"c":null,"d":2}],"b":"é"}'
+    expected = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert document_checksum(document) == expected

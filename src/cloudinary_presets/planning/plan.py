@@ -375,7 +375,7 @@ def canonical_json(document: Any) -> str:
 def document_checksum(document: Mapping[str, Any]) -> str:
     """sha256 of a plan document's canonical JSON, its ``checksum`` and ``seal`` left out."""
     body = {k: v for k, v in document.items() if k not in ("checksum", "seal")}
-    return "sha256:" + hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
 def seal_of(checksum: str, key: bytes) -> str:
@@ -408,7 +408,7 @@ def _digest(pairs: Sequence[tuple[Desired, str]]) -> str:
         )
         + "]"
     )
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _cleared(current: RemotePreset, desired: Preset) -> tuple[str, ...]:
