@@ -214,12 +214,17 @@ def test_register_labels_validation(emu: Emulator) -> None:
         ("manual:now", "takes no arguments"),
         ("duplicate:2", "from 0 to 1"),
         ("aws_rek||manual", "Invalid moderation kind ''"),
-        ("metascan", "Invalid moderation kind 'metascan'"),
+        ("metascan:now", "takes no arguments"),
+        ("virustotal", "Invalid moderation kind 'virustotal'"),
     ],
 )
 def test_parse_moderation_errors(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_moderation(text)
+
+
+def test_the_legacy_metascan_kind_is_accepted_as_cloudinary_still_lists_it() -> None:
+    assert [m.kind for m in parse_moderation("metascan|manual")] == ["metascan", "manual"]
 
 
 def test_parse_moderation_chain() -> None:

@@ -99,8 +99,8 @@ def test_labels_are_typed_in_both_shapes_and_unreadable_ones_are_skipped() -> No
         }
     )
     assert read.labels == (
-        Label("nudity", "explicit_nudity", 0.62),
-        Label("explicit_nudity", "", 0.62),
+        Label("nudity", "explicit_nudity", 0.62, version="v7"),
+        Label("explicit_nudity", "explicit", 0.62, version="v7"),  # v7: under Explicit
         Label("swimwear_or_underwear", "", 0.975),
     )
     assert read.steps[0].labels == read.labels[:2]

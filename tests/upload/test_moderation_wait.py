@@ -63,8 +63,8 @@ def test_a_rejection_is_waited_for_in_one_call(
         ("manual", "aborted"),
     ]
     assert verdict.labels == (
-        Label("nudity", "explicit_nudity", 0.62),
-        Label("explicit_nudity", "", 0.62),
+        Label("nudity", "explicit_nudity", 0.62, version="v7"),
+        Label("explicit_nudity", "explicit", 0.62, version="v7"),  # v7: under Explicit
     )
     assert verdict.describe() == "rejected (aws_rek)"
     # async: the response was the first reading, one poll after 0.5 s; sync: none

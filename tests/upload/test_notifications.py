@@ -180,8 +180,8 @@ def test_the_emulator_notifies_the_receiver_which_verifies_and_parses(
     assert moderation.public_id == result.public_id
     assert (moderation.moderation_kind, moderation.moderation_status) == ("aws_rek", "rejected")
     assert moderation.labels == (
-        Label("nudity", "explicit_nudity", 0.62),
-        Label("explicit_nudity", "", 0.62),
+        Label("nudity", "explicit_nudity", 0.62, version="v7"),
+        Label("explicit_nudity", "explicit", 0.62, version="v7"),  # v7: under Explicit
     )
     assert moderation.moderation_updated_at
     assert moderation.moderation is not None

@@ -23,13 +23,16 @@ ADDON_KINDS: tuple[str, ...] = (
     "perception_point",
     "google_video_moderation",
     "duplicate",
+    # legacy (MetaDefender): in the enum of Cloudinary's API schema and the PHP SDK's
+    # ModerationType, so presets made long ago may still carry it
+    "metascan",
 )
 ALL_KINDS: frozenset[str] = frozenset((*ADDON_KINDS, "manual"))
-#: kinds the Admin API's moderation queues know (``metascan`` is legacy, still listable).
-QUEUE_KINDS: frozenset[str] = ALL_KINDS | {"metascan"}
+#: kinds the Admin API's moderation queues know
+QUEUE_KINDS: frozenset[str] = ALL_KINDS
 
 REKOGNITION_KINDS = ("aws_rek", "aws_rek_video")
-_NO_ARGUMENTS = ("manual", "webpurify", "perception_point")
+_NO_ARGUMENTS = ("manual", "webpurify", "perception_point", "metascan")
 
 
 @dataclass(frozen=True)

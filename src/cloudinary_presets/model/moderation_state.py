@@ -51,11 +51,12 @@ def response_labels(response: object) -> tuple[Label, ...]:
     if not isinstance(response, Mapping):
         return ()
     found = response.get("moderation_labels") or response.get("ModerationLabels") or []
+    version = response.get("moderation_model_version") or response.get("ModerationModelVersion")
     labels = []
     for item in found if isinstance(found, list) else []:
         if isinstance(item, Mapping):
             try:
-                labels.append(parse_label(item))
+                labels.append(parse_label(item, model_version=version))
             except ValueError:
                 continue
     return tuple(labels)
