@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import math
 import socket
 import threading
 import time
@@ -68,6 +69,10 @@ class Guard:
             self._done = True
             self._sock = None
 
+    @property
+    def done(self) -> bool:
+        return self._done
+
 
 def _shutdown(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):  # already closed: nothing is blocked on it
@@ -75,23 +80,35 @@ def _shutdown(sock: socket.socket) -> None:
 
 
 class _Watchdog:
-    """One daemon thread for the process: expires guards as their deadlines pass."""
+    """One daemon thread for the process: expires guards as their deadlines pass.
+
+    It sleeps until the earliest deadline and is woken only when a request brings an
+    earlier one: requests that finish in time (nearly all) cost no thread switch. Guards
+    of finished requests leave the heap when they reach its top.
+    """
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Guard]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        #: when the thread wakes up by itself (inf: it waits until woken)
+        self._wakes_at = math.inf
 
     def watch(self, guard: Guard) -> None:
         with self._wake:
-            heapq.heappush(self._heap, (guard.deadline, next(self._order), guard))
+            heap = self._heap
+            while heap and heap[0][2].done:
+                heapq.heappop(heap)
+            heapq.heappush(heap, (guard.deadline, next(self._order), guard))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="presets-http-deadlines", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            if guard.deadline < self._wakes_at:
+                self._wakes_at = guard.deadline
+                self._wake.notify()
 
     def _run(self) -> None:
         while True:
@@ -101,7 +118,8 @@ class _Watchdog:
                 while self._heap and self._heap[0][0] <= now:
                     due.append(heapq.heappop(self._heap)[2])
                 if not due:
-                    wait = self._heap[0][0] - now if self._heap else None
+                    self._wakes_at = self._heap[0][0] if self._heap else math.inf
+                    wait = self._wakes_at - now if self._heap else None
                     self._wake.wait(wait)
                     continue
             for guard in due:
