@@ -8,7 +8,6 @@ wording and the walk over an exception's causes are pure, checked directly.
 
 from __future__ import annotations
 
-import email.utils
 import itertools
 import random
 import ssl
@@ -19,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 import urllib3.exceptions
-from client_helpers import MakeTransport, Sleeps
+from client_helpers import NOW, MakeTransport, Sleeps, http_date
 from client_stub import Reply, StubServer
 
 from cloudinary_presets.cloudinary.credentials import Credentials
@@ -34,12 +33,6 @@ from cloudinary_presets.cloudinary.retry import (
     retryable_network,
 )
 from cloudinary_presets.errors import RateLimited, ServerError
-
-NOW = 1_800_000_000.0
-
-
-def http_date(timestamp: float) -> str:
-    return email.utils.formatdate(timestamp, usegmt=True)
 
 
 class Ceiling(random.Random):

@@ -5,7 +5,6 @@ connections. (Cloudinary's own behaviour is tested against the emulator.)"""
 from __future__ import annotations
 
 import base64
-import email.utils
 import io
 import json
 from datetime import datetime, timezone
@@ -14,7 +13,15 @@ from typing import Any
 import pytest
 import requests
 import urllib3.filepost
-from client_helpers import SENTINEL_KEY, SENTINEL_SECRET, MakeTransport, Sleeps, closed_port
+from client_helpers import (
+    NOW,
+    SENTINEL_KEY,
+    SENTINEL_SECRET,
+    MakeTransport,
+    Sleeps,
+    closed_port,
+    http_date,
+)
 from client_stub import Reply, StubServer
 
 from cloudinary_presets import __version__
@@ -33,13 +40,6 @@ from cloudinary_presets.errors import (
     ServerError,
     UsageError,
 )
-
-NOW = 1_800_000_000.0
-
-
-def http_date(timestamp: float) -> str:
-    return email.utils.formatdate(timestamp, usegmt=True)
-
 
 # --------------------------------------------------------------------------- request shape
 
