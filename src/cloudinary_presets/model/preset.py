@@ -479,9 +479,8 @@ class Preset(StrictModel):
             yield "parameter_whitelist", None, UNORDERED, self.parameter_whitelist
         for key, value in self.settings_dict().items():
             yield "settings", key, SETTING_KINDS[key], value
-        for key, value in self.extra_settings.items():
-            if not _blank(value):
-                yield "extra_settings", key, raw_kind(key), value
+        for key, value in self.extra_settings.items():  # never blank: validation refuses it
+            yield "extra_settings", key, raw_kind(key), value
 
     def canonical(self) -> dict[str, Any]:
         """The remote-relevant content, normalised: equal presets are equal however they were
@@ -497,10 +496,6 @@ class Preset(StrictModel):
     def fingerprint(self) -> str:
         """``sha256:<hex>`` of the canonical form: equal presets have equal fingerprints."""
         return fingerprint_of(self.canonical())
-
-
-def _blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
 
 
 def fingerprint_of(canonical: dict[str, Any]) -> str:
