@@ -172,6 +172,13 @@ def test_raw_values_of_hidden_settings_stay_hidden():
     assert changes["extra_settings.folder"].after == "f"
 
 
+def test_a_dotted_raw_key_that_names_a_credential_is_redacted():
+    p = preset(extra_settings={"client_secret.v2": "hunter2", "x.y": "ok"})
+    changes = by_path(preset_changes(None, p))
+    assert changes["extra_settings.client_secret.v2"].after.startswith("(redacted, sha256:")
+    assert changes["extra_settings.x.y"].after == "ok"
+
+
 def test_falsy_raw_values_are_values():
     for value in (0, False, "0", [""], {"a": None}):
         p = preset(extra_settings={"a": value})

@@ -346,6 +346,17 @@ def test_a_raw_value_whose_name_looks_like_a_credential_shows_a_digest(key):
     assert change.after == f"(redacted, sha256:{sha12('hunter2')})"
 
 
+def test_a_raw_name_with_dots_is_judged_whole():
+    """Raw keys may hold dots: ``client_secret.v2`` is a credential's name, not ``v2``
+    (it used to be judged by its last segment, and shown in clear)."""
+    change = one(RAW.changes("extra_settings.client_secret.v2", None, "hunter2"))
+    assert change.after == f"(redacted, sha256:{sha12('hunter2')})"
+    shown = one(RAW.changes("extra_settings.v2.mode", None, "fast"))
+    assert shown.after == "fast"
+    # the section is not part of the name: no false alarm from a section's words
+    assert one(RAW.changes("auth_settings.mode", None, "fast")).after == "fast"
+
+
 def test_a_raw_value_of_a_hidden_setting_stays_hidden():
     code = RawKind(CODE)
     change = one(code.changes("extra_settings.eval", None, "x = 1", scope=Scope.EXISTING))

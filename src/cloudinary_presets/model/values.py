@@ -19,13 +19,19 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 from pydantic import BaseModel
 
 from cloudinary_presets.model.changes import FieldChange, Meaning, Scope
-from cloudinary_presets.model.moderation import Moderation
 from cloudinary_presets.model.moderation_changes import chain_changes
 from cloudinary_presets.model.transformations import Transformation, canonical_value
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def field_name(path: str) -> str:
+    """The name of the field a rooted path points to: what follows its section
+    (``settings.folder`` -> ``folder``; ``extra_settings.client_secret.v2`` ->
+    ``client_secret.v2``: a raw key may hold dots), or the path itself (``unsigned``)."""
+    return path.partition(".")[2] or path
 
 
 def plain(value: Any) -> Any:
@@ -69,7 +75,7 @@ class ValueKind:
         if b == a:
             return []
         meaning, security = self.security(path, b, a, scope=scope)
-        key = path.rsplit(".", 1)[-1]
+        key = field_name(path)
         return [
             FieldChange(
                 path=path,
@@ -140,10 +146,9 @@ class CodeKind(ValueKind):
     def security(
         self, path: str, before: Any, after: Any, *, scope: Scope
     ) -> tuple[Meaning | None, str]:
-        key = path.rsplit(".", 1)[-1]
         if after is None or scope is Scope.GONE:
             return None, ""
-        return None, f"{key} JavaScript changes (runs on every upload)"
+        return None, f"{field_name(path)} JavaScript changes (runs on every upload)"
 
 
 def redact_url(url: str) -> str:
@@ -171,8 +176,7 @@ class UrlKind(ValueKind):
             return None, ""
         if urlsplit(before).hostname == urlsplit(after).hostname:
             return None, ""
-        key = path.rsplit(".", 1)[-1]
-        return Meaning.HOST_CHANGED, f"{key} moves to another host"
+        return Meaning.HOST_CHANGED, f"{field_name(path)} moves to another host"
 
 
 class VisibilityKind(ValueKind):
@@ -189,25 +193,21 @@ class VisibilityKind(ValueKind):
     ) -> tuple[Meaning | None, str]:
         if scope is not Scope.EXISTING:  # only a change to a live preset's audience matters
             return None, ""
-        key = path.rsplit(".", 1)[-1]
+        key = field_name(path)
         what = "delivery type" if key == "type" else key
         return None, f"{what} changes: who can see assets changes"
 
 
-class ModerationKind(ValueKind):
-    """A moderation chain: compared per moderator and per Rekognition category."""
-
-    def canonical(self, value: Any) -> Any:
-        return str(value)
+class ModerationKind(TextKind):
+    """A moderation chain (the typed value of ``settings.moderation``):
+    compared per moderator and per Rekognition category."""
 
     def changes(
         self, path: str, before: Any, after: Any, *, scope: Scope = Scope.EXISTING
     ) -> list[FieldChange]:
-        if before is not None and after is not None and str(before) == str(after):
+        if str(before) == str(after):  # the chain's text is the whole value
             return []
-        b = before if isinstance(before, Moderation) or before is None else None
-        a = after if isinstance(after, Moderation) or after is None else None
-        return chain_changes(b, a, path)
+        return chain_changes(before, after, path)
 
 
 _SECRETISH = re.compile(r"secret|token|passw|signature|api_key|auth", re.IGNORECASE)
