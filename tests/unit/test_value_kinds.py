@@ -215,6 +215,13 @@ def test_a_url_change_is_shown_redacted():
     assert (change.meaning, change.security) == (None, "")
 
 
+def test_changes_are_about_an_existing_preset_unless_told():
+    change = one(URL.changes("settings.callback", "https://a.example/", "https://b.example/"))
+    assert change.security == "callback moves to another host"
+    kind = NAMED_KINDS["visibility"]
+    assert one(kind.changes("settings.type", "upload", "private")).security != ""
+
+
 @pytest.mark.parametrize(
     ("before", "after", "scope", "flagged"),
     [
@@ -419,7 +426,10 @@ def test_hidden_kinds_never_show_the_value(secret_one, secret_two):
         assert "S3CR3T" not in json.dumps(change.to_dict())
 
 
-@given(st.from_regex(r"[a-z]{1,8}", fullmatch=True), st.text(min_size=1, max_size=10))
+@given(
+    st.from_regex(r"[a-z]{1,8}", fullmatch=True),
+    st.from_regex(r"[A-Za-z0-9._~%+=:/-]{0,10}", fullmatch=True),
+)
 def test_url_query_values_never_show(name, token):
     url = f"https://h.example/p?{name}={token}S3CR3T"
     assert "S3CR3T" not in redact_url(url)
