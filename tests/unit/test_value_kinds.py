@@ -353,6 +353,28 @@ def test_a_raw_value_whose_name_looks_like_a_credential_shows_a_digest(key):
     assert change.after == f"(redacted, sha256:{sha12('hunter2')})"
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("api_tokens", ["tok-one", "tok-two"]),
+        ("auth", {"user": "u", "password": "hunter2"}),
+        ("webhook", {"url": "https://h.example/", "signing_secret": "hunter2"}),
+        ("hooks", [{"url": "https://h.example/", "token": "hunter2"}]),
+        ("deep", {"a": [{"b": {"Authorization": "Bearer x"}}]}),
+    ],
+)
+def test_a_raw_list_or_map_naming_a_credential_is_hidden_whole(key, value):
+    """Any shape: a map under ``auth``, or a ``password`` key inside a map, used to be
+    shown in clear (only strings were checked)."""
+    change = one(RAW.changes(f"extra_settings.{key}", None, value))
+    assert change.after == f"(redacted, sha256:{sha12(canonical_json_value(value))})"
+
+
+def test_a_raw_list_or_map_with_harmless_names_is_shown():
+    value = {"mode": [1, {"depth": 2}], "tags": ["secret-looking words are values"]}
+    assert one(RAW.changes("extra_settings.options", None, value)).after == value
+
+
 def test_a_raw_name_with_dots_is_judged_whole():
     """Raw keys may hold dots: ``client_secret.v2`` is a credential's name, not ``v2``
     (it used to be judged by its last segment, and shown in clear)."""

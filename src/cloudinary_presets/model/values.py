@@ -213,13 +213,24 @@ class ModerationKind(TextKind):
 _SECRETISH = re.compile(r"secret|token|passw|signature|api_key|auth", re.IGNORECASE)
 
 
+def _names_a_secret(key: str, value: Any) -> bool:
+    """Whether a raw value's name, or a key inside it (a map, a list of maps), looks like
+    a credential's: then the whole value is hidden, whatever its shape."""
+    if _SECRETISH.search(key):
+        return True
+    if isinstance(value, Mapping):
+        return any(_names_a_secret(str(k), v) for k, v in value.items())
+    return isinstance(value, list) and any(_names_a_secret("", v) for v in value)
+
+
 class RawKind(ValueKind):
     """A raw value: a parameter this tool does not model, or a modelled one Cloudinary
     stores in a form this tool cannot read (``extra_settings``).
 
-    Its meaning is unknown, so its name decides: a value whose name looks like a credential
-    (``..._token``, ``auth...``) is shown as a digest only, and so is a raw value of a
-    setting whose kind hides it (``inner``: code, headers; a URL keeps its host).
+    Its meaning is unknown, so its name decides: a value whose name, or a key inside it,
+    looks like a credential (``..._token``, ``auth...``) is shown as a digest only, and so
+    is a raw value of a setting whose kind hides it (``inner``: code, headers; a URL keeps
+    its host).
     """
 
     def __init__(self, inner: ValueKind | None = None) -> None:
@@ -238,7 +249,7 @@ class RawKind(ValueKind):
         text = canonical if isinstance(canonical, str) else canonical_json_value(canonical)
         if isinstance(self.inner, UrlKind) and isinstance(canonical, str):
             return redact_url(canonical)
-        if self.inner is not None or (_SECRETISH.search(key) and isinstance(canonical, str)):
+        if self.inner is not None or _names_a_secret(key, canonical):
             return f"(redacted, sha256:{_digest(text)})"
         return canonical
 
