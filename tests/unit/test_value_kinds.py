@@ -200,6 +200,8 @@ def test_url_redaction_keeps_where_it_goes_and_hides_tokens():
     assert redact_url(url) == "https://hooks.example:8443/p/a?token=***&x=***&y=***&a%2Fb=***"
     assert redact_url("https://hooks.example/p") == "https://hooks.example/p"
     assert redact_url("http://proxy.example:3128") == "http://proxy.example:3128"
+    # a raw value that is not an absolute URL keeps its path, and still loses its tokens
+    assert redact_url("/hooks/in?t=1") == "/hooks/in?t=***"
 
 
 def test_a_url_change_is_shown_redacted():
