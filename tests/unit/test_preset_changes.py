@@ -213,7 +213,7 @@ def test_what_an_unsigned_preset_loses_is_flagged():
     before = preset(
         unsigned=True,
         disallow_public_id=True,
-        settings={"allowed_formats": ["jpg"], "moderation": "manual", "folder": "a"},
+        settings={"allowed_formats": ["jpg"], "moderation": "manual", "folder": "a", "tags": ["t"]},
     )
     after = preset(unsigned=True, settings={"folder": "b"})
     changes = by_path(preset_changes(before, after))
@@ -221,6 +221,7 @@ def test_what_an_unsigned_preset_loses_is_flagged():
     assert changes["settings.moderation"].security == MODERATION
     assert changes["disallow_public_id"].security == PUBLIC_IDS
     assert changes["settings.folder"].security == ""
+    assert changes["settings.tags"].security == ""  # other removals are no exposure
     assert changes["settings.allowed_formats"].after is None  # the change itself is kept
 
 
@@ -232,6 +233,13 @@ def test_changing_an_unsigned_presets_safeguards_is_not_losing_them():
         settings={"allowed_formats": ["png"], "moderation": "webpurify"},
     )
     assert [c.security for c in preset_changes(before, after) if c.security] == []
+
+
+def test_an_unsigned_presets_own_security_notes_are_kept():
+    before = preset(unsigned=True, settings={"eval": "x = 1"})
+    after = preset(unsigned=True, settings={"eval": "x = 2"})
+    [change] = preset_changes(before, after)
+    assert change.security == "eval JavaScript changes (runs on every upload)"
 
 
 def test_a_signed_preset_losing_safeguards_is_not_flagged():

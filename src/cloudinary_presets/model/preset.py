@@ -544,20 +544,23 @@ def _by_path(preset: Preset | None) -> dict[str, tuple[ValueKind, Any]]:
 
 
 def _exposure(change: FieldChange, before: Preset | None, after: Preset) -> FieldChange:
-    """What a change means for an unsigned preset, where anyone who knows the name uploads."""
+    """What a change means for an unsigned preset (``after``), where anyone who knows the
+    name uploads.
+
+    ``unsigned`` changes only when the preset is new or becomes unsigned, and
+    ``disallow_public_id`` (always compared, true or false) only when it flips."""
     note = ""
     if change.path == "unsigned":
-        if after.unsigned and not (before and before.unsigned):
-            note = (
-                "becomes unsigned: anyone who knows the name can upload"
-                if before
-                else "new unsigned preset: anyone who knows the name can upload"
-            )
-    elif before is not None and after.unsigned:
+        note = (
+            "becomes unsigned: anyone who knows the name can upload"
+            if before is not None
+            else "new unsigned preset: anyone who knows the name can upload"
+        )
+    elif before is not None:
         if change.path == "settings.allowed_formats" and change.after is None:
             note = "unsigned preset loses allowed_formats: any file type is accepted"
         elif change.path == "settings.moderation" and change.after is None:
             note = "unsigned preset loses moderation: anonymous uploads go unreviewed"
-        elif change.path == "disallow_public_id" and change.before is True and not change.after:
+        elif change.path == "disallow_public_id" and change.before is True:
             note = "unsigned preset lets uploaders choose public IDs again"
     return replace(change, security=note) if note else change
