@@ -38,7 +38,6 @@ from cloudinary_presets.model.values import (
     HeadersKind,
     RawKind,
     UrlKind,
-    ValueKind,
     VisibilityKind,
     canonical_json,
     canonical_json_value,
@@ -483,4 +482,3 @@ def test_kinds_of_the_settings_model():
     assert isinstance(kinds["headers"], HeadersKind)
     assert kinds["notification_url"] is URL
     assert kinds["auto_tagging"] is NUMBER
-    assert isinstance(ValueKind().display("x"), str)

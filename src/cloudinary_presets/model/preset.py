@@ -505,7 +505,7 @@ def fingerprint_of(canonical: dict[str, Any]) -> str:
 
 def fingerprint_of_json(text: str) -> str:
     """:meth:`Preset.fingerprint` of an already serialised canonical form."""
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def is_default_value(path: str, value: Any) -> bool:

@@ -24,7 +24,7 @@ from cloudinary_presets.model.transformations import Transformation, canonical_v
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def field_name(path: str) -> str:
@@ -52,7 +52,7 @@ class ValueKind:
         """The form that equality and fingerprints use (JSON-able, normalised)."""
         return value
 
-    def display(self, canonical: Any, key: str = "") -> Any:
+    def display(self, canonical: Any, key: str) -> Any:
         """A canonical value made safe to show in plans, logs and plan files (``key``: the
         field's name, for kinds whose redaction depends on it)."""
         return canonical
@@ -112,7 +112,7 @@ class MapKind(ValueKind):
 class HeadersKind(MapKind):
     """HTTP headers: values may be credentials (``Authorization``), so only names are shown."""
 
-    def display(self, canonical: Any, key: str = "") -> Any:
+    def display(self, canonical: Any, key: str) -> Any:
         return dict.fromkeys(canonical, "***")
 
 
@@ -140,7 +140,7 @@ class StructuredKind(ValueKind):
 class CodeKind(ValueKind):
     """JavaScript Cloudinary runs on every upload: never shown, and every change is flagged."""
 
-    def display(self, canonical: Any, key: str = "") -> Any:
+    def display(self, canonical: Any, key: str) -> Any:
         return f"(JavaScript, {len(canonical)} chars, sha256:{_digest(canonical)})"
 
     def security(
@@ -166,7 +166,7 @@ def redact_url(url: str) -> str:
 class UrlKind(ValueKind):
     """A URL Cloudinary calls or sends browsers to: query tokens hidden, a new host flagged."""
 
-    def display(self, canonical: Any, key: str = "") -> Any:
+    def display(self, canonical: Any, key: str) -> Any:
         return redact_url(canonical)
 
     def security(
@@ -245,7 +245,7 @@ class RawKind(ValueKind):
             return value.lower()
         return canonical_value(value) if isinstance(value, str) else value
 
-    def display(self, canonical: Any, key: str = "") -> Any:
+    def display(self, canonical: Any, key: str) -> Any:
         text = canonical if isinstance(canonical, str) else canonical_json_value(canonical)
         if isinstance(self.inner, UrlKind) and isinstance(canonical, str):
             return redact_url(canonical)
