@@ -158,6 +158,18 @@ def test_a_removed_setting_keeps_its_kind():
     assert changes["settings.headers"].before == {"Authorization": "***"}
 
 
+def test_urls_python_cannot_read_are_shown_safely_not_crashed_on():
+    """A valid notification_url with port 99999, and a raw callback that is not a URL, used
+    to raise ValueError out of ``presets plan``."""
+    p = preset(
+        settings={"notification_url": "https://h.example:99999/x?t=1"},
+        extra_settings={"callback": "http://[oops/x?t=1"},
+    )
+    changes = by_path(preset_changes(None, p))
+    assert changes["settings.notification_url"].after == "https://h.example:99999/x?t=***"
+    assert changes["extra_settings.callback"].after.startswith("(unreadable URL, sha256:")
+
+
 def test_raw_values_of_hidden_settings_stay_hidden():
     assert raw_kind("eval").inner is CODE
     assert raw_kind("headers").inner is HEADERS

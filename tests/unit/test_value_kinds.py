@@ -196,7 +196,17 @@ def test_every_new_or_changed_code_is_flagged(before, after, scope, flagged):
 
 def test_url_redaction_keeps_where_it_goes_and_hides_tokens():
     url = "https://user:pw@Hooks.Example:8443/p/a?token=abc&x=&y=2&a/b=3#frag"
-    assert redact_url(url) == "https://hooks.example:8443/p/a?token=***&x=***&y=***&a%2Fb=***"
+    assert redact_url(url) == "https://Hooks.Example:8443/p/a?token=***&x=***&y=***&a%2Fb=***"
+    # the host as written: IPv6 keeps its brackets, any port stays (Python's own reading
+    # of a port refuses 99999, and used to crash the plan with a traceback)
+    assert redact_url("https://[::1]:80/x?t=1") == "https://[::1]:80/x?t=***"
+    assert redact_url("https://h.example:0/x") == "https://h.example:0/x"
+    assert redact_url("https://h.example:99999/x?t=1") == "https://h.example:99999/x?t=***"
+    # a raw value Python cannot read as a URL: a digest only (it used to crash the plan)
+    assert (
+        redact_url("http://[oops/x?t=1")
+        == f"(unreadable URL, sha256:{sha12('http://[oops/x?t=1')})"
+    )
     assert redact_url("https://hooks.example/p") == "https://hooks.example/p"
     assert redact_url("http://proxy.example:3128") == "http://proxy.example:3128"
     # a raw value that is not an absolute URL keeps its path, and still loses its tokens

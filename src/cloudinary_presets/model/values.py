@@ -146,21 +146,24 @@ class CodeKind(ValueKind):
     def security(
         self, path: str, before: Any, after: Any, *, scope: Scope
     ) -> tuple[Meaning | None, str]:
-        if after is None or scope is Scope.GONE:
+        if after is None:  # removed, or the whole preset deleted: nothing runs any more
             return None, ""
         return None, f"{field_name(path)} JavaScript changes (runs on every upload)"
 
 
 def redact_url(url: str) -> str:
-    """Keep scheme, host and path; replace query values (tokens live there) with ***."""
-    parts = urlsplit(url)
+    """Keep scheme, host, port and path as written; replace query values (tokens live
+    there) with ***; drop user info and fragment. A text Python cannot read as a URL (a
+    raw value) is shown as a digest only."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[oops": nothing of it can be shown safely
+        return f"(unreadable URL, sha256:{_digest(url)})"
     query = "&".join(
         f"{quote(k, safe='')}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True)
     )
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))
 
 
 class UrlKind(ValueKind):
@@ -213,14 +216,12 @@ class ModerationKind(TextKind):
 _SECRETISH = re.compile(r"secret|token|passw|signature|api_key|auth", re.IGNORECASE)
 
 
-def _names_a_secret(key: str, value: Any) -> bool:
-    """Whether a raw value's name, or a key inside it (a map, a list of maps), looks like
-    a credential's: then the whole value is hidden, whatever its shape."""
-    if _SECRETISH.search(key):
-        return True
+def _holds_a_secret_name(value: Any) -> bool:
+    """Whether a raw list or map holds a key, at any depth, that looks like a credential's
+    name (``{"url": ..., "signing_secret": ...}``)."""
     if isinstance(value, Mapping):
-        return any(_names_a_secret(str(k), v) for k, v in value.items())
-    return isinstance(value, list) and any(_names_a_secret("", v) for v in value)
+        return any(_SECRETISH.search(str(k)) or _holds_a_secret_name(v) for k, v in value.items())
+    return isinstance(value, list) and any(_holds_a_secret_name(v) for v in value)
 
 
 class RawKind(ValueKind):
@@ -249,7 +250,7 @@ class RawKind(ValueKind):
         text = canonical if isinstance(canonical, str) else canonical_json_value(canonical)
         if isinstance(self.inner, UrlKind) and isinstance(canonical, str):
             return redact_url(canonical)
-        if self.inner is not None or _names_a_secret(key, canonical):
+        if self.inner is not None or _SECRETISH.search(key) or _holds_a_secret_name(canonical):
             return f"(redacted, sha256:{_digest(text)})"
         return canonical
 
