@@ -138,6 +138,8 @@ def test_scope_reaches_the_value_kinds():
     assert new["settings.eval"].security == "eval JavaScript changes (runs on every upload)"
     gone = by_path(preset_changes(b, None))
     assert gone["settings.eval"].security == ""
+    deleted = by_path(preset_changes(preset(settings={"type": "private"}), None))
+    assert deleted["settings.type"].security == ""  # a deleted preset's audience is moot
     typed = by_path(
         preset_changes(preset(settings={"type": "upload"}), preset(settings={"type": "private"}))
     )

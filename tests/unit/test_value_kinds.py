@@ -40,7 +40,6 @@ from cloudinary_presets.model.values import (
     UrlKind,
     VisibilityKind,
     canonical_json,
-    canonical_json_value,
     plain,
     redact_url,
 )
@@ -378,7 +377,7 @@ def test_a_raw_list_or_map_naming_a_credential_is_hidden_whole(key, value):
     """Any shape: a map under ``auth``, or a ``password`` key inside a map, used to be
     shown in clear (only strings were checked)."""
     change = one(RAW.changes(f"extra_settings.{key}", None, value))
-    assert change.after == f"(redacted, sha256:{sha12(canonical_json_value(value))})"
+    assert change.after == f"(redacted, sha256:{sha12(canonical_json(value))})"
 
 
 def test_a_raw_list_or_map_with_harmless_names_is_shown():
@@ -418,7 +417,7 @@ def test_a_raw_value_of_a_hidden_setting_stays_hidden():
 
 
 def test_canonical_json_is_one_compact_sorted_text():
-    assert canonical_json_value({"b": "é", "a": [1, 2]}) == '{"a":[1,2],"b":"é"}'
+    assert canonical_json({"b": "é", "a": [1, 2]}) == '{"a":[1,2],"b":"é"}'
     assert canonical_json({"b": {"d": 1, "c": "ü"}, "a": 1}) == '{"a":1,"b":{"c":"ü","d":1}}'
 
 

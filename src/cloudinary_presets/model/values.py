@@ -247,7 +247,7 @@ class RawKind(ValueKind):
         return canonical_value(value) if isinstance(value, str) else value
 
     def display(self, canonical: Any, key: str) -> Any:
-        text = canonical if isinstance(canonical, str) else canonical_json_value(canonical)
+        text = canonical if isinstance(canonical, str) else canonical_json(canonical)
         if isinstance(self.inner, UrlKind) and isinstance(canonical, str):
             return redact_url(canonical)
         if self.inner is not None or _SECRETISH.search(key) or _holds_a_secret_name(canonical):
@@ -260,11 +260,6 @@ class RawKind(ValueKind):
         if isinstance(self.inner, CodeKind):
             return self.inner.security(path, before, after, scope=scope)
         return None, ""
-
-
-def canonical_json_value(value: Any) -> str:
-    """Any JSON value as one text (for digests of raw lists and maps)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 PLAIN = ValueKind()
@@ -289,6 +284,7 @@ NAMED_KINDS: Mapping[str, ValueKind] = {
 }
 
 
-def canonical_json(canonical: Mapping[str, Any]) -> str:
-    """The one JSON text of a canonical form (what fingerprints hash)."""
+def canonical_json(canonical: Any) -> str:
+    """The one JSON text of a canonical form (what fingerprints hash, and the digests of
+    hidden raw lists and maps): keys sorted, compact, not ASCII-escaped."""
     return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
