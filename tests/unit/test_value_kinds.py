@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from cloudinary_presets.model.changes import FieldChange, Kind, Meaning, Scope
 from cloudinary_presets.model.moderation import parse_moderation
-from cloudinary_presets.model.preset import Preset
+from cloudinary_presets.model.fields import Wire
+from cloudinary_presets.model.preset import Preset, wire_kind
 from cloudinary_presets.model.structured import AccessRule, Breakpoints
 from cloudinary_presets.model.transformations import EagerTransformation, Transformation
 from cloudinary_presets.model.values import (
@@ -491,3 +492,7 @@ def test_kinds_of_the_settings_model():
     assert isinstance(kinds["headers"], HeadersKind)
     assert kinds["notification_url"] is URL
     assert kinds["auto_tagging"] is NUMBER
+    # and each field its wire encoding (what the codec and the upload helper send)
+    assert wire_kind("tags") is Wire.CSV
+    assert wire_kind("async_") is Wire.BOOL
+    assert wire_kind("eval") is Wire.STRING
