@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cloudinary_presets.model.changes import FieldChange, Kind, Meaning, Scope
-from cloudinary_presets.model.moderation import parse_moderation
 from cloudinary_presets.model.fields import Wire
+from cloudinary_presets.model.moderation import parse_moderation
 from cloudinary_presets.model.preset import Preset, wire_kind
 from cloudinary_presets.model.structured import AccessRule, Breakpoints
 from cloudinary_presets.model.transformations import EagerTransformation, Transformation
