@@ -529,7 +529,7 @@ def preset_changes(before: Preset | None, after: Preset | None) -> list[FieldCha
         new = a[path][1] if path in a else None
         changes.extend(kind.changes(path, old, new, scope=scope))
     if after is not None and after.unsigned:
-        changes = [_exposure(change, before, after) for change in changes]
+        changes = [_exposure(change, before) for change in changes]
     return changes
 
 
@@ -543,24 +543,29 @@ def _by_path(preset: Preset | None) -> dict[str, tuple[ValueKind, Any]]:
     }
 
 
-def _exposure(change: FieldChange, before: Preset | None, after: Preset) -> FieldChange:
-    """What a change means for an unsigned preset (``after``), where anyone who knows the
-    name uploads.
+def _exposure(change: FieldChange, before: Preset | None) -> FieldChange:
+    """A change of an unsigned preset, with what it exposes when it does."""
+    note = _exposure_note(change, before)
+    return replace(change, security=note) if note else change
+
+
+def _exposure_note(change: FieldChange, before: Preset | None) -> str:
+    """What a change means for an unsigned preset, where anyone who knows the name uploads.
 
     ``unsigned`` changes only when the preset is new or becomes unsigned, and
     ``disallow_public_id`` (always compared, true or false) only when it flips."""
-    note = ""
     if change.path == "unsigned":
-        note = (
+        return (
             "becomes unsigned: anyone who knows the name can upload"
             if before is not None
             else "new unsigned preset: anyone who knows the name can upload"
         )
-    elif before is not None:
-        if change.path == "settings.allowed_formats" and change.after is None:
-            note = "unsigned preset loses allowed_formats: any file type is accepted"
-        elif change.path == "settings.moderation" and change.after is None:
-            note = "unsigned preset loses moderation: anonymous uploads go unreviewed"
-        elif change.path == "disallow_public_id" and change.before is True:
-            note = "unsigned preset lets uploaders choose public IDs again"
-    return replace(change, security=note) if note else change
+    if before is None:
+        return ""
+    if change.path == "settings.allowed_formats" and change.after is None:
+        return "unsigned preset loses allowed_formats: any file type is accepted"
+    if change.path == "settings.moderation" and change.after is None:
+        return "unsigned preset loses moderation: anonymous uploads go unreviewed"
+    if change.path == "disallow_public_id" and change.before is True:
+        return "unsigned preset lets uploaders choose public IDs again"
+    return ""
