@@ -35,6 +35,7 @@ import bench_moderation
 import bench_plan
 import bench_profile
 import bench_upload
+import mutation
 import targets
 from common import HERE, fmt_seconds, log, machine, table
 
@@ -340,6 +341,16 @@ def render(data: dict[str, Any], sections: dict[str, str]) -> str:
                 f"{again['load_average']['before']}, after: {again['load_average']['after']}.)"
             )
         lines += [f"## {number}. {title}", "", intro, "", sections[name], ""]
+    lines += [
+        "## Test strength: mutation scores",
+        "",
+        "Not measured by this run: the counts recorded by `python benchmarks/mutation.py` "
+        "(`benchmarks/mutation/<group>.json`); the method and what survives are in "
+        "[docs/mutation-testing.md](../docs/mutation-testing.md).",
+        "",
+        mutation.report(list(mutation.groups())),
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -24,7 +24,7 @@ SMALL_VALIDATE_SECONDS = 0.150
 #: why a step costs us more than the careful script
 WHY = {
     "start-up": "the same interpreter start for both",
-    "imports": "pydantic (the typed model's validators are built at import), requests and "
+    "imports": "pydantic and the typed models' validators (built on first use), requests and "
     "the library, against the SDK and urllib3",
     "definitions": "strict validation: a strict YAML reader that keeps the file:line:col of "
     "every key and value, pydantic validation of every setting (transformations parsed, "

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import socket
 from collections.abc import Callable
 
@@ -21,6 +22,14 @@ class Sleeps(list[float]):
 
 
 MakeTransport = Callable[..., Transport]
+
+#: a fixed "now" (2027-01-15) for the tests of dates in headers
+NOW = 1_800_000_000.0
+
+
+def http_date(timestamp: float) -> str:
+    """``timestamp`` as an HTTP date header writes it."""
+    return email.utils.formatdate(timestamp, usegmt=True)
 
 
 def closed_port() -> int:

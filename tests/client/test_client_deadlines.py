@@ -9,12 +9,14 @@ with timeouts of a fraction of a second, and asserts the bound: how long the cal
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from client_helpers import MakeTransport, Sleeps
@@ -197,6 +199,71 @@ def test_a_fast_answer_is_untouched_by_the_limit(
     time.sleep(0.4)  # the first requests' deadlines pass: nothing happens to the next one
     assert transport.request("GET", "/ping", idempotent=True).json == {"status": "ok"}
     assert stub.connections == 1
+
+
+# --------------------------------------------------------------------------- name resolution
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """``localhost`` resolved by a stand-in for the operating system's resolver: it waits
+    ``delay`` seconds, then fails with ``error`` or answers ``addresses`` (IP literals,
+    which urllib3 resolves again, go to the real resolver)."""
+    behaviour: dict[str, Any] = {"delay": 0.0, "error": None, "addresses": ["127.0.0.1"]}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "localhost":
+            return real(host, port, *args, **kwargs)
+        time.sleep(behaviour["delay"])
+        if behaviour["error"] is not None:
+            raise behaviour["error"]
+        return [entry for a in behaviour["addresses"] for entry in real(a, port, *args, **kwargs)]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return behaviour
+
+
+def by_name(stub: StubServer, creds: Credentials) -> Credentials:
+    return dataclasses.replace(creds, api_host=f"http://localhost:{stub.port}")
+
+
+def test_a_resolver_that_hangs_costs_the_request_time_limit_not_more(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport, resolver: Any
+) -> None:
+    resolver["delay"] = 3.0
+    transport = make_transport(
+        by_name(stub, stub_creds), timeout=0.5, retry=RetryPolicy(max_attempts=1)
+    )
+    error, seconds = timed(lambda: transport.request("GET", "/ping", idempotent=True))
+    assert isinstance(error, NetworkError)
+    assert 0.5 <= seconds < 0.5 + SLACK
+    assert "within 0.5 s (the request time limit, --timeout)" in str(error)
+    assert stub.seen == []
+
+
+def test_each_address_of_a_name_is_tried_in_turn(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport, resolver: Any
+) -> None:
+    stub.default = Reply(body={"status": "ok"})
+    resolver.update(delay=0.05, addresses=["::1", "127.0.0.1"])  # the stub is on IPv4 only
+    transport = make_transport(by_name(stub, stub_creds), timeout=2.0)
+    assert transport.request("GET", "/ping", idempotent=True).json == {"status": "ok"}
+    assert stub.seen[0].headers["Host"] == f"localhost:{stub.port}"  # the name, not the address
+
+
+def test_a_name_that_does_not_resolve_is_a_network_error(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport, resolver: Any
+) -> None:
+    resolver["error"] = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    transport = make_transport(
+        by_name(stub, stub_creds), timeout=1.0, retry=RetryPolicy(max_attempts=1)
+    )
+    error, seconds = timed(lambda: transport.request("GET", "/ping", idempotent=True))
+    assert isinstance(error, NetworkError)
+    assert seconds < SLACK
+    assert "localhost" in str(error)
+    assert "time limit" not in str(error)
 
 
 # --------------------------------------------------------------------------- Retry-After

@@ -8,7 +8,6 @@ wording and the walk over an exception's causes are pure, checked directly.
 
 from __future__ import annotations
 
-import email.utils
 import itertools
 import random
 import ssl
@@ -19,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 import urllib3.exceptions
-from client_helpers import MakeTransport, Sleeps
+from client_helpers import NOW, MakeTransport, Sleeps, http_date
 from client_stub import Reply, StubServer
 
 from cloudinary_presets.cloudinary.credentials import Credentials
@@ -30,15 +29,10 @@ from cloudinary_presets.cloudinary.retry import (
     is_tls_failure,
     never_sent,
     parse_http_date,
+    required_wait,
     retryable_network,
 )
 from cloudinary_presets.errors import RateLimited, ServerError
-
-NOW = 1_800_000_000.0
-
-
-def http_date(timestamp: float) -> str:
-    return email.utils.formatdate(timestamp, usegmt=True)
 
 
 class Ceiling(random.Random):
@@ -134,6 +128,33 @@ def test_a_server_asking_for_too_long_a_wait_keeps_its_message_and_where(
     assert error.hint == "the server asked to retry after 7200 s (more than 60 s)"
     assert (error.status, error.method, error.path) == (503, "GET", "/v1_1/demo/ping")
     assert sleeps == []
+
+
+def test_the_server_imposed_wait_reads_the_headers_by_their_documented_names() -> None:
+    """Any mapping of headers will do, not only a case-insensitive one: the names are the
+    ones the server sends (``Retry-After``, ``X-FeatureRateLimit-Reset``)."""
+    error = ServerError("busy", status=429)
+    asked = {"Retry-After": "5"}
+    assert required_wait(error, 429, asked, now=NOW, max_wait=60.0) == 5.0
+    reset = {"X-FeatureRateLimit-Reset": http_date(NOW + 30)}
+    assert required_wait(error, 429, reset, now=NOW, max_wait=60.0) == 30.0
+    assert required_wait(error, 429, {}, now=NOW, max_wait=60.0) is None
+
+
+def test_a_quota_reset_past_the_year_9999_is_ignored_not_a_crash(
+    stub: StubServer, stub_creds: Credentials, make_transport: MakeTransport, sleeps: Sleeps
+) -> None:
+    """Twelve digits of epoch seconds can name the year 33658, which no datetime holds:
+    the header is unreadable, like garbage, and the call goes on (it used to raise a
+    ValueError out of every response that carried it)."""
+    far = {"X-FeatureRateLimit-Reset": "999999999999", "X-FeatureRateLimit-Limit": "500"}
+    stub.script(Reply(status=429, headers=far), Reply(body={}, headers=far))
+    transport = make_transport(stub_creds, retry=RetryPolicy(base_delay=0.01), rng=Ceiling())
+    transport.request("GET", "/ping", idempotent=True)
+    assert sleeps == [0.01]  # the plain backoff: no reset to wait for
+    assert transport.quota.limit == 500
+    assert transport.quota.reset_at is None
+    assert parse_http_date("999999999999") is None
 
 
 # --------------------------------------------------------------------------- the budget's words

@@ -5,13 +5,23 @@ connections. (Cloudinary's own behaviour is tested against the emulator.)"""
 from __future__ import annotations
 
 import base64
-import email.utils
+import io
 import json
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 import requests
-from client_helpers import SENTINEL_KEY, SENTINEL_SECRET, MakeTransport, Sleeps, closed_port
+import urllib3.filepost
+from client_helpers import (
+    NOW,
+    SENTINEL_KEY,
+    SENTINEL_SECRET,
+    MakeTransport,
+    Sleeps,
+    closed_port,
+    http_date,
+)
 from client_stub import Reply, StubServer
 
 from cloudinary_presets import __version__
@@ -30,13 +40,6 @@ from cloudinary_presets.errors import (
     ServerError,
     UsageError,
 )
-
-NOW = 1_800_000_000.0
-
-
-def http_date(timestamp: float) -> str:
-    return email.utils.formatdate(timestamp, usegmt=True)
-
 
 # --------------------------------------------------------------------------- request shape
 
@@ -65,6 +68,50 @@ def test_request_shape(
     assert json.loads(put.body) == {"settings": {"folder": "f"}, "unsigned": True}
     assert delete.method == "DELETE"
     assert delete.body == b"{}"
+
+
+class _Streamed:
+    content_type = "application/octet-stream"
+    length = 5
+
+    def open(self) -> io.BytesIO:
+        return _Sized(b"hello")
+
+
+class _Sized(io.BytesIO):
+    def __len__(self) -> int:
+        return 5
+
+
+def test_requests_go_out_as_session_request_sends_them(
+    stub: StubServer,
+    stub_creds: Credentials,
+    make_transport: MakeTransport,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The transport prepares its own session's requests and hands them to the adapter
+    (Session.request merged the same settings again on every call): every kind of request
+    must reach the server byte for byte as ``Session.request`` sent it."""
+    monkeypatch.setattr(urllib3.filepost, "choose_boundary", lambda: "b0undary")
+    stub.default = Reply(body={"message": "ok"})
+    calls: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", "/upload_presets", {"params": {"max_results": 500, "next_cursor": "a b/ü"}}),
+        ("POST", "/upload_presets", {"data": {"name": "n", "tags": "a,b", "unsigned": "1"}}),
+        ("PUT", "/upload_presets/n", {"json": {"settings": {"folder": "é"}}}),
+        ("POST", "/image/upload", {"files": {"file": ("a.png", b"\x89PNG")}, "auth": False}),
+        ("POST", "/image/upload", {"body": _Streamed(), "headers": {"X-Unique-Upload-Id": "u"}}),
+        ("DELETE", "/upload_presets/n", {}),
+    ]
+    sent = []
+    for direct in (False, True):
+        transport = make_transport(stub_creds)
+        transport._direct = direct  # False: through Session.request, as before
+        for method, path, options in calls:
+            transport.request(method, path, idempotent=True, **options)
+        sent.append([(s.method, s.path, list(s.headers.items()), s.body) for s in stub.seen])
+        stub.seen.clear()
+    assert len(sent[1]) == len(calls)
+    assert sent[1] == sent[0]
 
 
 @pytest.mark.parametrize("name", ["", ".", ".."])

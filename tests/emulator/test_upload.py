@@ -327,3 +327,32 @@ def test_upload_transformations_are_validated(sdk: Emulator, files) -> None:
     )
     assert result["width"] == 1  # validated, not applied: the emulator processes no images
     assert sdk.stats()["uploads"] == 1
+
+
+def test_browsers_may_upload_from_any_origin_but_not_call_the_admin_api(
+    emu: Emulator, client, files
+) -> None:
+    upload_url = f"{emu.url}/v1_1/demo/image/upload"
+    preflight = client.session.options(
+        upload_url,
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-unique-upload-id, content-range",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert preflight.headers["Access-Control-Allow-Headers"] == "x-unique-upload-id, content-range"
+
+    uploaded = client.upload(client.signed_params({"public_id": "x"}), files.png(), signed=False)
+    refused = client.upload(client.signed_params({"public_id": "y"}), b"", signed=False)
+    for answer in (uploaded, refused):  # errors too: the page must be able to read them
+        assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert (uploaded.status_code, refused.status_code) == (200, 400)
+
+    admin = client.admin("GET", "/upload_presets")
+    assert admin.status_code == 200
+    assert "Access-Control-Allow-Origin" not in admin.headers
+    assert client.session.options(client.admin_url("/upload_presets")).status_code == 404

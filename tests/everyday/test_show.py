@@ -86,6 +86,8 @@ def test_show_explains_a_file_that_is_not_a_plan(tmp_path, cli):
     wrong = cli("show", str(tmp_path / "x.json"))
     assert wrong.exit_code == 3  # refused, as `apply` refuses it
     assert "x.json is not a plan file" in wrong.stderr
+    assert "nothing was written" not in wrong.stderr  # show writes nothing anyway
+    assert "hint: show the file `presets plan --out` wrote" in wrong.stderr
     assert "Traceback" not in wrong.output
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cloudinary_presets.model.characters import (
     describe,
@@ -51,3 +53,17 @@ def test_colours_are_kept_only_when_asked() -> None:
     kept = escape_invisible(styled, keep_colours=True)
     assert kept == "\x1b[31mred \\u202e\x1b[0m and \x1b[8mconcealed"
     assert "\x1b" not in escape_invisible(styled)
+
+
+@given(
+    st.text(
+        st.sampled_from("ab \t\n\r\x00\x7f\u00a0\u00ad\u200b\u202e\u2028\u3164\ufeff☃\U000e0041")
+        | st.characters(),
+        max_size=40,
+    ),
+    st.sampled_from(["", "\t\n", "\t\n\r"]),
+)
+def test_every_invisible_character_is_found_at_its_index(text: str, allowed: str) -> None:
+    # the definition, one character at a time (the fast path must find exactly these)
+    expected = [(i, c) for i, c in enumerate(text) if c not in allowed and is_invisible(c)]
+    assert invisible_characters(text, allowed) == expected

@@ -67,20 +67,20 @@ def test_a_model_version_without_a_major_number_picks_none(version) -> None:
 
 def test_infer_version_follows_its_documented_order() -> None:
     # an explicit version wins unless the name is in the other taxonomy only
-    assert infer_version("corpses", version="v6") == "v6"
-    assert infer_version("exposed_male_genitalia", version="v6") == "v7"
+    assert infer_version("corpses", "", version="v6") == "v6"
+    assert infer_version("exposed_male_genitalia", "", version="v6") == "v7"
     # a level only one taxonomy gives the name decides; a third level is always v7
-    assert infer_version("weapon_violence", level=2) == "v6"
-    assert infer_version("weapon_violence", level=3) == "v7"
-    assert infer_version("brand_new_label", level=3) == "v7"
-    assert infer_version("violence", level=1) is None  # top level in both
+    assert infer_version("weapon_violence", "", level=2) == "v6"
+    assert infer_version("weapon_violence", "", level=3) == "v7"
+    assert infer_version("brand_new_label", "", level=3) == "v7"
+    assert infer_version("violence", "", level=1) is None  # top level in both
     # a name one taxonomy has
-    assert infer_version("nudity") == "v6"
+    assert infer_version("nudity", "") == "v6"
     # a parent only one taxonomy gives the name
     assert infer_version("weapon_violence", "violence") == "v6"
     assert infer_version("weapon_violence", "graphic_violence") == "v7"
     assert infer_version("weapon_violence", "weapons") is None
-    assert infer_version("weapon_violence") is None
+    assert infer_version("weapon_violence", "") is None
 
 
 def test_a_label_that_says_its_level_is_read_in_that_taxonomy() -> None:

@@ -144,7 +144,7 @@ def open_project(
     secrets known before anything is read or shown; ``own_folder``: a folder the person
     named may lie outside the root (``validate PATH``)."""
     from cloudinary_presets.definitions.project import Project
-    from cloudinary_presets.operations.target import learn_secrets
+    from cloudinary_presets.operations.known_secrets import learn_secrets
 
     folder = presets_dir or opts.get("presets_dir")
     project = Project.open(project_root(opts.get("root")), folder, own_folder=own_folder)

@@ -210,7 +210,7 @@ def show(plan_file: Path, fmt: str, verbose: bool, no_pager: bool) -> None:
     """
     from cloudinary_presets.planning.planfile import load_plan
 
-    saved = load_plan(plan_file)
+    saved = load_plan(plan_file, to_show=True)
     if fmt == "json":
         OUT.echo(render_plan(saved, fmt))
         return

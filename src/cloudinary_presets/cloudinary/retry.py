@@ -14,7 +14,6 @@ that hangs on every attempt cost about a minute, not five attempts of everything
 from __future__ import annotations
 
 import email.utils
-import math
 import random
 import re
 from collections.abc import Iterator, Mapping
@@ -90,12 +89,16 @@ class RetryBudget:
 
 
 def parse_http_date(value: str | None) -> datetime | None:
-    """An HTTP-date (or epoch seconds) as an aware UTC datetime; ``None`` if unparseable."""
+    """An HTTP-date (or epoch seconds) as an aware UTC datetime; ``None`` if unparseable
+    (or past the year 9999, which twelve digits of seconds can be)."""
     if not value:
         return None
     value = value.strip()
     if re.fullmatch(r"\d{1,12}", value):
-        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(int(value), tz=timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            return None
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -134,8 +137,9 @@ def required_wait(
         wait = until_reset if until_reset > 0 else None
     if wait is None or wait <= max_wait:
         return wait
-    until = datetime.fromtimestamp(now + wait, tz=timezone.utc) if math.isfinite(wait) else None
-    stamp = f"{until:%Y-%m-%d %H:%M:%S} UTC" if until else "an unknown time"
+    # finite and within datetime's range: Retry-After has at most 9 digits, dates end in 9999
+    until = datetime.fromtimestamp(now + wait, tz=timezone.utc)
+    stamp = f"{until:%Y-%m-%d %H:%M:%S} UTC"
     kwargs: dict[str, Any] = {
         "status": status,
         "request_id": error.request_id,
@@ -169,7 +173,7 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        nested = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        nested = [a for a in current.args if isinstance(a, BaseException)]
         reason = getattr(current, "reason", None)
         if isinstance(reason, BaseException):
             nested.append(reason)

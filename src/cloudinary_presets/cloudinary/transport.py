@@ -23,7 +23,6 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.cookiejar import DefaultCookiePolicy
 from types import MappingProxyType
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -34,7 +33,12 @@ from requests.structures import CaseInsensitiveDict
 
 from cloudinary_presets._version import __version__
 from cloudinary_presets.cloudinary.credentials import Credentials
-from cloudinary_presets.cloudinary.deadline import DeadlineAdapter, DeadlineExceeded, time_limit
+from cloudinary_presets.cloudinary.deadline import DeadlineExceeded, time_limit
+from cloudinary_presets.cloudinary.http_session import (
+    new_session,
+    send_prepared,
+    settle_environment,
+)
 from cloudinary_presets.cloudinary.log_redaction import install_redaction, shown_path
 from cloudinary_presets.cloudinary.retry import (
     RATE_LIMITED,
@@ -135,25 +139,6 @@ class _Raw:
     elapsed: float
 
 
-def _settle_environment(session: requests.Session, credentials: Credentials) -> dict[str, Any]:
-    """What requests would take from the environment for every request, taken once.
-
-    With ``trust_env`` on, requests scans the environment twice per request (proxies,
-    ``NO_PROXY``, the CA bundle: a tenth of an apply's CPU time at 0 ms latency). Every
-    request of a transport goes to one host, so the answer is always the same: requests'
-    own ``merge_environment_settings`` computes it here, once, for that host (the proxies
-    from ``HTTPS_PROXY``/``ALL_PROXY``, none when ``NO_PROXY`` covers the host, none for a
-    local emulator; the CA bundle from ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``), and
-    the session stops looking. It also stops reading ``~/.netrc``, which requests consults
-    for requests sent without credentials (unsigned uploads): nothing but the configured
-    credentials is sent to Cloudinary.
-    """
-    settings = session.merge_environment_settings(credentials.api_host, {}, None, None, None)
-    session.trust_env = False
-    session.verify = settings["verify"]
-    return {} if credentials.is_loopback else dict(settings["proxies"])
-
-
 @dataclass(frozen=True)
 class _Content:
     """What one request sends, whichever form it takes."""
@@ -220,7 +205,7 @@ class Transport:
         self._rng = rng or random.Random()
         self._max_body = max_body_bytes
         self._owns_session = session is None
-        self._session = session or self._new_session()
+        self._session = session or new_session()
         self._lock = threading.Lock()
         self._quota = Quota()
         self._calls: dict[str, int] = {}
@@ -228,16 +213,11 @@ class Transport:
         # Requests to a local emulator must not go through an HTTP(S)_PROXY.
         self._proxies: Any = {"http": None, "https": None} if credentials.is_loopback else None
         if self._owns_session:
-            self._proxies = _settle_environment(self._session, credentials)
-
-    @staticmethod
-    def _new_session() -> requests.Session:
-        session = requests.Session()
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        return session
+            self._proxies = settle_environment(self._session, credentials)
+        # Requests of its own session go straight to the adapter (http_session.py); a
+        # session passed in may have hooks or cookies, and goes through Session.request.
+        self._direct = self._owns_session
+        self._send_proxies = {k: v for k, v in (self._proxies or {}).items() if v is not None}
 
     def close(self) -> None:
         if self._owns_session:
@@ -497,21 +477,38 @@ class Transport:
         limit: float,
         started: float,
     ) -> _Raw:
-        response = self._session.request(
-            method,
-            url,
-            params=content.params,
-            json=content.json,
-            data=data,
-            files=content.files,
-            # as UTF-8 bytes: requests would encode text as Latin-1 (and fail beyond it)
-            auth=(basic[0].encode(), basic[1].encode()) if basic else None,  # type: ignore[arg-type]
-            headers=headers,
-            timeout=(min(self.connect_timeout, limit), limit),
-            allow_redirects=False,
-            stream=True,
-            proxies=self._proxies,
-        )
+        # as UTF-8 bytes: requests would encode text as Latin-1 (and fail beyond it)
+        auth: Any = (basic[0].encode(), basic[1].encode()) if basic else None
+        timeout = (min(self.connect_timeout, limit), limit)
+        if self._direct:
+            response = send_prepared(
+                self._session,
+                method,
+                url,
+                headers=headers,
+                files=content.files,
+                data=data,
+                json=content.json,
+                params=content.params,
+                auth=auth,
+                timeout=timeout,
+                proxies=self._send_proxies,
+            )
+        else:
+            response = self._session.request(
+                method,
+                url,
+                params=content.params,
+                json=content.json,
+                data=data,
+                files=content.files,
+                auth=auth,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+                proxies=self._proxies,
+            )
         try:
             declared = _parse_int(response.headers.get("Content-Length"))
             if declared is not None and declared > self._max_body:

@@ -123,6 +123,10 @@ class Dispatcher:
         return error_response(HttpError(status, message), headers)
 
 
+#: what lets a page on any origin read an Upload API answer
+UPLOAD_CORS = {"Access-Control-Allow-Origin": "*"}
+
+
 class EmulatorHTTPServer(ThreadingHTTPServer):
     """A threaded server that remembers its open connections, so stop() can end them."""
 
@@ -183,6 +187,25 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PATCH(self) -> None:
         self._handle()
+
+    def do_OPTIONS(self) -> None:
+        """A browser's preflight before a cross-origin upload (chunked uploads send custom
+        headers): allowed for the Upload API only; the Admin API is not for browsers."""
+        try:
+            self._read_body()
+        except HttpError as exc:
+            self.close_connection = True
+            self._send(error_response(exc))
+            return
+        where = route("POST", urlsplit(self.path).path)
+        if where.kind != "upload":
+            self._send(error_response(HttpError(404, "Not Found")))
+            return
+        asked = self.headers.get("Access-Control-Request-Headers", "")
+        headers = {**UPLOAD_CORS, "Access-Control-Allow-Methods": "POST, OPTIONS"}
+        if asked:
+            headers["Access-Control-Allow-Headers"] = asked
+        self._send(Response(204, b"", {**headers, "Access-Control-Max-Age": "600"}))
 
     def version_string(self) -> str:
         return self.server_version
@@ -260,6 +283,8 @@ class Handler(BaseHTTPRequestHandler):
             self._terminal(terminal, None, where)
             return
         response = dispatcher.process(request, where)
+        if where.kind == "upload":  # browsers upload straight to Cloudinary, from any origin
+            response.headers.update(UPLOAD_CORS)
         if selection.latency_after:
             time.sleep(selection.latency_after)
         if terminal is not None:

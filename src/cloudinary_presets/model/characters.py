@@ -29,6 +29,9 @@ ALLOWED_IN_VALUES = "\t\n"
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 #: a terminal colour sequence (what ``click.style`` writes), kept by :func:`escape_invisible`
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
+#: what may be invisible: anything but printable ASCII (whose categories are letters,
+#: digits, punctuation, symbols and the space), found by the regex engine, not a loop
+_CANDIDATE = re.compile(r"[^\x20-\x7e]")
 
 
 @lru_cache(maxsize=4096)
@@ -41,7 +44,12 @@ def invisible_characters(text: str, allowed: str = ALLOWED_IN_VALUES) -> list[tu
     """``(index, character)`` of every invisible character in ``text`` not in ``allowed``."""
     if text.isascii() and text.isprintable():
         return []  # the common case, decided without a loop
-    return [(i, c) for i, c in enumerate(text) if c not in allowed and is_invisible(c)]
+    found = []
+    for match in _CANDIDATE.finditer(text):  # a whole file: only its line breaks, mostly
+        char = match.group()
+        if char not in allowed and is_invisible(char):
+            found.append((match.start(), char))
+    return found
 
 
 def describe(char: str) -> str:

@@ -508,6 +508,7 @@ class StrictModel(BaseModel):
         frozen=True,
         populate_by_name=True,
         validate_default=False,
+        defer_build=True,
     )
 
     @model_validator(mode="before")

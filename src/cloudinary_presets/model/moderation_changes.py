@@ -129,7 +129,7 @@ def _threshold_changes(
         tb, ta = b.get(category), a.get(category)
         if has_b and has_a and tb == ta:
             continue
-        meaning: Meaning | None = None
+        meaning: Meaning | None  # set on both branches
         if before is None or after is None:
             # a moderator added or removed as a whole: the chain line says so
             meaning = Meaning.NOT_MODERATED if has_a and ta is None else None

@@ -479,9 +479,8 @@ class Preset(StrictModel):
             yield "parameter_whitelist", None, UNORDERED, self.parameter_whitelist
         for key, value in self.settings_dict().items():
             yield "settings", key, SETTING_KINDS[key], value
-        for key, value in self.extra_settings.items():
-            if not _blank(value):
-                yield "extra_settings", key, raw_kind(key), value
+        for key, value in self.extra_settings.items():  # never blank: validation refuses it
+            yield "extra_settings", key, raw_kind(key), value
 
     def canonical(self) -> dict[str, Any]:
         """The remote-relevant content, normalised: equal presets are equal however they were
@@ -499,10 +498,6 @@ class Preset(StrictModel):
         return fingerprint_of(self.canonical())
 
 
-def _blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
 def fingerprint_of(canonical: dict[str, Any]) -> str:
     """:meth:`Preset.fingerprint` of an already computed canonical form."""
     return fingerprint_of_json(canonical_json(canonical))
@@ -510,7 +505,7 @@ def fingerprint_of(canonical: dict[str, Any]) -> str:
 
 def fingerprint_of_json(text: str) -> str:
     """:meth:`Preset.fingerprint` of an already serialised canonical form."""
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def is_default_value(path: str, value: Any) -> bool:
@@ -534,7 +529,7 @@ def preset_changes(before: Preset | None, after: Preset | None) -> list[FieldCha
         new = a[path][1] if path in a else None
         changes.extend(kind.changes(path, old, new, scope=scope))
     if after is not None and after.unsigned:
-        changes = [_exposure(change, before, after) for change in changes]
+        changes = [_exposure(change, before) for change in changes]
     return changes
 
 
@@ -548,21 +543,29 @@ def _by_path(preset: Preset | None) -> dict[str, tuple[ValueKind, Any]]:
     }
 
 
-def _exposure(change: FieldChange, before: Preset | None, after: Preset) -> FieldChange:
-    """What a change means for an unsigned preset, where anyone who knows the name uploads."""
-    note = ""
-    if change.path == "unsigned":
-        if after.unsigned and not (before and before.unsigned):
-            note = (
-                "becomes unsigned: anyone who knows the name can upload"
-                if before
-                else "new unsigned preset: anyone who knows the name can upload"
-            )
-    elif before is not None and after.unsigned:
-        if change.path == "settings.allowed_formats" and change.after is None:
-            note = "unsigned preset loses allowed_formats: any file type is accepted"
-        elif change.path == "settings.moderation" and change.after is None:
-            note = "unsigned preset loses moderation: anonymous uploads go unreviewed"
-        elif change.path == "disallow_public_id" and change.before is True and not change.after:
-            note = "unsigned preset lets uploaders choose public IDs again"
+def _exposure(change: FieldChange, before: Preset | None) -> FieldChange:
+    """A change of an unsigned preset, with what it exposes when it does."""
+    note = _exposure_note(change, before)
     return replace(change, security=note) if note else change
+
+
+def _exposure_note(change: FieldChange, before: Preset | None) -> str:
+    """What a change means for an unsigned preset, where anyone who knows the name uploads.
+
+    ``unsigned`` changes only when the preset is new or becomes unsigned, and
+    ``disallow_public_id`` (always compared, true or false) only when it flips."""
+    if change.path == "unsigned":
+        return (
+            "becomes unsigned: anyone who knows the name can upload"
+            if before is not None
+            else "new unsigned preset: anyone who knows the name can upload"
+        )
+    if before is None:
+        return ""
+    if change.path == "settings.allowed_formats" and change.after is None:
+        return "unsigned preset loses allowed_formats: any file type is accepted"
+    if change.path == "settings.moderation" and change.after is None:
+        return "unsigned preset loses moderation: anonymous uploads go unreviewed"
+    if change.path == "disallow_public_id" and change.before is True:
+        return "unsigned preset lets uploaders choose public IDs again"
+    return ""

@@ -143,10 +143,10 @@ class Taxonomy:
     def lineage(self, name: str) -> tuple[str, ...]:
         """``name``'s ancestors in this taxonomy, nearest first (empty at the top)."""
         chain: list[str] = []
-        current = self.parent.get(name, "")
+        current = self.parent.get(name)
         while current and current != name and current not in chain:
             chain.append(current)
-            current = self.parent.get(current, "")
+            current = self.parent.get(current)
         return tuple(chain)
 
 
@@ -203,14 +203,14 @@ def categories_of(version: str | None) -> frozenset[str]:
 def taxonomy_of_model(model_version: object) -> str | None:
     """Rekognition's ``ModerationModelVersion`` (``"7.0"``, ``"6.1"``) -> ``v7``/``v6``."""
     text = str(model_version or "").strip().lower().removeprefix("v")
-    major = text.split(".", 1)[0]
+    major = text.partition(".")[0]
     if not major.isdigit():
         return None
     return "v7" if int(major) >= 7 else "v6"
 
 
 def infer_version(
-    name: str, parent: str = "", *, level: int | None = None, version: str | None = None
+    name: str, parent: str, *, level: int | None = None, version: str | None = None
 ) -> str | None:
     """Which taxonomy a label belongs to, from what it says about itself (None: both fit).
 

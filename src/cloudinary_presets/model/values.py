@@ -19,13 +19,19 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 from pydantic import BaseModel
 
 from cloudinary_presets.model.changes import FieldChange, Meaning, Scope
-from cloudinary_presets.model.moderation import Moderation
 from cloudinary_presets.model.moderation_changes import chain_changes
 from cloudinary_presets.model.transformations import Transformation, canonical_value
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def field_name(path: str) -> str:
+    """The name of the field a rooted path points to: what follows its section
+    (``settings.folder`` -> ``folder``; ``extra_settings.client_secret.v2`` ->
+    ``client_secret.v2``: a raw key may hold dots), or the path itself (``unsigned``)."""
+    return path.partition(".")[2] or path
 
 
 def plain(value: Any) -> Any:
@@ -46,7 +52,7 @@ class ValueKind:
         """The form that equality and fingerprints use (JSON-able, normalised)."""
         return value
 
-    def display(self, canonical: Any, key: str = "") -> Any:
+    def display(self, canonical: Any, key: str) -> Any:
         """A canonical value made safe to show in plans, logs and plan files (``key``: the
         field's name, for kinds whose redaction depends on it)."""
         return canonical
@@ -69,7 +75,7 @@ class ValueKind:
         if b == a:
             return []
         meaning, security = self.security(path, b, a, scope=scope)
-        key = path.rsplit(".", 1)[-1]
+        key = field_name(path)
         return [
             FieldChange(
                 path=path,
@@ -106,7 +112,7 @@ class MapKind(ValueKind):
 class HeadersKind(MapKind):
     """HTTP headers: values may be credentials (``Authorization``), so only names are shown."""
 
-    def display(self, canonical: Any, key: str = "") -> Any:
+    def display(self, canonical: Any, key: str) -> Any:
         return dict.fromkeys(canonical, "***")
 
 
@@ -134,34 +140,36 @@ class StructuredKind(ValueKind):
 class CodeKind(ValueKind):
     """JavaScript Cloudinary runs on every upload: never shown, and every change is flagged."""
 
-    def display(self, canonical: Any, key: str = "") -> Any:
+    def display(self, canonical: Any, key: str) -> Any:
         return f"(JavaScript, {len(canonical)} chars, sha256:{_digest(canonical)})"
 
     def security(
         self, path: str, before: Any, after: Any, *, scope: Scope
     ) -> tuple[Meaning | None, str]:
-        key = path.rsplit(".", 1)[-1]
-        if after is None or scope is Scope.GONE:
+        if after is None:  # removed, or the whole preset deleted: nothing runs any more
             return None, ""
-        return None, f"{key} JavaScript changes (runs on every upload)"
+        return None, f"{field_name(path)} JavaScript changes (runs on every upload)"
 
 
 def redact_url(url: str) -> str:
-    """Keep scheme, host and path; replace query values (tokens live there) with ***."""
-    parts = urlsplit(url)
+    """Keep scheme, host, port and path as written; replace query values (tokens live
+    there) with ***; drop user info and fragment. A text Python cannot read as a URL (a
+    raw value) is shown as a digest only."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[oops": nothing of it can be shown safely
+        return f"(unreadable URL, sha256:{_digest(url)})"
     query = "&".join(
         f"{quote(k, safe='')}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True)
     )
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))
 
 
 class UrlKind(ValueKind):
     """A URL Cloudinary calls or sends browsers to: query tokens hidden, a new host flagged."""
 
-    def display(self, canonical: Any, key: str = "") -> Any:
+    def display(self, canonical: Any, key: str) -> Any:
         return redact_url(canonical)
 
     def security(
@@ -171,8 +179,7 @@ class UrlKind(ValueKind):
             return None, ""
         if urlsplit(before).hostname == urlsplit(after).hostname:
             return None, ""
-        key = path.rsplit(".", 1)[-1]
-        return Meaning.HOST_CHANGED, f"{key} moves to another host"
+        return Meaning.HOST_CHANGED, f"{field_name(path)} moves to another host"
 
 
 class VisibilityKind(ValueKind):
@@ -189,37 +196,42 @@ class VisibilityKind(ValueKind):
     ) -> tuple[Meaning | None, str]:
         if scope is not Scope.EXISTING:  # only a change to a live preset's audience matters
             return None, ""
-        key = path.rsplit(".", 1)[-1]
+        key = field_name(path)
         what = "delivery type" if key == "type" else key
         return None, f"{what} changes: who can see assets changes"
 
 
-class ModerationKind(ValueKind):
-    """A moderation chain: compared per moderator and per Rekognition category."""
-
-    def canonical(self, value: Any) -> Any:
-        return str(value)
+class ModerationKind(TextKind):
+    """A moderation chain (the typed value of ``settings.moderation``):
+    compared per moderator and per Rekognition category."""
 
     def changes(
         self, path: str, before: Any, after: Any, *, scope: Scope = Scope.EXISTING
     ) -> list[FieldChange]:
-        if before is not None and after is not None and str(before) == str(after):
+        if str(before) == str(after):  # the chain's text is the whole value
             return []
-        b = before if isinstance(before, Moderation) or before is None else None
-        a = after if isinstance(after, Moderation) or after is None else None
-        return chain_changes(b, a, path)
+        return chain_changes(before, after, path)
 
 
 _SECRETISH = re.compile(r"secret|token|passw|signature|api_key|auth", re.IGNORECASE)
+
+
+def _holds_a_secret_name(value: Any) -> bool:
+    """Whether a raw list or map holds a key, at any depth, that looks like a credential's
+    name (``{"url": ..., "signing_secret": ...}``)."""
+    if isinstance(value, Mapping):
+        return any(_SECRETISH.search(str(k)) or _holds_a_secret_name(v) for k, v in value.items())
+    return isinstance(value, list) and any(_holds_a_secret_name(v) for v in value)
 
 
 class RawKind(ValueKind):
     """A raw value: a parameter this tool does not model, or a modelled one Cloudinary
     stores in a form this tool cannot read (``extra_settings``).
 
-    Its meaning is unknown, so its name decides: a value whose name looks like a credential
-    (``..._token``, ``auth...``) is shown as a digest only, and so is a raw value of a
-    setting whose kind hides it (``inner``: code, headers; a URL keeps its host).
+    Its meaning is unknown, so its name decides: a value whose name, or a key inside it,
+    looks like a credential (``..._token``, ``auth...``) is shown as a digest only, and so
+    is a raw value of a setting whose kind hides it (``inner``: code, headers; a URL keeps
+    its host).
     """
 
     def __init__(self, inner: ValueKind | None = None) -> None:
@@ -234,11 +246,11 @@ class RawKind(ValueKind):
             return value.lower()
         return canonical_value(value) if isinstance(value, str) else value
 
-    def display(self, canonical: Any, key: str = "") -> Any:
-        text = canonical if isinstance(canonical, str) else canonical_json_value(canonical)
+    def display(self, canonical: Any, key: str) -> Any:
+        text = canonical if isinstance(canonical, str) else canonical_json(canonical)
         if isinstance(self.inner, UrlKind) and isinstance(canonical, str):
             return redact_url(canonical)
-        if self.inner is not None or (_SECRETISH.search(key) and isinstance(canonical, str)):
+        if self.inner is not None or _SECRETISH.search(key) or _holds_a_secret_name(canonical):
             return f"(redacted, sha256:{_digest(text)})"
         return canonical
 
@@ -248,11 +260,6 @@ class RawKind(ValueKind):
         if isinstance(self.inner, CodeKind):
             return self.inner.security(path, before, after, scope=scope)
         return None, ""
-
-
-def canonical_json_value(value: Any) -> str:
-    """Any JSON value as one text (for digests of raw lists and maps)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 PLAIN = ValueKind()
@@ -277,6 +284,7 @@ NAMED_KINDS: Mapping[str, ValueKind] = {
 }
 
 
-def canonical_json(canonical: Mapping[str, Any]) -> str:
-    """The one JSON text of a canonical form (what fingerprints hash)."""
+def canonical_json(canonical: Any) -> str:
+    """The one JSON text of a canonical form (what fingerprints hash, and the digests of
+    hidden raw lists and maps): keys sorted, compact, not ASCII-escaped."""
     return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -92,3 +92,76 @@ def build_direct_upload(
         expires_at = int(now) + SIGNATURE_LIFETIME
     url = url_for(f"/{resource_type}/upload")
     return DirectUpload(url, fields, preset.remote_name, signed, expires_at)
+
+
+#: what the Upload Widget itself puts in the parameters it asks the server to sign
+WIDGET_OWN = ("timestamp", "upload_preset")
+#: how far ahead of the server's clock a browser's timestamp may be (seconds)
+CLOCK_SKEW = 300
+
+
+def sign_widget_params(
+    presets: Mapping[str, ResolvedPreset],
+    credentials: Credentials,
+    params_to_sign: Mapping[str, Any],
+    *,
+    now: float,
+) -> str:
+    """The signature for the Upload Widget's ``uploadSignature`` callback.
+
+    The widget signs nothing itself: it hands the server ``params_to_sign`` (its
+    ``timestamp``, the ``upload_preset`` it was configured with, ``source: uw`` and the
+    upload's options) and sends exactly those with the returned signature. So the same
+    checks as :func:`build_direct_upload` run first: the preset must be one of
+    ``presets`` (by remote name) and signed, the options what a signed upload with it may
+    carry, and the timestamp fresh, so a signature cannot outlive its hour.
+    """
+    by_remote = {p.remote_name: p for p in presets.values()}
+    name = params_to_sign.get("upload_preset")
+    if not isinstance(name, str) or name not in by_remote:
+        known = ", ".join(sorted(by_remote)) or "none"
+        raise UsageError(
+            f"the Upload Widget asks to sign for preset {name!r}, which no definition names "
+            f"(remote names: {known})",
+            hint="configure the widget's uploadPreset with one of them; a signature without "
+            "a preset would allow any upload parameter",
+        )
+    preset = by_remote[name]
+    if preset.unsigned:
+        raise UsageError(
+            f"preset {preset.name!r} is unsigned: the widget needs no signature for it "
+            "(a signature would lift the unsigned restrictions)",
+            hint="remove uploadSignature from the widget's options, or make the preset signed",
+        )
+    if not credentials.has_secret:
+        raise UsageError(
+            f"signing needs the API secret, and the credentials from {credentials.source} "
+            "have none",
+            hint="use a CLOUDINARY_URL with KEY:SECRET on the server",
+        )
+    timestamp = str(params_to_sign.get("timestamp", ""))
+    if not timestamp.isascii() or not timestamp.isdigit():
+        raise UsageError(f"the widget's timestamp must be Unix seconds, got {timestamp!r}")
+    age = now - int(timestamp)
+    if not -CLOCK_SKEW <= age <= SIGNATURE_LIFETIME:
+        raise UsageError(
+            f"the widget's timestamp is {abs(int(age))} s in the "
+            f"{'past' if age > 0 else 'future'}: refusing to sign a request Cloudinary would "
+            f"refuse, or one that would stay valid longer than {SIGNATURE_LIFETIME} s",
+            hint="check the clocks of the browser and the server",
+        )
+    options = {k: v for k, v in params_to_sign.items() if k not in WIDGET_OWN}
+    upload_params(preset, True, options)  # refuses what the preset or the mode forbids
+    assert credentials.api_secret is not None
+    fields = {key: _as_browser_sends(value) for key, value in params_to_sign.items()}
+    return sign(fields, credentials.api_secret, credentials.signature_algorithm)
+
+
+def _as_browser_sends(value: object) -> str:
+    """A value as the widget's form carries it (JavaScript's string forms: ``true``, lists
+    comma-joined), which is what Cloudinary checks the signature against."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(item) for item in value)
+    return str(value)

@@ -41,7 +41,8 @@ from cloudinary_presets.model.changes import TextEnum
 from cloudinary_presets.model.hosts import host_scope
 from cloudinary_presets.model.moderation import KINDS
 from cloudinary_presets.model.wording import name_list
-from cloudinary_presets.operations.target import EMULATOR_DB, is_ci, learn_secrets
+from cloudinary_presets.operations.known_secrets import learn_secrets
+from cloudinary_presets.operations.target import EMULATOR_DB, is_ci
 
 #: moderation kinds that need a Cloudinary add-on (``manual`` is always available)
 ADDON_KINDS = tuple(kind for kind in KINDS if kind != "manual")

@@ -25,8 +25,8 @@ from cloudinary_presets.cloudinary.credential_sources import resolve_credentials
 from cloudinary_presets.cloudinary.credentials import Credentials
 from cloudinary_presets.cloudinary.retry import RetryPolicy
 from cloudinary_presets.cloudinary.transport import DEFAULT_TIMEOUT, Transport
-from cloudinary_presets.definitions.project import STATE_DIR, Project
-from cloudinary_presets.errors import FileError, MissingCredentials, PresetsError, UsageError
+from cloudinary_presets.definitions.project import STATE_DIR
+from cloudinary_presets.errors import FileError, MissingCredentials, UsageError
 from cloudinary_presets.files import make_dirs, oserror, regular_file, shown, write_atomic
 from cloudinary_presets.planning.plan import TargetInfo
 
@@ -151,28 +151,6 @@ def start_emulator(root: Path, environment: str | None = None) -> tuple[Emulator
     credentials = parse_cloudinary_url(emulator.cloudinary_url(cloud), "embedded emulator")
     relative = db.relative_to(root) if not db.is_absolute() or root in db.parents else db
     return emulator, credentials, str(relative)
-
-
-def learn_secrets(project: Project, environ: Mapping[str, str], home: Path) -> None:
-    """Read, offline, every credential the configuration can reach, so that their secrets
-    are known (registered) before any definition is resolved or anything is shown.
-
-    A definition that would carry one is then a validation error, and every output masks
-    them, even in commands that never open a target (``validate``, ``render``).
-    Credentials that cannot be read are skipped: choosing a target reports those.
-    """
-    config = project.loaded.config
-    sources = [
-        None,
-        *(e.credentials.source() for e in config.environments.values() if e.credentials),
-    ]
-    for source in sources:
-        try:
-            resolve_credentials(
-                url=None, profile=None, env_credentials=source, environ=environ, home=home
-            )
-        except PresetsError:
-            continue
 
 
 def describe_target(credentials: Credentials, environment: str | None) -> str:

@@ -38,7 +38,11 @@ from cloudinary_presets.errors import BadRequest, NotFound, PresetDrift, UsageEr
 from cloudinary_presets.model.changes import WHOLE_PRESET, FieldChange
 from cloudinary_presets.model.moderation_state import ModerationState
 from cloudinary_presets.model.preset import preset_changes
-from cloudinary_presets.operations.direct_upload import DirectUpload, build_direct_upload
+from cloudinary_presets.operations.direct_upload import (
+    DirectUpload,
+    build_direct_upload,
+    sign_widget_params,
+)
 from cloudinary_presets.operations.media import allowed as format_allowed
 from cloudinary_presets.operations.media import detect_format
 from cloudinary_presets.operations.moderation_queue import (
@@ -331,6 +335,14 @@ class Uploader:
             params,
             resource_type=resource_type,
             now=time.time(),
+        )
+
+    def sign_widget_params(self, params_to_sign: Mapping[str, Any]) -> str:
+        """The signature the Upload Widget's ``uploadSignature`` callback returns for
+        ``params_to_sign``, after the checks :meth:`direct_upload` makes (a known signed
+        preset, allowed options, a fresh timestamp). No network."""
+        return sign_widget_params(
+            self.definitions(), self.target.credentials, params_to_sign, now=time.time()
         )
 
     # -- moderation ----------------------------------------------------------------

@@ -10,6 +10,7 @@ that is not intact (:mod:`integrity`) and a plan that no longer fits.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from cloudinary_presets._version import __version__
@@ -31,12 +32,14 @@ def save_plan(plan: Plan, path: Path) -> None:
     write_private(path, escape_invisible(text, keep="\n") + "\n")
 
 
-def load_plan(path: Path) -> Plan:
+def load_plan(path: Path, *, to_show: bool = False) -> Plan:
     """Read a saved plan and check that it is intact (see :mod:`integrity`).
 
     A file that cannot be read is an error (exit 1); one that is not intact is refused
-    (exit 3): apply writes only a plan that is exactly what ``plan --out`` wrote.
+    (exit 3): apply writes only a plan that is exactly what ``plan --out`` wrote, and
+    ``show`` (``to_show``) shows only such a plan, or a reviewer could be misled.
     """
+    _refused = _refusal(to_show)
     text = read_text(
         path,
         limit=PLAN_LIMIT,
@@ -61,12 +64,20 @@ def load_plan(path: Path) -> Plan:
         )
     problems = check_document(data)
     if problems:
-        raise _refused(f"{path} cannot be applied: " + "\n  ".join(problems))
+        doing = "shown" if to_show else "applied"
+        raise _refused(f"{path} cannot be {doing}: " + "\n  ".join(problems))
     return Plan.from_dict(data)
 
 
-def _refused(message: str) -> PlanAlteredError:
-    return PlanAlteredError(
-        message + "\n  nothing was written",
-        hint="make a new plan with `presets plan --out PLAN`, review it, and apply that",
-    )
+def _refusal(to_show: bool) -> Callable[[str], PlanAlteredError]:
+    """How a refusal reads: apply says nothing was written; show names what to show."""
+
+    def refused(message: str) -> PlanAlteredError:
+        if to_show:
+            return PlanAlteredError(message, hint="show the file `presets plan --out` wrote")
+        return PlanAlteredError(
+            message + "\n  nothing was written",
+            hint="make a new plan with `presets plan --out PLAN`, review it, and apply that",
+        )
+
+    return refused
