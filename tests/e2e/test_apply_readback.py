@@ -116,3 +116,22 @@ def test_verification_of_a_delete_says_when_the_preset_is_still_there(emulator, 
         "kept": [Mismatch(path=WHOLE_PRESET, stored="present", note="still exists after delete")]
     }
     assert [m.describe() for m in mismatches["kept"]] == ["(preset): still exists after delete"]
+
+
+def test_a_write_stored_in_another_spelling_is_not_a_mismatch(emulator, cloudinary_url):
+    """Tags echoed in another order are what was sent; the changes after it are still judged."""
+    emulator.seed_presets("demo", [{"name": "spelled", "tags": "b,a"}])
+    preset = Preset.model_validate({"name": "spelled", "settings": {"tags": ["a", "b"]}})
+    spelled = Change(
+        action=Action.UPDATE,
+        name="spelled",
+        remote_name="spelled",
+        after=preset,
+        after_fingerprint=preset.fingerprint(),
+    )
+    transport = Transport(parse_cloudinary_url(cloudinary_url, "test"))
+    mismatches = verify(
+        [spelled, *_changes(Action.CREATE, "missing")], RemotePresets(transport), ()
+    )
+    transport.close()
+    assert list(mismatches) == ["missing"]
