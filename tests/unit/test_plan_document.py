@@ -241,12 +241,15 @@ def _desired(name: str, remote_name: str, **settings: object) -> Desired:
 
 
 def test_a_remote_preset_that_cannot_be_read_is_replaced_by_the_definition() -> None:
-    unreadable = RemotePreset.listed({"name": "ugc", "settings": ["not", "a", "map"]})
+    unreadable = RemotePreset.listed({"name": "ugc", "live": True, "settings": ["not", "a", "map"]})
     snapshot = Snapshot({"ugc": unreadable})
-    plan = build_plan([_desired("ugc", "ugc", folder="f", tags=["a"])], snapshot, TARGET)
-    [change] = plan.changes
+    desired = [_desired("ugc", "ugc", folder="f", tags=["a"]), _desired("zed", "zed")]
+    plan = build_plan(desired, snapshot, TARGET)
+    change, zed = plan.changes[1], plan.changes[0]
+    assert (zed.action, zed.remote_name) == (Action.CREATE, "zed")
     assert change.action is Action.UPDATE
-    definition = plan.changes[0].after
+    assert change.clear == ("live",)  # stored, and the definition does not send it
+    definition = change.after
     assert change.fields == tuple(preset_changes(None, definition))  # as for a create
     assert {"settings.folder", "settings.tags"} <= {f.path for f in change.fields}
     assert plan.warnings == (
@@ -278,3 +281,48 @@ def test_the_checksum_is_sha256_of_the_sorted_compact_utf8_document() -> None:
     text = '{"a":[1,{"c":null,"d":2}],"b":"é"}'
     expected = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     assert document_checksum(document) == expected
+
+
+def test_an_update_clears_what_the_remote_stores_and_the_definition_does_not_send() -> None:
+    remote = RemotePreset.listed({"name": "a", "settings": {"folder": "old", "tags": "x"}})
+    plan = build_plan([_desired("a", "a", folder="new")], Snapshot({"a": remote}), TARGET)
+    [change] = plan.changes
+    assert (change.action, change.clear) == (Action.UPDATE, ("tags",))
+
+
+def test_an_unreadable_preset_no_file_defines_is_deleted_only_by_its_exact_name() -> None:
+    remote = {
+        "bad": RemotePreset.listed({"name": "bad", "settings": ["x"]}),
+        "zz": RemotePreset.listed({"name": "zz", "settings": {"folder": "z"}}),
+    }
+    problem = "its settings are not a map: \"['x']\""
+
+    kept = build_plan([], Snapshot(remote), TARGET)
+    assert [(c.action, c.remote_name) for c in kept.changes] == [
+        (Action.UNMANAGED, "bad"),
+        (Action.UNMANAGED, "zz"),
+    ]
+    assert kept.changes[0].before is None
+    assert kept.changes[1].before is not None
+    assert kept.changes[1].before.canonical() == remote["zz"].preset.canonical()
+    assert kept.warnings == (f"bad: unmanaged and left alone: it cannot be read ({problem})",)
+
+    pruned = build_plan([], Snapshot(remote), TARGET, prune=True, only=["bad", "z*"])
+    assert [(c.action, c.remote_name) for c in pruned.changes] == [
+        (Action.DELETE, "bad"),
+        (Action.DELETE, "zz"),
+    ]
+    assert pruned.changes[0].fields == ()
+    assert pruned.warnings == ()
+
+    by_pattern = build_plan([], Snapshot(remote), TARGET, prune=True, only=["b*", "zz"])
+    assert [(c.action, c.remote_name) for c in by_pattern.changes] == [
+        (Action.DELETE, "zz"),
+        (Action.UNMANAGED, "bad"),
+    ]
+    assert by_pattern.warnings == (
+        f"bad: unmanaged and left alone: it cannot be read ({problem}); "
+        "to delete it, plan with `--prune --only bad`",
+    )
+    not_pruned = build_plan([], Snapshot(remote), TARGET, only=["bad"])
+    assert [c.action for c in not_pruned.changes] == [Action.UNMANAGED]
