@@ -218,6 +218,8 @@ def test_an_unchanged_preset_found_without_decoding_is_the_remote_one() -> None:
     assert (change.before.description, change.before.protect) == (None, False)
     assert change.before.ignore_lints == []
     assert plan.to_dict()["created_at"] is None
+    stamped = build_plan([], snapshot, TARGET, created_at="2026-01-01T00:00:00+00:00")
+    assert stamped.to_dict()["created_at"] == "2026-01-01T00:00:00+00:00"
 
 
 def test_a_definition_that_an_ignore_pattern_hides_is_refused() -> None:
