@@ -277,3 +277,28 @@ def test_unchanged_presets_are_planned_without_decoding(admin, emulator) -> None
     assert unchanged.before.name == "stg-b"
     assert unchanged.before.description is None
     assert unchanged.before_fingerprint == unchanged.after_fingerprint == kept[1].fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("raw", "form"),
+    [
+        ({"name": "p", "settings": {}}, ("p", False, {})),  # unsigned absent: signed
+        ({"name": "p", "unsigned": "1", "settings": {"x": True}}, ("p", True, {"x": True})),
+        (
+            {"name": "p", "disallow_public_id": "", "live": "1", "settings": {}},
+            ("p", False, {"live": True}),
+        ),
+        (
+            {"name": "p", "settings": {"parameter_whitelist": "tags", "live": "false"}},
+            ("p", False, {"parameter_whitelist": "tags", "live": False}),
+        ),
+        ({"name": "p", "settings": {"parameter_whitelist": ["tags"]}}, None),
+        ({"name": "p", "settings": {"parameter_whitelist": True}}, None),
+        ({"name": "", "settings": {}}, None),
+        ({"name": 5, "settings": {}}, None),
+        ({"name": "p", "settings": None}, None),
+        ({"name": "p"}, None),
+    ],
+)
+def test_the_stored_form_of_a_listed_preset(raw: dict[str, Any], form: Any) -> None:
+    assert stored_form(raw) == form

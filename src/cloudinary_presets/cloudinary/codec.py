@@ -47,7 +47,7 @@ def _escape(value: str) -> str:
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def encode_value(kind: Wire, value: Any) -> Any:
@@ -142,10 +142,9 @@ def _list_value(item: Any, allow_lists: bool) -> Any:
     get-one form may echo it parsed or still as that JSON text: read both the same way."""
     if allow_lists and isinstance(item, str) and item.startswith("["):
         try:
-            parsed = json.loads(item)
+            return json.loads(item)  # valid JSON that starts with "[" is a list
         except ValueError:
             return item
-        return parsed if isinstance(parsed, list) else item
     return item
 
 
@@ -295,9 +294,14 @@ def decode_value(key: str, value: Any) -> Any:
 
 
 def _raw(value: Any) -> Any:
-    """An unknown or unreadable echoed value, kept verbatim."""
+    """An unknown or unreadable echoed value, kept verbatim but for a non-finite number,
+    at any depth: not JSON, a definition cannot hold it either; kept as its repr."""
     if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)  # not JSON; a definition cannot hold it either
+        return repr(value)
+    if isinstance(value, list):
+        return [_raw(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _raw(item) for key, item in value.items()}
     return value
 
 
@@ -380,13 +384,14 @@ def _validate_remote(
     data: dict[str, Any], unreadable: list[tuple[str, str]], echoed: Mapping[str, Any]
 ) -> Preset:
     """Validate leniently; a setting the model rejects moves to extra_settings, as it was
-    echoed (``echoed``: the settings of the response)."""
-    for _ in range(len(data["settings"]) + 4):
+    echoed (``echoed``: the settings of the response). Each pass moves a setting out or
+    raises, so it ends."""
+    while True:
         try:
             return Preset.model_validate(data, context={"remote": True})
         except ValidationError as exc:
             moved = False
-            for err in exc.errors(include_url=False):
+            for err in exc.errors():
                 loc = err["loc"]
                 if len(loc) >= 2 and loc[0] == "settings" and loc[1] in data["settings"]:
                     key = str(loc[1])
@@ -402,4 +407,3 @@ def _validate_remote(
                     moved = True
             if not moved:
                 raise
-    raise ValueError("remote preset could not be decoded")  # pragma: no cover

@@ -92,7 +92,7 @@ class TargetInfo:
             str(data["api_host"]),
             str(data["key_fingerprint"]),
             data.get("environment"),
-            bool(data.get("emulator", False)),
+            bool(data.get("emulator")),
             data.get("git_revision"),
         )
 
@@ -341,7 +341,7 @@ class Plan:
             quota_limit=api.get("quota_limit"),
             quota_remaining=api.get("quota_remaining"),
             quota_reset=datetime.fromisoformat(reset) if reset else None,
-            prune=bool(options.get("prune", False)),
+            prune=bool(options.get("prune")),
             only=tuple(options.get("only") or ()),
             warnings=tuple(data.get("warnings") or ()),
             tool_version=str(data.get("tool_version") or ""),
@@ -375,13 +375,13 @@ def canonical_json(document: Any) -> str:
 def document_checksum(document: Mapping[str, Any]) -> str:
     """sha256 of a plan document's canonical JSON, its ``checksum`` and ``seal`` left out."""
     body = {k: v for k, v in document.items() if k not in ("checksum", "seal")}
-    return "sha256:" + hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
 def seal_of(checksum: str, key: bytes) -> str:
     """HMAC of a plan's checksum with the target's plan-seal key: editing a saved plan
     and writing a matching checksum is not enough, the seal needs the API secret."""
-    return "hmac-sha256:" + hmac.new(key, checksum.encode("ascii"), hashlib.sha256).hexdigest()
+    return "hmac-sha256:" + hmac.new(key, checksum.encode(), hashlib.sha256).hexdigest()
 
 
 def definitions_digest(desired: Sequence[Desired]) -> str:
@@ -408,7 +408,7 @@ def _digest(pairs: Sequence[tuple[Desired, str]]) -> str:
         )
         + "]"
     )
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _cleared(current: RemotePreset, desired: Preset) -> tuple[str, ...]:
@@ -460,8 +460,8 @@ def build_plan(
     matched: dict[str, str | None] = {}  # remote name -> fingerprint, found without decoding
     # Each canonical form is computed once: it gives the fingerprint and the digest (it
     # dominated the time of planning thousands of presets).
-    canons = [preset_json(d.preset.canonical()) for d in desired]
-    for d, canon in zip(desired, canons, strict=True):
+    pairs = [(d, preset_json(d.preset.canonical())) for d in desired]
+    for d, canon in pairs:
         if not selected(d.name, d.remote_name):
             continue
         current = remote.get(d.remote_name)
@@ -538,7 +538,7 @@ def build_plan(
         target=target,
         changes=tuple(changes),
         remote_fingerprints={n: matched.get(n) or r.fingerprint for n, r in remote.items()},
-        definitions_digest=_digest(list(zip(desired, canons, strict=True))),
+        definitions_digest=_digest(pairs),
         list_calls=snapshot.list_calls,
         quota_limit=snapshot.quota_limit,
         quota_remaining=snapshot.quota_remaining,
