@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 
 from cloudinary_presets.errors import PlanError
-from cloudinary_presets.operations.apply import ApplyReport, _run_phase, _write
+from cloudinary_presets.operations.apply import (
+    ApplyReport,
+    Event,
+    _notice,
+    _record,
+    _run_phase,
+    _write,
+)
 from cloudinary_presets.operations.interruption import Interruption
 from cloudinary_presets.planning.plan import Action, Change
 
@@ -83,3 +90,53 @@ def test_a_change_without_its_desired_preset_is_refused_before_any_call() -> Non
     with pytest.raises(PlanError) as info:
         _write(NoCalls(), change)  # type: ignore[arg-type]
     assert str(info.value) == "stg_avatar: the change carries no desired preset"
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+def notice_after(presses: int, noticed: str, in_flight: int) -> tuple[str, list[Event]]:
+    """What the write loop says and remembers after ``presses`` Ctrl-C (1: stop starting
+    writes; 2: stop waiting for them), having already said ``noticed``."""
+    interruption = Interruption()
+    if presses >= 1:
+        interruption.stopping.set()
+    if presses >= 2:
+        interruption.abandoned.set()
+    events: list[Event] = []
+    flying = [
+        Change(action=Action.DELETE, name=f"p{i}", remote_name=f"p{i}") for i in range(in_flight)
+    ]
+    return _notice(interruption, noticed, flying, events.append), events
+
+
+def test_ctrl_c_is_announced_once_per_press_with_the_writes_in_flight() -> None:
+    assert notice_after(0, "", 3) == ("", [])
+    assert notice_after(1, "", 3) == (
+        "stopping",
+        [Event("stopping", message="3 write(s) in flight")],
+    )
+    assert notice_after(1, "stopping", 2) == ("stopping", [])
+    assert notice_after(2, "stopping", 2) == (
+        "abandoned",
+        [Event("abandoned", message="2 write(s) still in flight")],
+    )
+    assert notice_after(2, "", 1) == (
+        "abandoned",
+        [Event("abandoned", message="1 write(s) still in flight")],
+    )
+    assert notice_after(2, "abandoned", 1) == ("abandoned", [])
+
+
+def test_a_failed_write_is_recorded_with_a_message_people_can_read() -> None:
+    report, events = ApplyReport(), []
+    change = Change(action=Action.DELETE, name="p", remote_name="stg_p")
+    _record(report, change, False, PlanError("stg_p: refused"), events.append)
+    _record(report, change, False, ValueError("odd"), events.append)
+    assert report.failed == [(change, "stg_p: refused"), (change, "ValueError('odd')")]
+    assert [(e.kind, e.message) for e in events] == [
+        ("failed", "stg_p: refused"),
+        ("failed", "ValueError('odd')"),
+    ]
+    assert report.done == []
+    assert report.reconciled == []
