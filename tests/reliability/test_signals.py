@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -313,8 +313,20 @@ def test_the_library_press_once_then_twice(project: Path, emulator: Any) -> None
         interruption.press()  # the writes are over
 
 
+@pytest.fixture
+def python_ctrl_c() -> Iterator[None]:
+    """Python's own Ctrl-C handler, whatever the test run inherited: a run started in the
+    background (``cmd &``) inherits SIGINT ignored, and then ``_thread.interrupt_main``
+    does nothing at all."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_without_a_handler_a_keyboard_interrupt_still_lets_writes_finish(
-    project: Path, emulator: Any
+    project: Path, emulator: Any, python_ctrl_c: None
 ) -> None:
     """A library caller with Python's default Ctrl-C: the KeyboardInterrupt that lands while
     the apply waits for its writes counts as a press."""
@@ -338,7 +350,7 @@ def test_without_a_handler_a_keyboard_interrupt_still_lets_writes_finish(
 
 
 def test_the_library_upload_batch_stops_on_keyboard_interrupt(
-    uploadable: Path, emulator: Any, tmp_path: Path
+    uploadable: Path, emulator: Any, tmp_path: Path, python_ctrl_c: None
 ) -> None:
     import _thread
     import threading
