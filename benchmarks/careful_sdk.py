@@ -142,10 +142,10 @@ def diff(
     return creates, updates
 
 
-def plan(root: str, url: str | None = None) -> dict[str, Any]:
-    """Import the SDK, read, list, compare; ``steps`` says where the time went."""
+def _planned(root: str, url: str | None, threads: int) -> dict[str, Any]:
+    """Import the SDK, read, list, compare; the steps' times and what differs."""
     started = time.perf_counter()
-    api = _configure(url)
+    api = _configure(url, threads)
     imported = time.perf_counter()
     desired = read_definitions(root)
     read = time.perf_counter()
@@ -153,17 +153,25 @@ def plan(root: str, url: str | None = None) -> dict[str, Any]:
     listed = time.perf_counter()
     creates, updates = diff(desired, remote)
     done = time.perf_counter()
+    steps = {
+        "imports": imported - started,
+        "definitions": read - imported,
+        "listing": listed - read,
+        "comparison": done - listed,
+    }
+    return {"api": api, "desired": desired, "remote": remote, "creates": creates,
+            "updates": updates, "started": started, "done": done, "steps": steps}  # fmt: skip
+
+
+def plan(root: str, url: str | None = None) -> dict[str, Any]:
+    """Import the SDK, read, list, compare; ``steps`` says where the time went."""
+    planned = _planned(root, url, 1)
     return {
-        "seconds": done - started,
-        "steps": {
-            "imports": imported - started,
-            "definitions": read - imported,
-            "listing": listed - read,
-            "comparison": done - listed,
-        },
-        "creates": len(creates),
-        "updates": len(updates),
-        "remote": len(remote),
+        "seconds": planned["done"] - planned["started"],
+        "steps": planned["steps"],
+        "creates": len(planned["creates"]),
+        "updates": len(planned["updates"]),
+        "remote": len(planned["remote"]),
     }
 
 
@@ -178,16 +186,10 @@ def _write(api: Any, body: dict[str, Any], exists: bool) -> None:
 
 def apply(root: str, url: str | None = None, threads: int = 1) -> dict[str, Any]:
     """Plan, then create and update what differs (``threads`` at a time); no read-back."""
-    started = time.perf_counter()
-    api = _configure(url, threads)
-    imported = time.perf_counter()
-    desired = read_definitions(root)
-    read = time.perf_counter()
-    remote = list_presets(api)
-    listed = time.perf_counter()
-    creates, updates = diff(desired, remote)
-    planned = time.perf_counter()
-    jobs = [(desired[n], False) for n in creates] + [(desired[n], True) for n in updates]
+    planned = _planned(root, url, threads)
+    api, desired = planned["api"], planned["desired"]
+    jobs = [(desired[n], False) for n in planned["creates"]]
+    jobs += [(desired[n], True) for n in planned["updates"]]
     if threads <= 1:
         for body, exists in jobs:
             _write(api, body, exists)
@@ -197,16 +199,10 @@ def apply(root: str, url: str | None = None, threads: int = 1) -> dict[str, Any]
                 future.result()  # re-raise the first failure, as a loop would
     done = time.perf_counter()
     return {
-        "seconds": done - started,
-        "steps": {
-            "imports": imported - started,
-            "definitions": read - imported,
-            "listing": listed - read,
-            "comparison": planned - listed,
-            "writes": done - planned,
-        },
-        "creates": len(creates),
-        "updates": len(updates),
+        "seconds": done - planned["started"],
+        "steps": {**planned["steps"], "writes": done - planned["done"]},
+        "creates": len(planned["creates"]),
+        "updates": len(planned["updates"]),
     }
 
 
